@@ -1,0 +1,2 @@
+// Build identity of the daemon library.
+namespace ntplite { const char* daemon_module_name() { return "daemon"; } }
