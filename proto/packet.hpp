@@ -58,15 +58,32 @@ struct Packet {
     NtpTimestamp receive{};             ///< T2: server receive time
     NtpTimestamp transmit{};            ///< T3: server transmit time
     uint16_t extension_bytes = 0;       ///< total length of RFC 7822 extension fields after the header
-    uint16_t mac_bytes = 0;             ///< length of the trailing MAC (0, 20 or 24: keyid + digest)
+    uint16_t mac_bytes = 0;             ///< trailing MAC: 0, 20 or 24 (keyid + digest), 4 = crypto-NAK
+
+    friend bool operator==(const Packet&, const Packet&) = default;
 };
 
+/// Trailing MAC sizes recognised after the header / extension fields (RFC 5905 7.3, RFC 7822).
+inline constexpr std::size_t kCryptoNakSize = 4;    ///< legacy crypto-NAK: key id only
+inline constexpr std::size_t kMacMd5Size = 20;      ///< key id + 16-byte digest
+inline constexpr std::size_t kMacSha1Size = 24;     ///< key id + 20-byte digest
+/// RFC 7822: an extension field is at least 16 bytes (4-byte header + 12 value) and a multiple of 4.
+inline constexpr std::size_t kMinExtensionSize = 16;
+
 /// Parse one datagram. Extension fields and a trailing MAC are length-checked and skipped
-/// (kept opaque). Mode 6/7 datagrams are reported as kControlMode.
+/// (kept opaque). Mode 6/7 datagrams are reported as kControlMode whatever their length (mode is
+/// read from the first byte before any length check, so a 12-byte mode 6 request is counted).
+///
+/// Trailer rule (RFC 7822 section 7.5): after the header, a remainder of exactly 4 bytes is a
+/// legacy crypto-NAK and exactly 20 or 24 bytes is a MAC. Otherwise extension fields are read one
+/// by one until the remainder is 0 (no MAC) or exactly 20/24 (a MAC follows). An extension field
+/// of 20 or 24 bytes that ends the datagram is therefore read as a MAC, which is why RFC 7822
+/// requires a final extension field without MAC to be at least 28 bytes.
 std::expected<Packet, ParseError> parse(std::span<const std::byte> datagram);
 
 /// Write the 48-byte header of `p` into `out`. Returns the bytes written (48), or 0 if `out` is
 /// smaller than kHeaderSize. Extension fields/MAC are not written (they are opaque here).
+/// Only the low 3 bits of `version` are encoded (a version > 7 cannot be represented).
 std::size_t serialize(const Packet& p, std::span<std::byte> out);
 
 /// Overwrite only the transmit timestamp (bytes 40..47) of an already serialized header, so the

@@ -22,10 +22,14 @@ struct NtpDuration {
         __int128 half = static_cast<__int128>(1) << 31;
         return static_cast<int64_t>(scaled >= 0 ? (scaled + half) >> 32 : -((-scaled + half) >> 32));
     }
+    /// From signed nanoseconds, rounded to the nearest 2^-32 s (ties away from zero). Saturates
+    /// beyond +-2^31 s (68 years), which the 32.32 format cannot hold.
     static constexpr NtpDuration from_ns(int64_t ns) {
-        __int128 scaled = static_cast<__int128>(ns) << 32;
+        __int128 scaled = static_cast<__int128>(ns) * (static_cast<__int128>(1) << 32);
         __int128 q = (scaled >= 0 ? scaled + kNsPerSecond / 2 : scaled - kNsPerSecond / 2) / kNsPerSecond;
-        return NtpDuration{static_cast<int64_t>(q)};
+        constexpr __int128 kMax = INT64_MAX;
+        constexpr __int128 kMin = INT64_MIN;
+        return NtpDuration{static_cast<int64_t>(q > kMax ? kMax : (q < kMin ? kMin : q))};
     }
     friend constexpr NtpDuration operator+(NtpDuration a, NtpDuration b) { return {a.fixed + b.fixed}; }
     friend constexpr NtpDuration operator-(NtpDuration a, NtpDuration b) { return {a.fixed - b.fixed}; }
@@ -66,7 +70,12 @@ struct NtpTimestamp {
         int64_t ntp_s = pivot_ntp_s + delta_s;
         int64_t frac_ns = static_cast<int64_t>(
             ((static_cast<uint64_t>(fraction()) * kNsPerSecond) + (uint64_t{1} << 31)) >> 32);
-        return (ntp_s - kNtpToUnixOffset_s) * kNsPerSecond + frac_ns;
+        // A pivot near the ends of the int64 ns range (years 1678/2262) can put the chosen era
+        // outside it: saturate rather than overflow (signed overflow would be undefined).
+        __int128 ns = static_cast<__int128>(ntp_s - kNtpToUnixOffset_s) * kNsPerSecond + frac_ns;
+        constexpr __int128 kMax = INT64_MAX;
+        constexpr __int128 kMin = INT64_MIN;
+        return static_cast<int64_t>(ns > kMax ? kMax : (ns < kMin ? kMin : ns));
     }
 
     /// Wrapping difference a - b: correct when the two straddle an era boundary.
@@ -101,9 +110,11 @@ struct NtpShort {
 struct PollInterval {
     int8_t log2 = 6;
 
-    /// Interval in nanoseconds; negative log2 gives fractions of a second.
+    /// Interval in nanoseconds; negative log2 gives fractions of a second. log2 comes off the
+    /// wire as any int8, so it is clamped to -30..33 (1 ns .. 272 years) to keep the shift defined.
     constexpr int64_t to_ns() const {
-        return log2 >= 0 ? (kNsPerSecond << log2) : (kNsPerSecond >> -log2);
+        int shift = log2 < -30 ? -30 : (log2 > 33 ? 33 : log2);
+        return shift >= 0 ? (kNsPerSecond << shift) : (kNsPerSecond >> -shift);
     }
     friend constexpr bool operator==(PollInterval, PollInterval) = default;
 };

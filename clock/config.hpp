@@ -1,0 +1,64 @@
+// Plain configuration structs for the sync core. The config/ module maps TOML onto these; the
+// core only reads them. Every duration is in ns, every poll in log2 seconds.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ntplite::clock {
+
+/// One upstream address (a server, or one member of a pool).
+struct SourceConfig {
+    std::string name;                     ///< for logs and snapshots, e.g. "192.0.2.1:123"
+    uint32_t address_refid = 0;           ///< the refid this address gives (IPv4 / hashed IPv6)
+    int8_t minpoll_log2 = 6;              ///< shortest poll interval
+    int8_t maxpoll_log2 = 10;             ///< longest poll interval (KoD RATE may exceed it)
+    bool iburst = false;                  ///< 4 quick requests 2 s apart at start
+    bool prefer = false;                  ///< preferred among the survivors of selection
+    bool noselect = false;                ///< measured and shown, never selected
+    bool pool_member = false;             ///< ask the daemon to replace it when it goes bad
+    int64_t max_root_distance_ns = 1'500'000'000;  ///< responses farther from a ref clock rejected
+    int unreachable_polls_before_replace = 8;      ///< pool members: polls without reply
+};
+
+/// Source selection (RFC 5905 section 11.2).
+struct SelectionConfig {
+    int min_sane_sources = 1;                  ///< agreeing survivors needed to synchronize
+    int min_cluster_survivors = 3;             ///< cluster pruning stops at this many
+    int64_t max_distance_ns = 1'500'000'000;   ///< candidates with a larger root distance dropped
+    std::vector<uint32_t> own_refids;          ///< refids of our own addresses (loop detection)
+};
+
+/// Which frequency/offset estimator the discipline uses.
+enum class DisciplineAlgorithm : uint8_t {
+    kRegression,  ///< weighted linear regression over the filtered samples (chrony-like)
+    kPllFll,      ///< RFC 5905 section 11.3 hybrid phase/frequency-locked loop
+};
+
+/// Which measurements of the system peer reach the discipline.
+enum class DisciplineFeed : uint8_t {
+    kEverySample,   ///< every accepted sample, weighted by its delay over the filter minimum
+    kFilterOutput,  ///< only new minimum-delay outputs of the 8-sample filter (RFC 5905)
+};
+
+/// The clock discipline.
+struct DisciplineConfig {
+    DisciplineAlgorithm algorithm = DisciplineAlgorithm::kRegression;
+    DisciplineFeed feed = DisciplineFeed::kEverySample;
+    int64_t step_threshold_ns = 20'000'000;     ///< |offset| above this is stepped, not slewed
+    int step_limit_updates = 3;                 ///< steps allowed only in the first N updates (<0: always)
+    int64_t panic_threshold_ns = 1000'000'000'000;  ///< |offset| above this: refuse and log (0: none)
+    int64_t max_backward_step_ns = 1'000'000'000;   ///< a step moves the clock back at most this (<0: no cap)
+    double max_frequency_ppm = 500.0;           ///< the frequency correction is clamped to +-this
+    int max_regression_samples = 64;            ///< regression window (kRegression)
+};
+
+/// Everything the SyncEngine needs.
+struct EngineConfig {
+    SelectionConfig selection;
+    DisciplineConfig discipline;
+    int8_t precision_log2 = -20;  ///< advertised precision of our clock
+};
+
+}  // namespace ntplite::clock

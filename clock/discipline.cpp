@@ -1,0 +1,248 @@
+#include "clock/discipline.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ntplite::clock {
+
+const char* to_string(ClockAction a) {
+    switch (a) {
+        case ClockAction::kNone: return "none";
+        case ClockAction::kSlew: return "slew";
+        case ClockAction::kStep: return "step";
+        case ClockAction::kStepCapped: return "step-capped";
+        case ClockAction::kPanic: return "panic";
+    }
+    return "?";
+}
+
+Discipline::Discipline(const DisciplineConfig& cfg, bool clock_adjusts, double initial_frequency_ppm)
+    : cfg_(cfg), clock_adjusts_(clock_adjusts), frequency_ppm_(initial_frequency_ppm) {}
+
+namespace {
+
+struct Fit {
+    double a = 0.0;  // offset at t = 0 (the newest point), ns
+    double b = 0.0;  // slope, ns per ns
+    double rms = 0.0;
+    double a_var = 0.0;  // variance of a
+    int runs = 0;
+};
+
+// Weighted least squares of offset over time (relative to t0) for points [first, end).
+template <typename P>
+Fit fit_line(const std::vector<P>& pts, std::size_t first, double t0, const std::vector<double>& w) {
+    Fit f;
+    double sw = 0, st = 0, so = 0;
+    for (std::size_t i = first; i < pts.size(); ++i) {
+        sw += w[i];
+        st += w[i] * (pts[i].t_ns - t0);
+        so += w[i] * pts[i].offset_ns;
+    }
+    double tm = st / sw, om = so / sw;
+    double stt = 0, sto = 0;
+    for (std::size_t i = first; i < pts.size(); ++i) {
+        double dt = pts[i].t_ns - t0 - tm;
+        stt += w[i] * dt * dt;
+        sto += w[i] * dt * (pts[i].offset_ns - om);
+    }
+    f.b = stt > 0 ? sto / stt : 0.0;
+    f.a = om - f.b * tm;
+    double ss = 0;
+    int prev_sign = 0;
+    std::size_t m = pts.size() - first;
+    for (std::size_t i = first; i < pts.size(); ++i) {
+        double r = pts[i].offset_ns - (f.a + f.b * (pts[i].t_ns - t0));
+        ss += w[i] * r * r;
+        int sign = r >= 0 ? 1 : -1;
+        if (sign != prev_sign) ++f.runs;
+        prev_sign = sign;
+    }
+    double dof = m > 2 ? static_cast<double>(m - 2) : 1.0;
+    double var = ss / sw * static_cast<double>(m) / dof;  // weighted residual variance
+    f.rms = std::sqrt(var);
+    f.a_var = stt > 0 ? var * (1.0 / static_cast<double>(m) + tm * tm / (stt / sw)) : var;
+    return f;
+}
+
+// Fewest runs of residual signs we accept from m points before calling the fit biased
+// (normal approximation to the runs test, about 2 sigma below the mean).
+int min_runs(std::size_t m) {
+    double mean = (static_cast<double>(m) + 1.0) / 2.0;
+    double sd = std::sqrt(static_cast<double>(m) - 1.0) / 2.0;
+    return static_cast<int>(std::floor(mean - 2.0 * sd));
+}
+
+}  // namespace
+
+void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double* slope, double* err) {
+    std::size_t n = points_.size();
+    double t0 = points_.back().t_ns;
+    if (n == 1) {
+        *offset_now = points_.back().offset_ns;
+        *slope = 0.0;
+        *err = 0.0;
+        return;
+    }
+    // Weight each point by how much its delay exceeds the smallest one in the window: the
+    // extra delay bounds the extra error of the offset (half of it, either direction).
+    double min_delay = points_.front().delay_ns;
+    for (const Point& p : points_) min_delay = std::min(min_delay, p.delay_ns);
+    std::vector<double> w(n);
+    double floor_ns = std::max(residual_rms_ns_, 1000.0);
+    for (std::size_t i = 0; i < n; ++i) {
+        double extra = (points_[i].delay_ns - min_delay) / 2.0;
+        w[i] = 1.0 / (floor_ns * floor_ns + extra * extra);
+    }
+    // Use the longest window whose residuals look random (runs test); drop the oldest points
+    // otherwise, so the estimate follows a wandering frequency.
+    std::size_t first = 0;
+    Fit f;
+    for (;; ++first) {
+        f = fit_line(points_, first, t0, w);
+        std::size_t m = n - first;
+        if (m <= 3 || f.runs >= min_runs(m)) break;
+    }
+    points_.erase(points_.begin(), points_.begin() + static_cast<std::ptrdiff_t>(first));
+    residual_rms_ns_ = f.rms;
+    *slope = f.b;
+    *offset_now = f.a + f.b * (static_cast<double>(now_ns) - t0);
+    *err = std::sqrt(f.a_var);
+}
+
+void Discipline::estimate_pll(const DisciplineSample& s, double* offset_now,
+                              double* dfreq) {
+    // RFC 5905 11.3-style hybrid loop. Phase 0: take the first offset whole. Phase 1: measure
+    // the frequency from the drift of the (re-based) offsets over a few polls, correcting the
+    // phase fully meanwhile. Phase 2: type II PLL (FLL added for long intervals).
+    double theta = static_cast<double>(s.offset_ns);
+    double poll_s = std::ldexp(1.0, s.poll_log2);
+    *dfreq = 0.0;
+    if (pll_phase_ == 0) {
+        *offset_now = theta;
+        pll_phase_ = 1;
+        pll_first_time_ns_ = s.sample_time_ns;
+        pll_first_offset_ns_ = theta;  // re-based to ~0 by the correction below
+        pll_last_time_ns_ = s.sample_time_ns;
+        pll_last_offset_ns_ = theta;
+        return;
+    }
+    double mu_s = static_cast<double>(s.sample_time_ns - pll_last_time_ns_) * 1e-9;
+    if (pll_phase_ == 1) {
+        double span_s = static_cast<double>(s.sample_time_ns - pll_first_time_ns_) * 1e-9;
+        *offset_now = theta;
+        if (span_s >= 4.0 * poll_s) {
+            *dfreq = (theta - pll_first_offset_ns_) / (span_s * 1e9) * 1e6;  // ppm
+            pll_phase_ = 2;
+        }
+    } else {
+        constexpr double kPll = 16.0;    // loop time constant in poll intervals
+        constexpr double kAllan_s = 2048.0;
+        constexpr double kFll = 4.0;
+        double tau_s = kPll * poll_s;
+        double fraction = std::min(1.0, mu_s / tau_s);
+        *offset_now = theta * fraction;
+        double dfreq_rel = theta * 1e-9 * mu_s / ((4.0 * tau_s) * (4.0 * tau_s) / 4.0);
+        if (mu_s > kAllan_s / 2.0)
+            dfreq_rel += (theta - pll_last_offset_ns_) * 1e-9 / std::max(mu_s, kAllan_s) / kFll;
+        *dfreq = dfreq_rel * 1e6;
+    }
+    pll_last_time_ns_ = s.sample_time_ns;
+    pll_last_offset_ns_ = theta;
+}
+
+Adjustment Discipline::update(const DisciplineSample& s, int64_t now_ns) {
+    ++updates_;
+    if (!poll_started_) {
+        poll_log2_ = s.minpoll_log2;
+        poll_started_ = true;
+    }
+    double offset_now = 0.0, dfreq_ppm = 0.0, err = 0.0;
+    if (cfg_.algorithm == DisciplineAlgorithm::kRegression) {
+        points_.push_back({static_cast<double>(s.sample_time_ns), static_cast<double>(s.offset_ns),
+                           static_cast<double>(s.delay_ns)});
+        if (static_cast<int>(points_.size()) > cfg_.max_regression_samples) points_.erase(points_.begin());
+        double slope = 0.0;
+        estimate_regression(now_ns, &offset_now, &slope, &err);
+        if (clock_adjusts_) {
+            dfreq_ppm = slope * 1e6;
+        } else {
+            // Observe mode: the clock is never corrected, so the slope is the whole error.
+            estimated_frequency_ppm_ = slope * 1e6;
+        }
+    } else {
+        estimate_pll(s, &offset_now, &dfreq_ppm);
+        err = static_cast<double>(s.jitter_ns);
+    }
+    Adjustment adj = decide(offset_now, dfreq_ppm, now_ns);
+    adj.estimated_error_ns = err;
+    if (!clock_adjusts_ && cfg_.algorithm == DisciplineAlgorithm::kRegression)
+        adj.frequency_ppm = frequency_ppm_ + estimated_frequency_ppm_;
+    adapt_poll(offset_now, s);
+    return adj;
+}
+
+Adjustment Discipline::decide(double offset_now_ns, double dfreq_ppm, int64_t now_ns) {
+    Adjustment adj;
+    int64_t offset = static_cast<int64_t>(std::llround(offset_now_ns));
+    adj.wanted_offset_ns = offset;
+    adj.frequency_ppm = frequency_ppm_;
+    int64_t magnitude = offset < 0 ? -offset : offset;
+    if (cfg_.panic_threshold_ns > 0 && magnitude > cfg_.panic_threshold_ns) {
+        // Refuse: an offset this large means a broken source or a broken clock; a person must
+        // decide. The engine logs it and keeps measuring.
+        adj.action = ClockAction::kPanic;
+        return adj;
+    }
+    double new_freq = std::clamp(frequency_ppm_ + dfreq_ppm, -cfg_.max_frequency_ppm, cfg_.max_frequency_ppm);
+    bool step_allowed = cfg_.step_limit_updates < 0 || updates_ <= cfg_.step_limit_updates;
+    if (magnitude > cfg_.step_threshold_ns && step_allowed) {
+        adj.action = ClockAction::kStep;
+        adj.offset_ns = offset;
+        if (cfg_.max_backward_step_ns >= 0 && offset < -cfg_.max_backward_step_ns) {
+            adj.action = ClockAction::kStepCapped;
+            adj.offset_ns = -cfg_.max_backward_step_ns;
+        }
+    } else {
+        adj.action = ClockAction::kSlew;
+        adj.offset_ns = offset;
+    }
+    if (clock_adjusts_) {
+        adj.frequency_change_ppm = new_freq - frequency_ppm_;
+        frequency_ppm_ = new_freq;
+        rebase(static_cast<double>(adj.offset_ns), adj.frequency_change_ppm, now_ns);
+    }
+    adj.frequency_ppm = frequency_ppm_;
+    return adj;
+}
+
+void Discipline::rebase(double slew_ns, double dfreq_ppm, int64_t at_ns) {
+    bool is_step = std::abs(slew_ns) > 0.0;
+    for (Point& p : points_) {
+        p.offset_ns -= slew_ns + dfreq_ppm * 1e-6 * (p.t_ns - static_cast<double>(at_ns));
+        if (is_step) p.t_ns += slew_ns;
+    }
+    pll_first_offset_ns_ -= slew_ns + dfreq_ppm * 1e-6 * static_cast<double>(pll_first_time_ns_ - at_ns);
+    pll_first_time_ns_ += static_cast<int64_t>(slew_ns);
+    pll_last_offset_ns_ -= slew_ns + dfreq_ppm * 1e-6 * static_cast<double>(pll_last_time_ns_ - at_ns);
+    pll_last_time_ns_ += static_cast<int64_t>(slew_ns);
+}
+
+void Discipline::on_external_step(int64_t offset_ns) { rebase(static_cast<double>(offset_ns), 0.0, 0); }
+
+void Discipline::adapt_poll(double offset_now_ns, const DisciplineSample& s) {
+    // Lengthen the poll while corrections stay within the noise; shorten it on a surprise.
+    double noise = std::max({static_cast<double>(s.jitter_ns), residual_rms_ns_, 1000.0});
+    if (std::abs(offset_now_ns) < 3.0 * noise) {
+        if (++poll_score_ >= 4) {
+            ++poll_log2_;
+            poll_score_ = 0;
+        }
+    } else if (std::abs(offset_now_ns) > 8.0 * noise) {
+        --poll_log2_;
+        poll_score_ = 0;
+    }
+    poll_log2_ = std::clamp<int>(poll_log2_, s.minpoll_log2, s.maxpoll_log2);
+}
+
+}  // namespace ntplite::clock

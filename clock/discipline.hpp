@@ -1,0 +1,93 @@
+// The clock discipline: from system offsets (server - local) over time, decide how to correct
+// the local clock's offset (slew or step) and frequency. Pure: driven by samples and "now",
+// returns adjustments; the engine applies them to a SystemClock.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "clock/config.hpp"
+
+namespace ntplite::clock {
+
+/// One system offset measurement handed to the discipline.
+struct DisciplineSample {
+    int64_t offset_ns = 0;       ///< server - local, positive = we are behind; already
+                                 ///< compensated for slews still pending
+    int64_t sample_time_ns = 0;  ///< local time of the measurement
+    int64_t delay_ns = 0;        ///< round-trip delay of the measurement (weights it)
+    int64_t jitter_ns = 0;       ///< the source/selection jitter
+    int8_t poll_log2 = 6;        ///< poll interval of the source that produced it
+    int8_t minpoll_log2 = 6;     ///< poll range the hint must stay in
+    int8_t maxpoll_log2 = 10;
+};
+
+/// What the discipline decided.
+enum class ClockAction : uint8_t {
+    kNone,         ///< nothing to correct yet
+    kSlew,         ///< slew by offset_ns
+    kStep,         ///< step by offset_ns
+    kStepCapped,   ///< wanted to step further back than allowed: step by the cap, offset_ns
+    kPanic,        ///< offset beyond the panic threshold: nothing done (log it!)
+};
+const char* to_string(ClockAction a);
+
+struct Adjustment {
+    ClockAction action = ClockAction::kNone;
+    int64_t offset_ns = 0;           ///< slew/step amount, positive = move the clock forward
+    int64_t wanted_offset_ns = 0;    ///< the estimated offset at now (for kPanic / kStepCapped logs)
+    double frequency_ppm = 0.0;      ///< new total frequency correction (positive = faster)
+    double frequency_change_ppm = 0.0;  ///< change from the previous one
+    double estimated_error_ns = 0.0;  ///< one-sigma error of the offset estimate
+};
+
+/// The estimator and the step/slew/panic policy.
+class Discipline {
+  public:
+    /// `clock_adjusts` false (observe mode): estimates are made against the free-running clock
+    /// and nothing is re-based.
+    Discipline(const DisciplineConfig& cfg, bool clock_adjusts, double initial_frequency_ppm = 0.0);
+
+    /// Feed one measurement at local time `now_ns` (>= sample time) and get the decision.
+    Adjustment update(const DisciplineSample& s, int64_t now_ns);
+    /// An external step (not decided here) moved the clock: re-base stored samples.
+    void on_external_step(int64_t offset_ns);
+
+    double frequency_ppm() const { return frequency_ppm_; }
+    int updates() const { return updates_; }
+    /// Suggested poll interval: grows while the estimates are quiet, shrinks on surprises.
+    int8_t poll_hint_log2() const { return static_cast<int8_t>(poll_log2_); }
+    /// RMS residual of the last estimate (ns): how noisy the measurements look.
+    double residual_rms_ns() const { return residual_rms_ns_; }
+
+  private:
+    struct Point {
+        double t_ns;
+        double offset_ns;
+        double delay_ns;
+    };
+    void estimate_regression(int64_t now_ns, double* offset_now, double* slope, double* err);
+    void estimate_pll(const DisciplineSample& s, double* offset_now, double* dfreq);
+    Adjustment decide(double offset_now_ns, double dfreq_ppm, int64_t now_ns);
+    void rebase(double slew_ns, double dfreq_ppm, int64_t at_ns);
+    void adapt_poll(double offset_now_ns, const DisciplineSample& s);
+
+    DisciplineConfig cfg_;
+    bool clock_adjusts_;
+    double frequency_ppm_;
+    double estimated_frequency_ppm_ = 0.0;  // observe mode: estimate against the free clock
+    int updates_ = 0;
+    std::vector<Point> points_;
+    double residual_rms_ns_ = 0.0;
+    int poll_log2_ = 6;
+    bool poll_started_ = false;
+    int poll_score_ = 0;
+    // PLL/FLL state
+    int pll_phase_ = 0;  // 0 = first update, 1 = measuring frequency, 2 = locked
+    double pll_first_offset_ns_ = 0.0;
+    int64_t pll_first_time_ns_ = 0;
+    double pll_last_offset_ns_ = 0.0;
+    int64_t pll_last_time_ns_ = 0;
+};
+
+}  // namespace ntplite::clock

@@ -1,0 +1,63 @@
+// Per-source clock filter (RFC 5905 section 10): the last 8 measurements, of which the one with
+// the smallest round-trip delay is the most trustworthy. Pure.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+namespace ntplite::clock {
+
+/// One measurement of a source.
+struct FilterSample {
+    int64_t offset_ns = 0;      ///< server - local, positive = we are behind
+    int64_t delay_ns = 0;       ///< round trip, >= 0
+    int64_t dispersion_ns = 0;  ///< error bound from precision at measurement time
+    int64_t local_time_ns = 0;  ///< local clock when measured (T4)
+};
+
+/// What the filter says about its source.
+struct FilterOutput {
+    FilterSample best;          ///< the minimum-delay sample
+    int64_t jitter_ns = 0;      ///< RMS of offsets around the best one
+    int64_t dispersion_ns = 0;  ///< RFC weighted sum of sample dispersions
+    bool is_new = false;        ///< best is newer than what was last handed out
+};
+
+class ClockFilter {
+  public:
+    static constexpr int kSize = 8;
+    /// Frequency tolerance used to age dispersion (RFC 5905 PHI = 15 ppm).
+    static constexpr double kPhi = 15e-6;
+
+    /// Add a measurement and return the filter's view. `is_new` is false when the best sample
+    /// is not newer than the last one returned as new (it must be used only once).
+    FilterOutput add(const FilterSample& s);
+    /// Current view without adding (for snapshots); dispersion aged to `now_ns`.
+    std::optional<FilterOutput> current(int64_t now_ns) const;
+    /// Shift stored offsets for a clock correction: the clock moved by `slew_ns` at `at_ns` and
+    /// its rate changed by `dfreq_ppm` (positive = faster), so measurements taken earlier read
+    /// as they would have with the corrected clock.
+    void rebase(int64_t slew_ns, double dfreq_ppm, int64_t at_ns);
+    void clear();
+    int count() const { return count_; }
+    /// The most recently added sample (re-based like the others); only valid if count() > 0.
+    const FilterSample& newest() const { return samples_[(next_ - 1 + kSize) % kSize]; }
+
+  private:
+    std::optional<FilterOutput> evaluate(int64_t now_ns) const;
+
+    std::array<FilterSample, kSize> samples_{};  // ring, newest at (next_ - 1)
+    int next_ = 0;
+    int count_ = 0;
+    int64_t last_used_time_ns_ = INT64_MIN;
+};
+
+/// Correction of one stored offset for a clock adjustment (see ClockFilter::rebase).
+inline int64_t rebased_offset(int64_t offset_ns, int64_t sample_time_ns, int64_t slew_ns,
+                              double dfreq_ppm, int64_t at_ns) {
+    double dt_s = static_cast<double>(sample_time_ns - at_ns) * 1e-9;
+    return offset_ns - slew_ns - static_cast<int64_t>(dfreq_ppm * 1e3 * dt_s);
+}
+
+}  // namespace ntplite::clock

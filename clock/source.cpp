@@ -1,0 +1,184 @@
+#include "clock/source.hpp"
+
+#include <algorithm>
+
+#include "proto/exchange.hpp"
+
+namespace ntplite::clock {
+
+namespace {
+constexpr int kIburstCount = 4;
+constexpr int64_t kIburstSpacing_ns = 2'000'000'000;
+constexpr int kMaxPollLog2 = 17;
+// Precision we assume for our own timestamps when bounding a sample's error.
+constexpr int64_t kLocalPrecision_ns = 1'000;
+}  // namespace
+
+const char* to_string(ResponseOutcome o) {
+    switch (o) {
+        case ResponseOutcome::kAccepted: return "accepted";
+        case ResponseOutcome::kUnexpected: return "unexpected";
+        case ResponseOutcome::kMalformed: return "malformed";
+        case ResponseOutcome::kFailedCheck: return "failed-check";
+        case ResponseOutcome::kKissRate: return "kod-rate";
+        case ResponseOutcome::kKissDeny: return "kod-deny";
+        case ResponseOutcome::kKissOther: return "kod-other";
+    }
+    return "?";
+}
+
+Source::Source(const SourceConfig& cfg)
+    : cfg_(cfg), poll_log2_(cfg.minpoll_log2), poll_hint_log2_(cfg.minpoll_log2) {
+    if (cfg_.maxpoll_log2 < cfg_.minpoll_log2) cfg_.maxpoll_log2 = cfg_.minpoll_log2;
+}
+
+int Source::effective_poll() const {
+    int p = std::clamp<int>(poll_hint_log2_, cfg_.minpoll_log2, cfg_.maxpoll_log2);
+    // A source that stopped answering is polled less often (up to maxpoll).
+    if (polls_since_reply_ > 8) p = cfg_.maxpoll_log2;
+    return std::min(kMaxPollLog2, std::max(p, kod_poll_floor_log2_));
+}
+
+int64_t Source::poll_interval_ns() const { return proto::PollInterval{static_cast<int8_t>(poll_log2_)}.to_ns(); }
+
+Reachability Source::reachability() const {
+    if (!ever_reached_) return Reachability::kNeverReached;
+    return reach_ != 0 ? Reachability::kReachable : Reachability::kUnreachable;
+}
+
+SourceActions Source::start(int64_t now_ns, Random& rng) {
+    SourceActions a;
+    if (cfg_.iburst) {
+        burst_left_ = kIburstCount;
+        a.timer_at_ns = now_ns;
+    } else {
+        // Spread the first requests of many sources over a couple of seconds.
+        a.timer_at_ns = now_ns + static_cast<int64_t>(rng.next_unit() * 2e9);
+    }
+    return a;
+}
+
+SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
+    SourceActions a;
+    if (demobilized_) return a;
+    reach_ = static_cast<uint8_t>(reach_ << 1);
+    if (outstanding_) ++polls_since_reply_;
+    poll_log2_ = effective_poll();
+
+    // The request carries a random transmit timestamp (RFC 5905 / draft on data minimization):
+    // the server echoes it as origin, which proves the reply answers this request, while the
+    // real T1 stays here.
+    proto::Packet req;
+    req.version = 4;
+    req.mode = proto::Mode::kClient;
+    req.poll_log2 = static_cast<int8_t>(poll_log2_);
+    req.transmit = proto::NtpTimestamp{rng.next_u64()};
+    if (req.transmit.is_zero()) req.transmit.raw = 1;
+    proto::serialize(req, a.request);
+    a.send = true;
+    sent_transmit_ = req.transmit;
+    sent_local_ns_ = now_ns;
+    outstanding_ = true;
+    ++requests_sent_;
+
+    int64_t interval = poll_interval_ns();
+    if (burst_left_ > 0) {
+        --burst_left_;
+        if (burst_left_ > 0) interval = kIburstSpacing_ns;
+    }
+    a.timer_at_ns = now_ns + interval;
+    if (cfg_.pool_member && ever_reached_ && polls_since_reply_ >= cfg_.unreachable_polls_before_replace)
+        a.reresolve = true;
+    if (cfg_.pool_member && !ever_reached_ && requests_sent_ >= static_cast<uint64_t>(cfg_.unreachable_polls_before_replace))
+        a.reresolve = true;
+    return a;
+}
+
+ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t t4_ns, int64_t now_ns,
+                                   int64_t pending_slew_ns) {
+    ResponseResult r;
+    if (demobilized_) return r;
+    auto parsed = proto::parse(datagram);
+    if (!parsed) {
+        r.outcome = ResponseOutcome::kMalformed;
+        r.parse_error = parsed.error();
+        return r;
+    }
+    const proto::Packet& p = *parsed;
+    if (!outstanding_) return r;  // kUnexpected: nothing asked, or already answered
+
+    // Mode, then origin: nothing in the reply (a KoD included) is believed unless it echoes
+    // the transmit timestamp of our outstanding request.
+    if (auto f = proto::check_mode_version(p); f != proto::CheckFailure::kNone) {
+        r.outcome = ResponseOutcome::kFailedCheck;
+        r.check = f;
+        return r;
+    }
+    if (auto f = proto::check_origin(p, sent_transmit_); f != proto::CheckFailure::kNone) {
+        r.outcome = ResponseOutcome::kFailedCheck;
+        r.check = f;
+        return r;
+    }
+    if (auto kiss = proto::kiss_code(p)) {
+        outstanding_ = false;
+        last_kiss_ = *kiss;
+        last_kiss_time_ns_ = now_ns;
+        r.check = proto::CheckFailure::kKissOfDeath;
+        if (*kiss == proto::KissCode::kRate) {
+            // Back off: at least one step longer than now and no shorter than the server asks.
+            kod_poll_floor_log2_ =
+                std::min(kMaxPollLog2, std::max<int>({poll_log2_ + 1, p.poll_log2, kod_poll_floor_log2_ + 1}));
+            poll_log2_ = effective_poll();
+            r.outcome = ResponseOutcome::kKissRate;
+            r.actions.timer_at_ns = sent_local_ns_ + poll_interval_ns();
+        } else if (*kiss == proto::KissCode::kDeny || *kiss == proto::KissCode::kRstr) {
+            demobilized_ = true;
+            r.outcome = ResponseOutcome::kKissDeny;
+            r.actions.demobilize = true;
+            r.actions.reresolve = cfg_.pool_member;
+        } else {
+            r.outcome = ResponseOutcome::kKissOther;
+        }
+        return r;
+    }
+    proto::CheckFailure f = proto::check_duplicate(p, last_accepted_transmit_);
+    if (f == proto::CheckFailure::kNone) f = proto::check_zero_timestamps(p);
+    if (f == proto::CheckFailure::kNone) f = proto::check_synchronized(p);
+    if (f == proto::CheckFailure::kNone) f = proto::check_root_distance(p, cfg_.max_root_distance_ns);
+    if (f != proto::CheckFailure::kNone) {
+        r.outcome = ResponseOutcome::kFailedCheck;
+        r.check = f;
+        if (f != proto::CheckFailure::kDuplicate) outstanding_ = false;
+        return r;
+    }
+
+    proto::Exchange ex{proto::NtpTimestamp::from_unix_ns(sent_local_ns_), p.receive, p.transmit,
+                       proto::NtpTimestamp::from_unix_ns(t4_ns)};
+    proto::ExchangeResult m = proto::compute_exchange(ex);
+    outstanding_ = false;
+    last_accepted_transmit_ = p.transmit;
+    reach_ |= 1;
+    ever_reached_ = true;
+    polls_since_reply_ = 0;
+    last_header_ = p;
+
+    int64_t server_precision_ns = proto::PollInterval{std::max<int8_t>(p.precision_log2, -30)}.to_ns();
+    FilterSample s;
+    s.offset_ns = m.offset_ns - pending_slew_ns;
+    s.delay_ns = std::max<int64_t>(m.delay_ns, kLocalPrecision_ns);
+    s.dispersion_ns = server_precision_ns + kLocalPrecision_ns +
+                      static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(t4_ns - sent_local_ns_));
+    s.local_time_ns = t4_ns;
+    r.filter = filter_.add(s);
+    r.outcome = ResponseOutcome::kAccepted;
+    return r;
+}
+
+void Source::on_clock_correction(int64_t slew_ns, double dfreq_ppm, int64_t at_ns, bool was_step) {
+    filter_.rebase(slew_ns, dfreq_ppm, at_ns);
+    if (was_step) outstanding_ = false;  // T1 was read on the old timescale
+}
+
+void Source::set_poll_hint(int8_t poll_log2) { poll_hint_log2_ = poll_log2; }
+
+}  // namespace ntplite::clock

@@ -1,0 +1,379 @@
+#include "config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+
+namespace ntplite::config {
+
+std::string ConfigError::to_string() const {
+    if (pos.line == 0) return file + ": " + message;
+    return file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " + message;
+}
+
+std::string_view to_string(LogLevel level) {
+    switch (level) {
+        case LogLevel::kTrace: return "trace";
+        case LogLevel::kDebug: return "debug";
+        case LogLevel::kInfo: return "info";
+        case LogLevel::kWarn: return "warn";
+        case LogLevel::kError: return "error";
+        case LogLevel::kCritical: return "critical";
+        case LogLevel::kOff: return "off";
+    }
+    return "?";
+}
+
+namespace {
+
+SourcePos pos_of(const toml::source_region& r) { return {r.begin.line, r.begin.column}; }
+
+/// Walks the parsed document section by section, collecting every error instead of stopping at
+/// the first, so one --check-config run shows all of them.
+class Reader {
+public:
+    explicit Reader(std::string file) : file_(std::move(file)) {}
+
+    std::vector<ConfigError>& errors() { return errors_; }
+
+    void error(const toml::source_region& where, std::string message) {
+        errors_.push_back(ConfigError{file_, pos_of(where), std::move(message)});
+    }
+
+    /// Every key of `table` must be in `known`: a typo must not be silently ignored.
+    void check_keys(const toml::table& table, std::string_view section,
+                    std::initializer_list<std::string_view> known) {
+        for (auto&& [key, value] : table) {
+            bool ok = false;
+            for (auto k : known) ok = ok || key.str() == k;
+            if (!ok) {
+                std::string list;
+                for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+                error(key.source(), "unknown key \"" + std::string(key.str()) + "\" in " +
+                                        std::string(section) + " (known keys: " + list + ")");
+            }
+        }
+    }
+
+    /// The table at `key` of `root`, or nullptr (with an error if it is something else).
+    const toml::table* table(const toml::table& root, std::string_view key) {
+        const toml::node* n = root.get(key);
+        if (!n) return nullptr;
+        if (!n->is_table()) {
+            error(n->source(), "\"" + std::string(key) + "\" must be a table ([" + std::string(key) + "])");
+            return nullptr;
+        }
+        return n->as_table();
+    }
+
+    /// Tables of the array of tables at `key` ([[key]]).
+    std::vector<const toml::table*> table_array(const toml::table& root, std::string_view key) {
+        std::vector<const toml::table*> out;
+        const toml::node* n = root.get(key);
+        if (!n) return out;
+        const toml::array* arr = n->as_array();
+        if (!arr || !arr->is_array_of_tables()) {
+            error(n->source(), "\"" + std::string(key) + "\" must be written as [[" + std::string(key) +
+                                   "]] tables");
+            return out;
+        }
+        for (const auto& t : *arr) out.push_back(t.as_table());
+        return out;
+    }
+
+    void get_int(const toml::table& t, std::string_view key, int64_t min, int64_t max, auto& out) {
+        const toml::node* n = t.get(key);
+        if (!n) return;
+        auto v = n->value_exact<int64_t>();
+        if (!v) {
+            error(n->source(), "\"" + std::string(key) + "\" must be an integer");
+        } else if (*v < min || *v > max) {
+            error(n->source(), "\"" + std::string(key) + "\" = " + std::to_string(*v) +
+                                   " is out of range (" + std::to_string(min) + ".." +
+                                   std::to_string(max) + ")");
+        } else {
+            out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+        }
+    }
+
+    void get_double(const toml::table& t, std::string_view key, double min, double max, double& out) {
+        const toml::node* n = t.get(key);
+        if (!n) return;
+        std::optional<double> v;
+        if (auto i = n->value_exact<int64_t>()) v = static_cast<double>(*i);
+        if (auto d = n->value_exact<double>()) v = *d;
+        if (!v) {
+            error(n->source(), "\"" + std::string(key) + "\" must be a number");
+        } else if (!std::isfinite(*v) || *v < min || *v > max) {
+            std::ostringstream msg;
+            msg << "\"" << key << "\" = " << *v << " is out of range (" << min << ".." << max << ")";
+            error(n->source(), msg.str());
+        } else {
+            out = *v;
+        }
+    }
+
+    void get_bool(const toml::table& t, std::string_view key, bool& out) {
+        const toml::node* n = t.get(key);
+        if (!n) return;
+        if (auto v = n->value_exact<bool>()) {
+            out = *v;
+        } else {
+            error(n->source(), "\"" + std::string(key) + "\" must be true or false");
+        }
+    }
+
+    /// The string at `key` and its position, or nullopt (error if not a string).
+    std::optional<std::pair<std::string, toml::source_region>> get_string(const toml::table& t,
+                                                                            std::string_view key) {
+        const toml::node* n = t.get(key);
+        if (!n) return std::nullopt;
+        if (auto v = n->value_exact<std::string>()) return std::pair{*v, n->source()};
+        error(n->source(), "\"" + std::string(key) + "\" must be a string");
+        return std::nullopt;
+    }
+
+    /// A list of CIDR prefixes; a single string is accepted as a one-element list.
+    std::optional<std::vector<CidrPrefix>> get_prefixes(const toml::table& t, std::string_view key) {
+        const toml::node* n = t.get(key);
+        if (!n) return std::nullopt;
+        std::vector<CidrPrefix> out;
+        auto one = [&](const toml::node& item) {
+            auto s = item.value_exact<std::string>();
+            if (!s) {
+                error(item.source(), "\"" + std::string(key) + "\" entries must be strings like \"10.0.0.0/8\"");
+                return;
+            }
+            if (auto p = parse_cidr(*s)) {
+                out.push_back(*p);
+            } else {
+                error(item.source(), p.error());
+            }
+        };
+        if (const toml::array* arr = n->as_array()) {
+            for (const auto& item : *arr) one(item);
+        } else {
+            one(*n);
+        }
+        return out;
+    }
+
+    void read_access(const toml::table& t, AccessConfig& out) {
+        if (auto v = get_prefixes(t, "allow")) out.allow = std::move(*v);
+        if (auto v = get_prefixes(t, "deny")) out.deny = std::move(*v);
+    }
+
+    void read_document(const toml::table& root, Config& cfg) {
+        check_keys(root, "the top level",
+                   {"log", "local", "access", "server", "ratelimit", "clock", "source", "control",
+                    "metrics"});
+        if (auto* t = table(root, "log")) read_log(*t, cfg.log);
+        if (auto* t = table(root, "local")) read_local(*t, cfg.local);
+        if (auto* t = table(root, "access")) {
+            check_keys(*t, "[access]", {"allow", "deny"});
+            read_access(*t, cfg.access);
+        }
+        for (auto* t : table_array(root, "server")) read_server(*t, cfg.servers.emplace_back());
+        if (auto* t = table(root, "ratelimit")) read_ratelimit(*t, cfg.ratelimit);
+        if (auto* t = table(root, "clock")) read_clock(*t, cfg.clock);
+        for (auto* t : table_array(root, "source")) read_source(*t, cfg.sources.emplace_back());
+        if (auto* t = table(root, "control")) read_control(*t, cfg.control);
+        if (auto* t = table(root, "metrics")) read_metrics(*t, cfg.metrics);
+    }
+
+    void read_log(const toml::table& t, LogConfig& out) {
+        check_keys(t, "[log]", {"level"});
+        if (auto s = get_string(t, "level")) {
+            bool found = false;
+            for (int i = 0; i <= static_cast<int>(LogLevel::kOff); ++i) {
+                if (to_string(static_cast<LogLevel>(i)) == s->first) {
+                    out.level = static_cast<LogLevel>(i);
+                    found = true;
+                }
+            }
+            if (!found) {
+                error(s->second, "unknown log level \"" + s->first +
+                                     "\" (trace, debug, info, warn, error, critical, off)");
+            }
+        }
+    }
+
+    void read_local(const toml::table& t, LocalConfig& out) {
+        check_keys(t, "[local]", {"stratum"});
+        uint8_t stratum = 0;
+        if (t.get("stratum")) {
+            get_int(t, "stratum", 1, 15, stratum);
+            if (stratum != 0) out.stratum = stratum;
+        }
+    }
+
+    void read_server(const toml::table& t, ServerConfig& out) {
+        out.pos = pos_of(t.source());
+        check_keys(t, "[[server]]", {"listen", "threads", "allow", "deny"});
+        if (auto s = get_string(t, "listen")) {
+            if (auto spec = parse_listen(s->first)) {
+                out.listen = *spec;
+            } else {
+                error(s->second, spec.error());
+            }
+        } else if (!t.get("listen")) {
+            error(t.source(), "[[server]] needs a \"listen\" address (e.g. \"0.0.0.0:123\")");
+        }
+        get_int(t, "threads", 0, 256, out.threads);
+        if (t.get("allow") || t.get("deny")) {
+            out.access.emplace();
+            read_access(t, *out.access);
+        }
+    }
+
+    void read_ratelimit(const toml::table& t, RateLimitConfig& out) {
+        check_keys(t, "[ratelimit]", {"enabled", "interval_log2", "burst", "leak", "kod", "table_size"});
+        out.enabled = true;
+        get_bool(t, "enabled", out.enabled);
+        get_int(t, "interval_log2", -4, 12, out.interval_log2);
+        get_int(t, "burst", 1, 255, out.burst);
+        get_double(t, "leak", 0.0, 1.0, out.leak);
+        get_bool(t, "kod", out.kod);
+        get_int(t, "table_size", 16, 1 << 20, out.table_size);
+    }
+
+    void read_clock(const toml::table& t, ClockConfig& out) {
+        check_keys(t, "[clock]", {"mode", "step_threshold", "step_limit", "panic_threshold",
+                                  "max_backward_step", "min_sources"});
+        if (auto s = get_string(t, "mode")) {
+            if (s->first == "discipline") {
+                out.mode = ClockMode::kDiscipline;
+            } else if (s->first == "observe") {
+                out.mode = ClockMode::kObserve;
+            } else {
+                error(s->second, "unknown clock mode \"" + s->first + "\" (discipline, observe)");
+            }
+        }
+        get_double(t, "step_threshold", 0.0, 1e6, out.step_threshold_s);
+        get_int(t, "step_limit", -1, 1'000'000, out.step_limit);
+        get_double(t, "panic_threshold", 0.0, 1e9, out.panic_threshold_s);
+        get_double(t, "max_backward_step", 0.0, 1e9, out.max_backward_step_s);
+        get_int(t, "min_sources", 1, 64, out.min_sources);
+    }
+
+    void read_source(const toml::table& t, SourceConfig& out) {
+        out.pos = pos_of(t.source());
+        check_keys(t, "[[source]]", {"mode", "address", "iburst", "minpoll", "maxpoll", "prefer",
+                                     "noselect", "max_sources"});
+        if (auto s = get_string(t, "mode")) {
+            if (s->first == "server") {
+                out.mode = SourceMode::kServer;
+            } else if (s->first == "pool") {
+                out.mode = SourceMode::kPool;
+            } else {
+                error(s->second, "unknown source mode \"" + s->first + "\" (server, pool)");
+            }
+        }
+        if (auto s = get_string(t, "address")) {
+            if (auto hp = parse_host_port(s->first)) {
+                out.address = *hp;
+            } else {
+                error(s->second, hp.error());
+            }
+        } else if (!t.get("address")) {
+            error(t.source(), "[[source]] needs an \"address\"");
+        }
+        get_bool(t, "iburst", out.iburst);
+        get_int(t, "minpoll", -6, 17, out.minpoll_log2);
+        get_int(t, "maxpoll", -6, 17, out.maxpoll_log2);
+        get_bool(t, "prefer", out.prefer);
+        get_bool(t, "noselect", out.noselect);
+        get_int(t, "max_sources", 1, 64, out.max_sources);
+        if (const toml::node* n = t.get("max_sources"); n && out.mode != SourceMode::kPool) {
+            error(n->source(), "\"max_sources\" only applies to mode = \"pool\"");
+        }
+        if (out.minpoll_log2 > out.maxpoll_log2) {
+            const toml::node* n = t.get("maxpoll") ? t.get("maxpoll") : t.get("minpoll");
+            error(n ? n->source() : t.source(),
+                  "minpoll (" + std::to_string(out.minpoll_log2) + ") is greater than maxpoll (" +
+                      std::to_string(out.maxpoll_log2) + ")");
+        }
+    }
+
+    void read_control(const toml::table& t, ControlConfig& out) {
+        check_keys(t, "[control]", {"socket", "socket_mode", "allow"});
+        if (auto s = get_string(t, "socket")) {
+            if (s->first.empty() || s->first.front() != '/') {
+                error(s->second, "control \"socket\" must be an absolute path");
+            } else {
+                out.socket = s->first;
+            }
+        }
+        get_int(t, "socket_mode", 0, 0777, out.socket_mode);
+        if (auto v = get_prefixes(t, "allow")) out.allow = std::move(*v);
+    }
+
+    void read_metrics(const toml::table& t, MetricsConfig& out) {
+        check_keys(t, "[metrics]", {"listen"});
+        if (auto s = get_string(t, "listen")) {
+            auto spec = parse_listen(s->first);
+            if (spec && spec->kind == ListenSpec::Kind::kAddress) {
+                out.listen = *spec;
+            } else {
+                error(s->second, spec ? "metrics \"listen\" must be an IP address and port"
+                                      : spec.error());
+            }
+        }
+    }
+
+private:
+    std::string file_;
+    std::vector<ConfigError> errors_;
+};
+
+ControlConfig default_control() {
+    ControlConfig c;
+    c.allow = {*parse_cidr("127.0.0.0/8"), *parse_cidr("::1")};
+    return c;
+}
+
+}  // namespace
+
+std::expected<Config, std::vector<ConfigError>> parse_config(std::string_view text,
+                                                             std::string_view file_name) {
+    Config cfg;
+    cfg.file = std::string(file_name);
+    cfg.control = default_control();
+    Reader reader{std::string(file_name)};
+    toml::table root;
+    try {
+        root = toml::parse(text, file_name);
+    } catch (const toml::parse_error& e) {
+        reader.error(e.source(), std::string(e.description()));
+        return std::unexpected(std::move(reader.errors()));
+    }
+    reader.read_document(root, cfg);
+    if (!reader.errors().empty()) {
+        auto& errs = reader.errors();
+        std::stable_sort(errs.begin(), errs.end(), [](const ConfigError& a, const ConfigError& b) {
+            return std::pair{a.pos.line, a.pos.column} < std::pair{b.pos.line, b.pos.column};
+        });
+        return std::unexpected(std::move(errs));
+    }
+    return cfg;
+}
+
+std::expected<Config, std::vector<ConfigError>> load_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        int err = errno;
+        return std::unexpected(std::vector<ConfigError>{
+            ConfigError{path, {}, std::string("cannot read: ") + std::strerror(err)}});
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_config(text.str(), path);
+}
+
+}  // namespace ntplite::config

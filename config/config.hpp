@@ -1,0 +1,135 @@
+// ntpd-lite's configuration as plain, validated structs, one per TOML section. Built only by
+// load_file()/parse_config(); nothing here is global, the daemon passes the pieces it needs down.
+// Every default below is documented in packaging/ntpd-lite.toml.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/net.hpp"
+
+namespace ntplite::config {
+
+/// Where something was written in a config file (1-based; 0 = unknown).
+struct SourcePos {
+    uint32_t line = 0;
+    uint32_t column = 0;
+};
+
+/// One problem in a config file; printed as "file:line:column: message".
+struct ConfigError {
+    std::string file;
+    SourcePos pos;
+    std::string message;
+    std::string to_string() const;
+};
+
+enum class LogLevel : uint8_t { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
+
+/// [log]
+struct LogConfig {
+    LogLevel level = LogLevel::kInfo;
+};
+
+/// [local]: serve the local clock while no source is selected (isolated networks).
+struct LocalConfig {
+    std::optional<uint8_t> stratum;  ///< 1..15; absent = answer "unsynchronized" until synced
+};
+
+/// Allow/deny lists of CIDR prefixes. The most specific matching prefix decides (deny wins a tie);
+/// an address no prefix matches is allowed only if `allow` is empty.
+struct AccessConfig {
+    std::vector<CidrPrefix> allow;
+    std::vector<CidrPrefix> deny;
+};
+
+/// [[server]]: one listening address.
+struct ServerConfig {
+    ListenSpec listen;
+    unsigned threads = 0;                 ///< worker threads; 0 = one per core
+    std::optional<AccessConfig> access;   ///< per-server allow/deny; absent = the top-level [access]
+    SourcePos pos;                        ///< where the table starts (for later messages)
+};
+
+/// [ratelimit]: per client address, like chrony's `ratelimit`.
+struct RateLimitConfig {
+    bool enabled = false;          ///< true once a [ratelimit] table is present (enabled = true)
+    int interval_log2 = 3;         ///< average interval allowed between requests, log2 seconds
+    unsigned burst = 8;            ///< requests a client may send back to back
+    double leak = 0.125;           ///< fraction (0..1) of limited requests still answered normally
+    bool kod = true;               ///< answer other limited requests with KoD RATE (else drop)
+    unsigned table_size = 4096;    ///< client slots per worker thread (memory is fixed)
+};
+
+enum class ClockMode : uint8_t { kDiscipline, kObserve };
+
+/// [clock]: what the daemon may do to the system clock (used by the sync engine).
+struct ClockConfig {
+    ClockMode mode = ClockMode::kDiscipline;
+    double step_threshold_s = 0.128;   ///< offsets larger than this are stepped, smaller slewed
+    int step_limit = 3;                ///< steps allowed only in the first N updates; -1 = always
+    double panic_threshold_s = 1000;   ///< refuse (and log) offsets larger than this; 0 = no limit
+    double max_backward_step_s = 1.0;  ///< largest single backward step; 0 = unlimited
+    unsigned min_sources = 1;          ///< agreeing sources needed before the clock is adjusted
+};
+
+enum class SourceMode : uint8_t { kServer, kPool };
+
+/// [[source]]: one upstream server or pool.
+struct SourceConfig {
+    SourceMode mode = SourceMode::kServer;
+    HostPort address;
+    bool iburst = false;
+    int minpoll_log2 = 6;   ///< log2 seconds, -6..17
+    int maxpoll_log2 = 10;  ///< log2 seconds, minpoll..17
+    bool prefer = false;
+    bool noselect = false;
+    unsigned max_sources = 4;  ///< pools: distinct addresses used at once
+    SourcePos pos;
+};
+
+/// [control]: local monitoring/control access.
+struct ControlConfig {
+    std::string socket;                ///< Unix socket path; empty = none
+    uint32_t socket_mode = 0660;       ///< permission bits of the socket file
+    std::vector<CidrPrefix> allow;     ///< who may send mode 6 queries (default localhost)
+};
+
+/// [metrics]: Prometheus endpoint.
+struct MetricsConfig {
+    std::optional<ListenSpec> listen;  ///< absent = no endpoint; port has no default (required)
+};
+
+/// The whole file.
+struct Config {
+    std::string file;  ///< path it was read from (for messages)
+    LogConfig log;
+    LocalConfig local;
+    AccessConfig access;  ///< top-level [access], the default for every [[server]]
+    std::vector<ServerConfig> servers;
+    RateLimitConfig ratelimit;
+    ClockConfig clock;
+    std::vector<SourceConfig> sources;
+    ControlConfig control;
+    MetricsConfig metrics;
+
+    /// The access lists that apply to `server` (its own, else the top-level ones).
+    const AccessConfig& access_for(const ServerConfig& server) const {
+        return server.access ? *server.access : access;
+    }
+};
+
+/// Reads and validates a config file. On failure returns every problem found, in file order.
+std::expected<Config, std::vector<ConfigError>> load_file(const std::string& path);
+
+/// Parses and validates config text; `file_name` is used in messages only.
+std::expected<Config, std::vector<ConfigError>> parse_config(std::string_view text,
+                                                             std::string_view file_name);
+
+std::string_view to_string(LogLevel level);
+
+}  // namespace ntplite::config

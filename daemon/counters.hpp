@@ -1,0 +1,52 @@
+// Server counters by outcome. Each worker thread owns one ServerCounters and is its only writer:
+// increments are a relaxed load + store (no locked read-modify-write, no shared cache line), and
+// any thread may read them at any time for a summary.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace ntplite::daemon {
+
+/// A single-writer counter.
+class Counter {
+public:
+    void bump(uint64_t n = 1) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<uint64_t> v_{0};
+};
+
+/// One worker's counters. Aligned so two workers never share a cache line.
+struct alignas(64) ServerCounters {
+    Counter received;            ///< datagrams read from the socket
+    Counter answered;            ///< normal mode 4 replies sent (including leaked ones)
+    Counter kod_rate;            ///< KoD RATE replies sent
+    Counter rate_limited;        ///< requests over their client's rate (answered, KoD or dropped)
+    Counter leaked;              ///< rate-limited requests answered normally (the leak fraction)
+    Counter dropped_malformed;   ///< not a well-formed NTP packet (or truncated by the buffer)
+    Counter dropped_denied;      ///< source address refused by the access lists
+    Counter dropped_control;     ///< mode 6/7 (control/private): monitoring is not served here
+    Counter dropped_not_client;  ///< any other mode than 3 (client)
+    Counter dropped_rate;        ///< rate-limited and not answered at all
+    Counter send_errors;         ///< replies the kernel refused to send
+};
+
+/// A plain-value sum of any number of ServerCounters.
+struct CounterTotals {
+    uint64_t received = 0, answered = 0, kod_rate = 0, rate_limited = 0, leaked = 0;
+    uint64_t dropped_malformed = 0, dropped_denied = 0, dropped_control = 0, dropped_not_client = 0;
+    uint64_t dropped_rate = 0, send_errors = 0;
+
+    void add(const ServerCounters& c);
+    /// "received=N answered=N kod_rate=N ..." (one line, stable key=value pairs for scripts).
+    std::string to_string() const;
+};
+
+/// Sums the counters of every worker.
+CounterTotals sum(std::span<const ServerCounters* const> workers);
+
+}  // namespace ntplite::daemon

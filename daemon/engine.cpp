@@ -1,0 +1,131 @@
+#include "daemon/engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <bit>
+#include <csignal>
+#include <random>
+#include <thread>
+
+#include "daemon/listen.hpp"
+#include "daemon/serve.hpp"
+
+namespace ntplite::daemon {
+
+int8_t measure_precision_log2() {
+    // The smallest non-zero step between consecutive reads bounds both the resolution and the
+    // cost of reading the clock.
+    int64_t best = INT64_MAX;
+    int64_t prev = realtime_ns();
+    for (int i = 0; i < 200; ++i) {
+        int64_t now = realtime_ns();
+        if (now > prev && now - prev < best) best = now - prev;
+        prev = now;
+    }
+    if (best == INT64_MAX) best = 1;
+    int8_t log2 = -30;  // 1 ns ~ 2^-30 s
+    while (log2 < 0 && (int64_t{1'000'000'000} >> -log2) < best) ++log2;
+    return log2;
+}
+
+Engine::Engine(config::Config cfg) : cfg_(std::move(cfg)), precision_log2_(measure_precision_log2()) {}
+
+Engine::~Engine() {
+    for (auto& w : workers_) w->stop();
+}
+
+std::expected<void, std::string> Engine::start() {
+    publish_initial_state();
+    std::random_device rd;
+    for (std::size_t s = 0; s < cfg_.servers.size(); ++s) {
+        const config::ServerConfig& server = cfg_.servers[s];
+        auto endpoints = resolve_listen(server.listen);
+        if (!endpoints) return std::unexpected(cfg_.file + ": [[server]] " + server.listen.to_string() +
+                                               ": " + endpoints.error());
+        acls_.push_back(std::make_unique<Acl>(cfg_.access_for(server)));
+        unsigned threads = server.threads != 0 ? server.threads : std::thread::hardware_concurrency();
+        if (threads == 0) threads = 1;
+        for (unsigned t = 0; t < threads; ++t) {
+            uint64_t seed = (uint64_t{rd()} << 32) | rd();
+            auto worker = std::make_unique<ServerWorker>("server" + std::to_string(s) + "." + std::to_string(t),
+                                                         *acls_.back(), cfg_.ratelimit, state_, seed);
+            for (const Endpoint& e : *endpoints) {
+                if (auto ok = worker->add_endpoint(e); !ok) return std::unexpected(ok.error());
+            }
+            workers_.push_back(std::move(worker));
+        }
+        std::string where;
+        for (const Endpoint& e : *endpoints) where += (where.empty() ? "" : ", ") + e.to_string();
+        spdlog::info("serving NTP on {} with {} thread(s){}{}", where, threads,
+                     cfg_.access_for(server).allow.empty() && cfg_.access_for(server).deny.empty()
+                         ? ""
+                         : ", access lists active",
+                     cfg_.ratelimit.enabled ? ", rate limited" : "");
+    }
+    if (cfg_.servers.empty()) spdlog::info("no [[server]] table: not serving time");
+    for (auto& w : workers_) w->start();
+    signals_.emplace(io_, [this](int signal) { shutdown(signal); },
+                     [this] { spdlog::info("server counters: {}", totals().to_string()); });
+    schedule_summary();
+    return {};
+}
+
+void Engine::publish_initial_state() {
+    if (cfg_.local.stratum) {
+        spdlog::info("serving the local clock at stratum {} (refid LOCL) while no source is selected",
+                     *cfg_.local.stratum);
+        state_.publish(local_reference_state(*cfg_.local.stratum,
+                                             proto::NtpTimestamp::from_unix_ns(realtime_ns()),
+                                             precision_log2_));
+        schedule_local_refresh();
+    } else {
+        proto::SystemState unsync;
+        unsync.precision_log2 = precision_log2_;
+        state_.publish(unsync);
+        spdlog::info("answering as unsynchronized until a source is selected");
+    }
+}
+
+void Engine::schedule_local_refresh() {
+    local_timer_.expires_after(std::chrono::seconds(kLocalRefresh_s));
+    local_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        state_.publish(local_reference_state(*cfg_.local.stratum,
+                                             proto::NtpTimestamp::from_unix_ns(realtime_ns()),
+                                             precision_log2_));
+        schedule_local_refresh();
+    });
+}
+
+void Engine::schedule_summary() {
+    summary_timer_.expires_after(std::chrono::seconds(kSummaryInterval_s));
+    summary_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        spdlog::debug("server counters: {}", totals().to_string());
+        schedule_summary();
+    });
+}
+
+void Engine::run() { io_.run(); }
+
+void Engine::stop() {
+    asio::post(io_, [this] { shutdown(0); });
+}
+
+void Engine::shutdown(int signal) {
+    if (signal != 0) spdlog::info("received signal {}, shutting down", signal);
+    for (auto& w : workers_) w->stop();
+    local_timer_.cancel();
+    summary_timer_.cancel();
+    if (signals_) signals_->cancel();
+    spdlog::info("server counters: {}", totals().to_string());
+    io_.stop();
+}
+
+CounterTotals Engine::totals() const {
+    CounterTotals t;
+    for (const auto& w : workers_) t.add(w->counters());
+    return t;
+}
+
+}  // namespace ntplite::daemon

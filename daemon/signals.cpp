@@ -1,0 +1,31 @@
+#include "daemon/signals.hpp"
+
+#include <csignal>
+
+namespace ntplite::daemon {
+
+SignalHandler::SignalHandler(asio::io_context& io, std::function<void(int)> on_stop,
+                             std::function<void()> on_dump)
+    : signals_(io, SIGINT, SIGTERM, SIGUSR1), on_stop_(std::move(on_stop)), on_dump_(std::move(on_dump)) {
+    arm();
+}
+
+void SignalHandler::cancel() {
+    boost::system::error_code ec;
+    signals_.cancel(ec);
+    signals_.clear(ec);
+}
+
+void SignalHandler::arm() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (signal == SIGUSR1) {
+            on_dump_();
+            arm();
+            return;
+        }
+        on_stop_(signal);
+    });
+}
+
+}  // namespace ntplite::daemon

@@ -1,0 +1,22 @@
+// Reference scenario (chrony test-suite defaults) and its variants, over several seeds.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "tests/sim/scenarios.hpp"
+
+namespace ntplite::sim {
+namespace {
+
+TEST(SimReference, MeetsChronyCriteria) {
+    for (uint64_t seed : kSeeds) {
+        ScenarioParams p = reference_scenario(seed);
+        RunMetrics m = run_scenario(p);
+        record_row("reference", seed, m);
+        SCOPED_TRACE(table_row("reference", seed, m));
+        expect_reference_criteria(m);
+    }
+}
+
+}  // namespace
+}  // namespace ntplite::sim

@@ -1,0 +1,356 @@
+#include "tools/loadgen/generator.hpp"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/udp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "tools/loadgen/wire.hpp"
+
+namespace ntplite::tools::loadgen {
+namespace {
+
+// Send times are kept for the last 2^22 requests of a thread (~10 s at 400k/s); replies to older
+// requests count as late. Indexed by sequence, so matching a reply is one array access.
+constexpr unsigned kRingBits = 22;
+constexpr uint64_t kRingSize = uint64_t{1} << kRingBits;
+constexpr uint64_t kRingMask = kRingSize - 1;
+// Receive buffers are larger than a request so that an over-long reply is seen, not truncated.
+constexpr std::size_t kRecvBufferBytes = 1100;
+constexpr int kSocketBufferBytes = 4 << 20;
+// Sequence numbers are 32 bits; stop well before they would wrap.
+constexpr uint64_t kMaxSequence = 0xFFF00000u;
+
+uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::string errno_text(const char* what) {
+    return std::string(what) + ": " + std::strerror(errno);
+}
+
+// Owns the file descriptors of one thread.
+struct Fds {
+    std::vector<int> fds;
+    ~Fds() {
+        for (int fd : fds)
+            if (fd >= 0) close(fd);
+    }
+};
+
+std::string open_socket(const Options& o, unsigned global_index, int& fd_out) {
+    int fd = socket(o.target.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno_text("socket");
+    fd_out = fd;
+    int size = kSocketBufferBytes;
+    // SO_*BUFFORCE works as root and ignores rmem_max; fall back to the capped variant.
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    if (o.gso) {
+        // The kernel splits each write into 48-byte datagrams: one pass through the send path
+        // per batch instead of per request, so the generator spends less CPU than the server.
+        int segment = static_cast<int>(kNtpHeaderBytes);
+        if (setsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, sizeof segment) != 0)
+            return errno_text("setsockopt UDP_SEGMENT (try without --gso)");
+    }
+    if (o.source_addrs > 1) {
+        sockaddr_in src{};
+        src.sin_family = AF_INET;
+        src.sin_addr.s_addr = htonl(0x7F000001u + global_index % o.source_addrs);
+        if (bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) != 0)
+            return errno_text("bind source address");
+    }
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&o.target), o.target_len) != 0)
+        return errno_text("connect");
+    return {};
+}
+
+void pin_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+// The per-thread state of a run: buffers prepared once, reused for every batch.
+class Worker {
+  public:
+    Worker(const Options& o, unsigned thread_index, uint32_t nonce24, ThreadStats& stats)
+        : o_(o),
+          thread_(static_cast<uint8_t>(thread_index)),
+          nonce24_(nonce24),
+          st_(stats),
+          ring_(kRingSize, 0),
+          send_buf_(o.batch * kNtpHeaderBytes),
+          recv_buf_(o.batch * kRecvBufferBytes),
+          send_iov_(o.batch),
+          recv_iov_(o.batch),
+          send_msgs_(o.batch),
+          recv_msgs_(o.batch) {
+        for (unsigned i = 0; i < o.batch; ++i) {
+            send_iov_[i] = {send_buf_.data() + i * kNtpHeaderBytes, kNtpHeaderBytes};
+            send_msgs_[i].msg_hdr.msg_iov = &send_iov_[i];
+            send_msgs_[i].msg_hdr.msg_iovlen = 1;
+            recv_iov_[i] = {recv_buf_.data() + i * kRecvBufferBytes, kRecvBufferBytes};
+            recv_msgs_[i].msg_hdr.msg_iov = &recv_iov_[i];
+            recv_msgs_[i].msg_hdr.msg_iovlen = 1;
+        }
+    }
+
+    // Send up to `n` requests on `fd`; requests the kernel does not take are not retried (open
+    // loop) and count as blocked or errors.
+    void send_batch(int fd, unsigned n, uint64_t now_ns) {
+        for (unsigned i = 0; i < n; ++i) {
+            uint32_t seq = next_seq_ + i;
+            build_request(send_buf_.data() + i * kNtpHeaderBytes, o_.ntp_version,
+                          encode_tag({nonce24_, thread_, seq}));
+            ring_[seq & kRingMask] = now_ns;
+        }
+        int r = 0;
+        if (o_.gso) {
+            iovec iov{send_buf_.data(), n * kNtpHeaderBytes};
+            msghdr msg{};
+            msg.msg_iov = &iov;
+            msg.msg_iovlen = 1;
+            ssize_t bytes = sendmsg(fd, &msg, 0);
+            r = bytes < 0 ? -1
+                          : static_cast<int>(static_cast<std::size_t>(bytes) / kNtpHeaderBytes);
+        } else {
+            r = sendmmsg(fd, send_msgs_.data(), n, 0);
+        }
+        if (r < 0) {
+            if (errno == EAGAIN || errno == ENOBUFS)
+                st_.send_blocked += n;
+            else if (errno == ECONNREFUSED)
+                ++st_.refused;  // the ICMP error was reported here instead; nothing was sent
+            else
+                st_.send_errors += n;
+            return;
+        }
+        st_.sent += static_cast<unsigned>(r);
+        st_.send_blocked += n - static_cast<unsigned>(r);
+        next_seq_ += static_cast<uint32_t>(r);
+    }
+
+    // Read everything queued on `fd`.
+    void drain_socket(int fd) {
+        for (;;) {
+            for (unsigned i = 0; i < o_.batch; ++i) recv_msgs_[i].msg_hdr.msg_flags = 0;
+            int r = recvmmsg(fd, recv_msgs_.data(), o_.batch, MSG_DONTWAIT, nullptr);
+            if (r < 0) {
+                if (errno == ECONNREFUSED) {
+                    ++st_.refused;
+                    continue;
+                }
+                return;  // EAGAIN: empty
+            }
+            uint64_t now_ns = monotonic_ns();
+            for (int i = 0; i < r; ++i) {
+                std::size_t len = recv_msgs_[i].msg_len;
+                if (recv_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) len = kRecvBufferBytes + 1;
+                handle_reply(recv_buf_.data() + i * kRecvBufferBytes, len, now_ns);
+            }
+            if (static_cast<unsigned>(r) < o_.batch) return;
+        }
+    }
+
+    void handle_reply(const unsigned char* p, std::size_t len, uint64_t now_ns) {
+        ++st_.received;
+        uint64_t raw_tag = 0;
+        switch (classify_reply(p, len, o_.ntp_version, raw_tag)) {
+            case ReplyKind::kTooShort:
+                ++st_.invalid_short;
+                return;
+            case ReplyKind::kTooLong:
+                ++st_.invalid_long;
+                return;
+            case ReplyKind::kBadMode:
+                ++st_.invalid_mode;
+                return;
+            case ReplyKind::kBadVersion:
+                ++st_.invalid_version;
+                return;
+            case ReplyKind::kKissOfDeath:
+                if (match(raw_tag, now_ns)) ++st_.kod;
+                return;
+            case ReplyKind::kAnswer:
+                if (auto lat = match(raw_tag, now_ns)) {
+                    ++st_.valid;
+                    st_.latency.record(lat);
+                }
+                return;
+        }
+    }
+
+    // Latency in ns (>= 1) of the request `raw_tag` names, marking it answered; 0 if the tag is
+    // not an unanswered request of this thread (the matching counter is bumped).
+    uint64_t match(uint64_t raw_tag, uint64_t now_ns) {
+        RequestTag tag = decode_tag(raw_tag);
+        if (tag.nonce24 != (nonce24_ & 0xFFFFFFu) || tag.thread != thread_ ||
+            tag.sequence >= next_seq_) {
+            ++st_.invalid_origin;
+            return 0;
+        }
+        if (next_seq_ - tag.sequence > kRingSize) {
+            ++st_.late;
+            return 0;
+        }
+        uint64_t& sent_ns = ring_[tag.sequence & kRingMask];
+        if (sent_ns == 0) {
+            ++st_.duplicates;
+            return 0;
+        }
+        uint64_t lat = now_ns > sent_ns ? now_ns - sent_ns : 1;
+        sent_ns = 0;
+        if (tag.sequence - oldest_ < next_seq_ - oldest_) ++answered_in_window_;  // not yet expired
+        return lat;
+    }
+
+    uint32_t next_seq() const { return next_seq_; }
+
+    // Requests sent but neither answered nor older than `timeout_ns` (for the --window limit).
+    // Walks the oldest in-window requests forward; amortized O(1) per request.
+    uint64_t in_flight(uint64_t now_ns, uint64_t timeout_ns) {
+        while (oldest_ != next_seq_) {
+            uint64_t sent_ns = ring_[oldest_ & kRingMask];
+            if (sent_ns == 0) {
+                --answered_in_window_;
+            } else if (now_ns - sent_ns > timeout_ns) {
+                ++st_.timed_out;
+            } else {
+                break;
+            }
+            ++oldest_;
+        }
+        return next_seq_ - oldest_ - answered_in_window_;
+    }
+
+  private:
+    const Options& o_;
+    uint8_t thread_;
+    uint32_t nonce24_;
+    ThreadStats& st_;
+    uint32_t next_seq_ = 0;
+    uint32_t oldest_ = 0;              // first request still counted in flight (--window)
+    uint64_t answered_in_window_ = 0;  // answered requests in [oldest_, next_seq_)
+    std::vector<uint64_t> ring_;       // send time (monotonic ns) by sequence; 0 = answered
+    std::vector<unsigned char> send_buf_;
+    std::vector<unsigned char> recv_buf_;
+    std::vector<iovec> send_iov_;
+    std::vector<iovec> recv_iov_;
+    std::vector<mmsghdr> send_msgs_;
+    std::vector<mmsghdr> recv_msgs_;
+};
+
+}  // namespace
+
+void ThreadStats::add(const ThreadStats& o) {
+    sent += o.sent;
+    send_blocked += o.send_blocked;
+    send_errors += o.send_errors;
+    received += o.received;
+    valid += o.valid;
+    kod += o.kod;
+    invalid_short += o.invalid_short;
+    invalid_long += o.invalid_long;
+    invalid_mode += o.invalid_mode;
+    invalid_version += o.invalid_version;
+    invalid_origin += o.invalid_origin;
+    duplicates += o.duplicates;
+    late += o.late;
+    refused += o.refused;
+    send_phase_s = std::max(send_phase_s, o.send_phase_s);
+    latency.merge(o.latency);
+}
+
+std::string run_generator_thread(const Options& o, unsigned thread_index, unsigned first_socket,
+                                 unsigned socket_count, double rate_per_s, uint32_t nonce24,
+                                 ThreadStats& st) {
+    if (!o.cpus.empty()) pin_to_cpu(o.cpus[thread_index % o.cpus.size()]);
+
+    Fds owned;
+    owned.fds.assign(socket_count, -1);
+    for (unsigned i = 0; i < socket_count; ++i)
+        if (auto err = open_socket(o, first_socket + i, owned.fds[i]); !err.empty()) return err;
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) return errno_text("epoll_create1");
+    owned.fds.push_back(ep);
+    for (unsigned i = 0; i < socket_count; ++i) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u32 = i;
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, owned.fds[i], &ev) != 0) return errno_text("epoll_ctl");
+    }
+
+    Worker w(o, thread_index, nonce24, st);
+    std::vector<epoll_event> events(std::min<unsigned>(socket_count, 256));
+    auto poll_replies = [&](int timeout_ms) {
+        int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), timeout_ms);
+        for (int i = 0; i < n; ++i) w.drain_socket(owned.fds[events[i].data.u32]);
+    };
+
+    const uint64_t timeout_ns = uint64_t{o.timeout_ms} * 1'000'000u;
+    const uint64_t duration_ns = static_cast<uint64_t>(o.duration_s * 1e9);
+    const uint64_t t0 = monotonic_ns();
+    const uint64_t t_end = t0 + duration_ns;
+    unsigned next_socket = 0;
+    uint64_t attempted = 0;  // requests due so far that were offered to the kernel
+    uint64_t now = t0;
+    while (now < t_end && w.next_seq() < kMaxSequence) {
+        unsigned n = o.batch;
+        if (rate_per_s > 0) {
+            // Token pacing: the number of requests due by now, minus those already attempted.
+            auto due = static_cast<uint64_t>(rate_per_s * static_cast<double>(now - t0) / 1e9) + 1;
+            uint64_t allowed = due > attempted ? due - attempted : 0;
+            n = static_cast<unsigned>(std::min<uint64_t>(allowed, o.batch));
+        }
+        if (o.window > 0 && n > 0) {
+            uint64_t busy = w.in_flight(now, timeout_ns);
+            n = busy >= o.window ? 0
+                                 : static_cast<unsigned>(std::min<uint64_t>(n, o.window - busy));
+            if (n == 0) {
+                poll_replies(0);  // busy-poll: a sleeping generator would cost the server wake-ups
+                now = monotonic_ns();
+                continue;
+            }
+        }
+        if (n > 0) {
+            w.send_batch(owned.fds[next_socket], n, now);
+            attempted += n;  // sent, blocked or failed: open loop never retries
+            next_socket = (next_socket + 1) % socket_count;
+            poll_replies(0);
+        } else {
+            // Nothing due: wait for replies until the next request is due (ms granularity is
+            // fine; pacing catches up by sending the missed requests in the next batch).
+            double wait_ns = (static_cast<double>(attempted) + 1) / rate_per_s * 1e9 -
+                             static_cast<double>(now - t0);
+            poll_replies(wait_ns >= 1e6 ? 1 : 0);
+        }
+        now = monotonic_ns();
+    }
+    st.send_phase_s = static_cast<double>(now - t0) / 1e9;
+
+    // Drain: late replies still count, until every request is answered or the drain time ends.
+    const uint64_t drain_end = now + uint64_t{o.drain_ms} * 1'000'000u;
+    while (now < drain_end && st.valid + st.kod < st.sent) {
+        uint64_t left_ms = (drain_end - now) / 1'000'000u;
+        poll_replies(static_cast<int>(std::min<uint64_t>(left_ms + 1, 50)));
+        now = monotonic_ns();
+    }
+    return {};
+}
+
+}  // namespace ntplite::tools::loadgen

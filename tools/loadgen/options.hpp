@@ -1,0 +1,45 @@
+// Command-line settings of ntp-loadgen and the checks that keep a run bounded and on loopback.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ntplite::tools::loadgen {
+
+/// Hard bound on one run's sending phase, in seconds (the benchmark must stay short).
+inline constexpr double kMaxDurationS = 20.0;
+
+struct Options {
+    std::string target_text;    ///< "ADDR:PORT" or "[V6ADDR]:PORT" as given
+    sockaddr_storage target{};  ///< parsed target (loopback only)
+    socklen_t target_len = 0;
+    double duration_s = 5.0;    ///< sending phase, 0 < d <= kMaxDurationS
+    double rate_per_s = 0.0;    ///< offered requests/s over all threads; 0 = as fast as possible
+    unsigned sockets = 64;      ///< connected UDP sockets (distinct source ports), all threads
+    unsigned batch = 32;        ///< datagrams per sendmmsg/recvmmsg call
+    unsigned threads = 1;       ///< generator threads
+    std::vector<int> cpus;      ///< CPUs to pin threads to (thread i -> cpus[i % size])
+    unsigned drain_ms = 300;    ///< wait for late replies after the sending phase
+    uint8_t ntp_version = 4;    ///< version field of the requests, 1..4
+    unsigned source_addrs = 1;  ///< IPv4: spread sockets over 127.0.0.1 .. 127.0.0.N
+    unsigned window = 0;        ///< max unanswered requests in flight per thread; 0 = open loop
+    unsigned timeout_ms = 100;  ///< with --window: an unanswered request stops counting after this
+    bool gso = false;           ///< send each batch as one UDP GSO write (batch <= 64)
+    bool json = false;          ///< machine-readable report on stdout
+};
+
+/// Parse "ADDR:PORT" / "[V6]:PORT" (numeric addresses only) and accept only loopback targets
+/// (127.0.0.0/8 or ::1). Returns an error message otherwise.
+std::expected<void, std::string> parse_loopback_target(std::string_view text, sockaddr_storage& out,
+                                                       socklen_t& out_len);
+
+/// Check the numeric bounds of `o` (duration, rate, counts). Returns an error message if any fails.
+std::expected<void, std::string> validate(const Options& o);
+
+}  // namespace ntplite::tools::loadgen
