@@ -51,7 +51,14 @@ struct DisciplineConfig {
     int64_t panic_threshold_ns = 1000'000'000'000;  ///< |offset| above this: refuse and log (0: none)
     int64_t max_backward_step_ns = 1'000'000'000;   ///< a step moves the clock back at most this (<0: no cap)
     double max_frequency_ppm = 500.0;           ///< the frequency correction is clamped to +-this
-    int max_regression_samples = 64;            ///< regression window (kRegression)
+    int max_regression_samples = 64;            ///< regression window, samples (kRegression)
+    int64_t max_regression_span_ns = 2048'000'000'000;  ///< regression window, time: the random walk
+                                                        ///< of the frequency bends longer lines
+    /// kRegression: sample error assumed for a sample with the window's minimum delay; a
+    /// sample's extra delay over that minimum adds (half of it) on top.
+    int64_t regression_floor_ns = 1'000;
+    /// ... or this fraction of the window's median extra delay (half of it), if larger.
+    double regression_floor_fraction = 0.25;
 };
 
 /// Everything the SyncEngine needs.

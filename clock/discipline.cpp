@@ -26,6 +26,7 @@ struct Fit {
     double b = 0.0;  // slope, ns per ns
     double rms = 0.0;
     double a_var = 0.0;  // variance of a
+    double b_var = 0.0;  // variance of b
     int runs = 0;
 };
 
@@ -62,6 +63,7 @@ Fit fit_line(const std::vector<P>& pts, std::size_t first, double t0, const std:
     double var = ss / sw * static_cast<double>(m) / dof;  // weighted residual variance
     f.rms = std::sqrt(var);
     f.a_var = stt > 0 ? var * (1.0 / static_cast<double>(m) + tm * tm / (stt / sw)) : var;
+    f.b_var = stt > 0 && m > 2 ? var / (stt / sw) / static_cast<double>(m) : 0.0;
     return f;
 }
 
@@ -89,7 +91,13 @@ void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double*
     double min_delay = points_.front().delay_ns;
     for (const Point& p : points_) min_delay = std::min(min_delay, p.delay_ns);
     std::vector<double> w(n);
-    double floor_ns = std::max(residual_rms_ns_, 1000.0);
+    // The error floor scales with the path's delay noise (median extra delay), so a WAN window
+    // is not carried by its single luckiest sample; never below the configured minimum.
+    std::vector<double> extras(n);
+    for (std::size_t i = 0; i < n; ++i) extras[i] = (points_[i].delay_ns - min_delay) / 2.0;
+    std::nth_element(extras.begin(), extras.begin() + static_cast<std::ptrdiff_t>(n / 2), extras.end());
+    double floor_ns = std::max(static_cast<double>(std::max<int64_t>(cfg_.regression_floor_ns, 1)),
+                               cfg_.regression_floor_fraction * extras[n / 2]);
     for (std::size_t i = 0; i < n; ++i) {
         double extra = (points_[i].delay_ns - min_delay) / 2.0;
         w[i] = 1.0 / (floor_ns * floor_ns + extra * extra);
@@ -105,7 +113,16 @@ void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double*
     }
     points_.erase(points_.begin(), points_.begin() + static_cast<std::ptrdiff_t>(first));
     residual_rms_ns_ = f.rms;
-    *slope = f.b;
+    // Kish effective sample size: how many equally good samples the weighted window is worth.
+    double sw = 0.0, sw2 = 0.0;
+    for (std::size_t i = first; i < n; ++i) {
+        sw += w[i];
+        sw2 += w[i] * w[i];
+    }
+    effective_samples_ = sw2 > 0.0 ? sw * sw / sw2 : 0.0;
+    // Shrink a slope that is not clearly above its own standard error toward zero: a few
+    // noisy points close together must not throw the frequency around.
+    *slope = f.b_var > 0.0 ? f.b * (f.b * f.b) / (f.b * f.b + f.b_var) : f.b;
     *offset_now = f.a + f.b * (static_cast<double>(now_ns) - t0);
     *err = std::sqrt(f.a_var);
 }
@@ -162,6 +179,12 @@ Adjustment Discipline::update(const DisciplineSample& s, int64_t now_ns) {
         points_.push_back({static_cast<double>(s.sample_time_ns), static_cast<double>(s.offset_ns),
                            static_cast<double>(s.delay_ns)});
         if (static_cast<int>(points_.size()) > cfg_.max_regression_samples) points_.erase(points_.begin());
+        // The time limit never cuts the window below kMinWindow points, so long polls still
+        // have enough samples to average.
+        constexpr std::size_t kMinWindow = 8;
+        while (points_.size() > kMinWindow && points_.back().t_ns - points_.front().t_ns >
+                                                  static_cast<double>(cfg_.max_regression_span_ns))
+            points_.erase(points_.begin());
         double slope = 0.0;
         estimate_regression(now_ns, &offset_now, &slope, &err);
         if (clock_adjusts_) {

@@ -59,6 +59,10 @@ class Discipline {
     int8_t poll_hint_log2() const { return static_cast<int8_t>(poll_log2_); }
     /// RMS residual of the last estimate (ns): how noisy the measurements look.
     double residual_rms_ns() const { return residual_rms_ns_; }
+    /// Effective number of equally weighted samples behind the last regression estimate.
+    double effective_samples() const { return effective_samples_; }
+    /// Samples in the regression window.
+    std::size_t window_samples() const { return points_.size(); }
 
   private:
     struct Point {
@@ -79,6 +83,7 @@ class Discipline {
     int updates_ = 0;
     std::vector<Point> points_;
     double residual_rms_ns_ = 0.0;
+    double effective_samples_ = 0.0;
     int poll_log2_ = 6;
     bool poll_started_ = false;
     int poll_score_ = 0;

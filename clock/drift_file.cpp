@@ -33,7 +33,9 @@ class Fd {
     int fd_;
 };
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 std::string parent_dir(const std::string& path) {
     size_t slash = path.find_last_of('/');

@@ -55,7 +55,9 @@ LeapDecision LeapTracker::update(std::span<const LeapIndicator> selected, int64_
     return decide(now_ns);
 }
 
-LeapDecision LeapTracker::tick(int64_t now_ns) { return decide(now_ns); }
+LeapDecision LeapTracker::tick(int64_t now_ns) {
+    return decide(now_ns);
+}
 
 LeapDecision LeapTracker::reset() {
     armed_ = LeapIndicator::kNone;

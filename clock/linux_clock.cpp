@@ -26,9 +26,13 @@ struct timex zero_timex() {
     return tx;
 }
 
-int status_base(int current_status) { return current_status & ~(kForeignDisciplineBits | kReadOnlyBits); }
+int status_base(int current_status) {
+    return current_status & ~(kForeignDisciplineBits | kReadOnlyBits);
+}
 
-int kernel_adjtime(struct timex& tx) { return ::clock_adjtime(CLOCK_REALTIME, &tx); }
+int kernel_adjtime(struct timex& tx) {
+    return ::clock_adjtime(CLOCK_REALTIME, &tx);
+}
 
 int64_t kernel_realtime_ns() {
     struct timespec ts;
@@ -66,7 +70,9 @@ struct timex frequency_request(double ppm) {
     return tx;
 }
 
-double frequency_from_timex(long freq_scaled) { return static_cast<double>(freq_scaled) / kPpmScale; }
+double frequency_from_timex(long freq_scaled) {
+    return static_cast<double>(freq_scaled) / kPpmScale;
+}
 
 struct timex slew_request(int64_t offset_ns) {
     struct timex tx = zero_timex();
@@ -224,6 +230,32 @@ void LinuxClock::set_sync_status(int64_t maxerror_ns, int64_t esterror_ns, bool 
     std::optional<int> status = read_status();
     struct timex tx = sync_status_request(status.value_or(0), maxerror_ns, esterror_ns, synced);
     apply(tx, "status");
+}
+
+DisciplineClockOpen open_discipline_clock(const std::string& drift_path,
+                                          LinuxClock::FailureHandler on_failure, AdjtimeFn adjtime,
+                                          RealtimeFn realtime) {
+    DisciplineClockOpen r;
+    std::optional<double> drift_ppm;
+    if (!drift_path.empty()) {
+        auto loaded = load_drift_file(drift_path);
+        if (loaded) {
+            drift_ppm = *loaded;
+        } else {
+            r.drift_error = loaded.error();
+        }
+    }
+    RealtimeFn read_time = realtime ? realtime : RealtimeFn(kernel_realtime_ns);
+    auto opened = LinuxClock::open(drift_ppm, std::move(on_failure), std::move(adjtime), read_time);
+    if (opened) {
+        r.initial_frequency_ppm = (*opened)->frequency_ppm();
+        r.clock = std::move(*opened);
+    } else {
+        r.refused = opened.error();
+        r.initial_frequency_ppm = drift_ppm.value_or(0.0);
+        r.clock = std::make_unique<NullClock>(read_time);
+    }
+    return r;
 }
 
 }  // namespace ntplite::clock

@@ -36,7 +36,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
+#include "clock/drift_file.hpp"
 #include "clock/system_clock.hpp"
 #include "proto/packet.hpp"
 
@@ -60,8 +62,8 @@ const char* to_string(ClockError e);
 /// One failed kernel call, for a log line.
 struct ClockFailure {
     ClockError error = ClockError::kOther;
-    int errno_value = 0;          ///< errno as returned by the call
-    const char* operation = "";   ///< "frequency", "slew", "step", "leap", "status", "read"
+    int errno_value = 0;         ///< errno as returned by the call
+    const char* operation = "";  ///< "frequency", "slew", "step", "leap", "status", "read"
 };
 
 /// The kernel call: clock_adjtime(CLOCK_REALTIME, &tx). Returns the clock state (TIME_*) or -1
@@ -139,5 +141,21 @@ class LinuxClock final : public SystemClock {
     bool failed_ = false;
     std::optional<ClockFailure> failure_;
 };
+
+/// What open_discipline_clock() did; the daemon logs one line per set field.
+struct DisciplineClockOpen {
+    std::unique_ptr<SystemClock> clock;  ///< LinuxClock, or a NullClock in observe mode
+    double initial_frequency_ppm = 0.0;  ///< for SyncEngine (drift file or kernel value)
+    std::optional<DriftError>
+        drift_error;  ///< why the drift file was not used (warn unless kMissing)
+    std::optional<ClockFailure> refused;  ///< the kernel refused: running in observe mode
+};
+
+/// The daemon's start-up in discipline mode, in one call: load the drift file at `drift_path`
+/// (empty = none), open the kernel clock with its frequency, and fall back to a NullClock
+/// reading `realtime` (observe mode) if the kernel refuses. Never fails.
+DisciplineClockOpen open_discipline_clock(const std::string& drift_path,
+                                          LinuxClock::FailureHandler on_failure = {},
+                                          AdjtimeFn adjtime = {}, RealtimeFn realtime = {});
 
 }  // namespace ntplite::clock

@@ -8,6 +8,7 @@ namespace ntplite::clock {
 
 namespace {
 constexpr int kIburstCount = 4;
+constexpr int kIburstMaxRequests = 8;
 constexpr int64_t kIburstSpacing_ns = 2'000'000'000;
 constexpr int kMaxPollLog2 = 17;
 // Precision we assume for our own timestamps when bounding a sample's error.
@@ -49,7 +50,7 @@ Reachability Source::reachability() const {
 SourceActions Source::start(int64_t now_ns, Random& rng) {
     SourceActions a;
     if (cfg_.iburst) {
-        burst_left_ = kIburstCount;
+        burst_left_ = kIburstMaxRequests;
         a.timer_at_ns = now_ns;
     } else {
         // Spread the first requests of many sources over a couple of seconds.
@@ -83,8 +84,11 @@ SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
 
     int64_t interval = poll_interval_ns();
     if (burst_left_ > 0) {
+        // iburst: requests 2 s apart until kIburstCount replies came back (lost ones are
+        // retried), at most kIburstMaxRequests requests.
         --burst_left_;
-        if (burst_left_ > 0) interval = kIburstSpacing_ns;
+        if (burst_left_ > 0 && burst_replies_ < kIburstCount) interval = kIburstSpacing_ns;
+        else burst_left_ = 0;
     }
     a.timer_at_ns = now_ns + interval;
     if (cfg_.pool_member && ever_reached_ && polls_since_reply_ >= cfg_.unreachable_polls_before_replace)
@@ -158,6 +162,7 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
     outstanding_ = false;
     last_accepted_transmit_ = p.transmit;
     reach_ |= 1;
+    ++burst_replies_;
     ever_reached_ = true;
     polls_since_reply_ = 0;
     last_header_ = p;

@@ -92,6 +92,7 @@ class Source {
     int poll_hint_log2_;
     int kod_poll_floor_log2_ = -128;
     int burst_left_ = 0;
+    int burst_replies_ = 0;
     int polls_since_reply_ = 0;
     bool ever_reached_ = false;
     bool outstanding_ = false;

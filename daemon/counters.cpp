@@ -14,6 +14,7 @@ void CounterTotals::add(const ServerCounters& c) {
     dropped_not_client += c.dropped_not_client.get();
     dropped_rate += c.dropped_rate.get();
     send_errors += c.send_errors.get();
+    rx_no_timestamp += c.rx_no_timestamp.get();
 }
 
 std::string CounterTotals::to_string() const {
@@ -35,6 +36,7 @@ std::string CounterTotals::to_string() const {
     field("not_client", dropped_not_client);
     field("rate_dropped", dropped_rate);
     field("send_errors", send_errors);
+    field("rx_no_timestamp", rx_no_timestamp);
     return s;
 }
 

@@ -33,13 +33,14 @@ struct alignas(64) ServerCounters {
     Counter dropped_not_client;  ///< any other mode than 3 (client)
     Counter dropped_rate;        ///< rate-limited and not answered at all
     Counter send_errors;         ///< replies the kernel refused to send
+    Counter rx_no_timestamp;     ///< datagrams without a kernel RX timestamp (clock read instead)
 };
 
 /// A plain-value sum of any number of ServerCounters.
 struct CounterTotals {
     uint64_t received = 0, answered = 0, kod_rate = 0, rate_limited = 0, leaked = 0;
     uint64_t dropped_malformed = 0, dropped_denied = 0, dropped_control = 0, dropped_not_client = 0;
-    uint64_t dropped_rate = 0, send_errors = 0;
+    uint64_t dropped_rate = 0, send_errors = 0, rx_no_timestamp = 0;
 
     void add(const ServerCounters& c);
     /// "received=N answered=N kod_rate=N ..." (one line, stable key=value pairs for scripts).

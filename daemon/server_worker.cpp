@@ -4,6 +4,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+
+#include <netinet/in.h>
 
 #include "daemon/udp_batch.hpp"
 
@@ -23,18 +26,62 @@ int64_t monotonic_ns() {
 
 namespace {
 
-/// The kernel receive timestamp of a message, or `fallback_ns` when there is none.
-int64_t rx_timestamp_ns(msghdr& hdr, int64_t fallback_ns) {
-    if (hdr.msg_controllen == 0) return fallback_ns;
+/// What the kernel told us about one received datagram in its control messages.
+struct RxMeta {
+    std::optional<int64_t> kernel_rx_ns;  ///< SCM_TIMESTAMPNS, Unix ns
+    bool has_dst4 = false;                ///< IP_PKTINFO seen (wildcard IPv4 socket)
+    in_pktinfo dst4{};
+    bool has_dst6 = false;                ///< IPV6_PKTINFO seen (wildcard IPv6 socket)
+    in6_pktinfo dst6{};
+};
+
+RxMeta read_cmsgs(msghdr& hdr) {
+    RxMeta m;
+    if (hdr.msg_controllen == 0) return m;
     for (cmsghdr* c = CMSG_FIRSTHDR(&hdr); c; c = CMSG_NXTHDR(&hdr, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
             c->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
             timespec ts{};
             std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-            return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+            m.kernel_rx_ns = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+        } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+                   c->cmsg_len >= CMSG_LEN(sizeof(in_pktinfo))) {
+            std::memcpy(&m.dst4, CMSG_DATA(c), sizeof m.dst4);
+            m.has_dst4 = true;
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+                   c->cmsg_len >= CMSG_LEN(sizeof(in6_pktinfo))) {
+            std::memcpy(&m.dst6, CMSG_DATA(c), sizeof m.dst6);
+            m.has_dst6 = true;
         }
     }
-    return fallback_ns;
+    return m;
+}
+
+/// Makes `t` leave from the address the request was sent to (wildcard sockets), or clears it.
+void set_reply_source(msghdr& t, const RxMeta& m, std::span<std::byte> ctrl) {
+    t.msg_control = nullptr;
+    t.msg_controllen = 0;
+    if (!m.has_dst4 && !m.has_dst6) return;
+    t.msg_control = ctrl.data();
+    t.msg_controllen = m.has_dst4 ? CMSG_SPACE(sizeof(in_pktinfo)) : CMSG_SPACE(sizeof(in6_pktinfo));
+    std::memset(ctrl.data(), 0, t.msg_controllen);
+    cmsghdr* c = CMSG_FIRSTHDR(&t);
+    if (m.has_dst4) {
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+        in_pktinfo pi{};
+        pi.ipi_spec_dst = m.dst4.ipi_addr;  // source = the address the client asked
+        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    } else {
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+        in6_pktinfo pi{};
+        pi.ipi6_addr = m.dst6.ipi6_addr;
+        pi.ipi6_ifindex = m.dst6.ipi6_ifindex;  // needed for link-local destinations
+        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    }
 }
 
 }  // namespace
@@ -134,7 +181,9 @@ void ServerWorker::process_batch(int fd, unsigned n) {
     unsigned replies = 0;
     for (unsigned i = 0; i < n; ++i) {
         msghdr& h = rx_msgs_[i].msg_hdr;
-        const int64_t rx_ns = rx_timestamp_ns(h, fallback_rx_ns);
+        const RxMeta meta = read_cmsgs(h);
+        if (!meta.kernel_rx_ns) counters_.rx_no_timestamp.bump();
+        const int64_t rx_ns = meta.kernel_rx_ns.value_or(fallback_rx_ns);
         const bool truncated = (h.msg_flags & MSG_TRUNC) != 0;
         const std::size_t len = std::min<std::size_t>(rx_msgs_[i].msg_len, kRxBufSize);
         const config::IpAddress client = ip_from_sockaddr(rx_addr_[i]);
@@ -145,6 +194,7 @@ void ServerWorker::process_batch(int fd, unsigned n) {
         msghdr& t = tx_msgs_[replies].msg_hdr;
         t.msg_name = &rx_addr_[i];
         t.msg_namelen = h.msg_namelen;
+        set_reply_source(t, meta, tx_ctrl_[replies]);
         tx_iov_[replies].iov_len = out;
         ++replies;
     }

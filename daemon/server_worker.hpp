@@ -83,6 +83,8 @@ private:
     std::array<mmsghdr, kBatch> tx_msgs_{};
     std::array<iovec, kBatch> tx_iov_{};
     std::array<std::array<std::byte, proto::kHeaderSize>, kBatch> tx_buf_{};
+    // Source-address control messages for replies from wildcard sockets (IP(V6)_PKTINFO).
+    alignas(alignof(cmsghdr)) std::array<std::array<std::byte, kCtrlSize>, kBatch> tx_ctrl_{};
 };
 
 /// CLOCK_REALTIME as Unix nanoseconds.

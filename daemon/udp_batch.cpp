@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace ntplite::daemon {
 
@@ -87,8 +88,25 @@ int open_server_socket(const sockaddr_storage& addr, socklen_t addr_len, const c
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
         return fail("IPV6_V6ONLY");
     }
+    if (is_wildcard(addr)) {
+        bool ok = addr.ss_family == AF_INET
+                      ? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) == 0
+                      : setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) == 0;
+        if (!ok) return fail("IP_PKTINFO");
+    }
     if (bind(fd, reinterpret_cast<const sockaddr*>(&addr), addr_len) != 0) return fail("bind");
     return fd;
+}
+
+bool is_wildcard(const sockaddr_storage& addr) {
+    if (addr.ss_family == AF_INET) {
+        return reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr.s_addr == htonl(INADDR_ANY);
+    }
+    if (addr.ss_family == AF_INET6) {
+        const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr;
+        return std::memcmp(&a, &in6addr_any, sizeof a) == 0;
+    }
+    return false;
 }
 
 }  // namespace ntplite::daemon

@@ -18,7 +18,12 @@ unsigned send_batch(int fd, mmsghdr* msgs, unsigned n, int* first_errno);
 
 /// Opens a non-blocking UDP socket for `addr` with SO_REUSEPORT (one per worker, the kernel
 /// spreads clients across them), SO_TIMESTAMPNS (kernel receive timestamps) and, for IPv6,
-/// IPV6_V6ONLY, and binds it. Returns the fd, or -1 with errno set; `*what` names the failing step.
+/// IPV6_V6ONLY, and binds it. A wildcard address (0.0.0.0, ::) also asks for the request's
+/// destination address (IP_PKTINFO / IPV6_RECVPKTINFO) so the reply can leave from it.
+/// Returns the fd, or -1 with errno set; `*what` names the failing step.
 int open_server_socket(const sockaddr_storage& addr, socklen_t addr_len, const char** what);
+
+/// True for 0.0.0.0 and ::.
+bool is_wildcard(const sockaddr_storage& addr);
 
 }  // namespace ntplite::daemon

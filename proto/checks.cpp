@@ -7,14 +7,22 @@ namespace ntplite::proto {
 
 std::string_view to_string(CheckFailure f) {
     switch (f) {
-        case CheckFailure::kNone: return "none";
-        case CheckFailure::kBadModeOrVersion: return "bad-mode-or-version";
-        case CheckFailure::kDuplicate: return "duplicate";
-        case CheckFailure::kBogusOrigin: return "bogus-origin";
-        case CheckFailure::kZeroTimestamp: return "zero-timestamp";
-        case CheckFailure::kKissOfDeath: return "kiss-of-death";
-        case CheckFailure::kUnsynchronized: return "unsynchronized";
-        case CheckFailure::kExcessiveRootDistance: return "excessive-root-distance";
+        case CheckFailure::kNone:
+            return "none";
+        case CheckFailure::kBadModeOrVersion:
+            return "bad-mode-or-version";
+        case CheckFailure::kDuplicate:
+            return "duplicate";
+        case CheckFailure::kBogusOrigin:
+            return "bogus-origin";
+        case CheckFailure::kZeroTimestamp:
+            return "zero-timestamp";
+        case CheckFailure::kKissOfDeath:
+            return "kiss-of-death";
+        case CheckFailure::kUnsynchronized:
+            return "unsynchronized";
+        case CheckFailure::kExcessiveRootDistance:
+            return "excessive-root-distance";
     }
     return "unknown";
 }
@@ -59,7 +67,8 @@ CheckFailure check_synchronized(const Packet& reply) {
 CheckFailure check_root_distance(const Packet& reply, int64_t max_root_distance_ns) {
     // Both terms are below 2^16 s, so the sum cannot overflow.
     const int64_t distance_ns = reply.root_delay.to_ns() / 2 + reply.root_dispersion.to_ns();
-    return distance_ns > max_root_distance_ns ? CheckFailure::kExcessiveRootDistance : CheckFailure::kNone;
+    return distance_ns > max_root_distance_ns ? CheckFailure::kExcessiveRootDistance
+                                              : CheckFailure::kNone;
 }
 
 CheckFailure check_response(const Packet& reply, NtpTimestamp our_transmit,

@@ -11,34 +11,47 @@ namespace ntplite::proto {
 
 std::string_view to_string(ControlParseError e) {
     switch (e) {
-        case ControlParseError::kTooShort: return "too-short";
-        case ControlParseError::kTooLong: return "too-long";
-        case ControlParseError::kNotControl: return "not-control";
-        case ControlParseError::kBadVersion: return "bad-version";
-        case ControlParseError::kCountTooLarge: return "count-too-large";
-        case ControlParseError::kTruncatedData: return "truncated-data";
-        case ControlParseError::kBadTrailer: return "bad-trailer";
+        case ControlParseError::kTooShort:
+            return "too-short";
+        case ControlParseError::kTooLong:
+            return "too-long";
+        case ControlParseError::kNotControl:
+            return "not-control";
+        case ControlParseError::kBadVersion:
+            return "bad-version";
+        case ControlParseError::kCountTooLarge:
+            return "count-too-large";
+        case ControlParseError::kTruncatedData:
+            return "truncated-data";
+        case ControlParseError::kBadTrailer:
+            return "bad-trailer";
     }
     return "unknown";
 }
 
 namespace {
 
-constexpr std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+constexpr std::size_t round_up(std::size_t n, std::size_t to) {
+    return (n + to - 1) / to * to;
+}
 
-bool is_mac_size(std::size_t n) { return n == kMacMd5Size || n == kMacSha1Size; }
+bool is_mac_size(std::size_t n) {
+    return n == kMacMd5Size || n == kMacSha1Size;
+}
 
 // Longest total data a response can carry: the offset field is 16 bits.
 constexpr std::size_t kMaxResponseData = 0xffff;
 
 }  // namespace
 
-std::expected<ControlMessage, ControlParseError> parse_control(std::span<const std::byte> datagram) {
+std::expected<ControlMessage, ControlParseError> parse_control(
+    std::span<const std::byte> datagram) {
     if (datagram.size() < kControlHeaderSize) return std::unexpected(ControlParseError::kTooShort);
     if (datagram.size() > kControlMaxPacket) return std::unexpected(ControlParseError::kTooLong);
     const auto b0 = std::to_integer<uint8_t>(datagram[0]);
     const auto b1 = std::to_integer<uint8_t>(datagram[1]);
-    if ((b0 & 0x7) != static_cast<uint8_t>(Mode::kControl)) return std::unexpected(ControlParseError::kNotControl);
+    if ((b0 & 0x7) != static_cast<uint8_t>(Mode::kControl))
+        return std::unexpected(ControlParseError::kNotControl);
 
     ControlMessage m;
     ControlHeader& h = m.header;
@@ -73,12 +86,14 @@ std::expected<ControlMessage, ControlParseError> parse_control(std::span<const s
     return std::unexpected(ControlParseError::kBadTrailer);
 }
 
-std::size_t serialize_control(const ControlHeader& header, std::span<const std::byte> data, std::span<std::byte> out) {
+std::size_t serialize_control(const ControlHeader& header, std::span<const std::byte> data,
+                              std::span<std::byte> out) {
     if (data.size() > kControlMaxData) return 0;
     const std::size_t total = round_up(kControlHeaderSize + data.size(), 4);
     if (out.size() < total) return 0;
-    const auto b0 = static_cast<uint8_t>((static_cast<unsigned>(header.leap) & 0x3) << 6 |
-                                         (header.version & 0x7u) << 3 | static_cast<unsigned>(Mode::kControl));
+    const auto b0 =
+        static_cast<uint8_t>((static_cast<unsigned>(header.leap) & 0x3) << 6 |
+                             (header.version & 0x7u) << 3 | static_cast<unsigned>(Mode::kControl));
     const auto b1 = static_cast<uint8_t>((header.response ? 0x80 : 0) | (header.error ? 0x40 : 0) |
                                          (header.more ? 0x20 : 0) | (header.opcode & 0x1f));
     out[0] = static_cast<std::byte>(b0);
@@ -100,7 +115,8 @@ std::size_t control_fragment_count(std::size_t total_data_bytes) {
 }
 
 std::size_t control_fragment(const ControlHeader& request, uint16_t status, bool error,
-                             std::span<const std::byte> total_data, std::size_t index, std::span<std::byte> out) {
+                             std::span<const std::byte> total_data, std::size_t index,
+                             std::span<std::byte> out) {
     const std::size_t fragments = control_fragment_count(total_data.size());
     if (index >= fragments) return 0;
     const std::size_t usable = std::min(total_data.size(), kMaxResponseData);
@@ -139,7 +155,9 @@ bool VarListWriter::append(std::initializer_list<std::string_view> parts) {
     return true;
 }
 
-bool VarListWriter::add_raw(std::string_view name, std::string_view value) { return append({name, "=", value}); }
+bool VarListWriter::add_raw(std::string_view name, std::string_view value) {
+    return append({name, "=", value});
+}
 
 bool VarListWriter::add_quoted(std::string_view name, std::string_view value) {
     if (value.find('"') != std::string_view::npos) return false;
@@ -185,7 +203,9 @@ bool VarListWriter::add_hex(std::string_view name, uint64_t value, int digits) {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -197,13 +217,15 @@ std::string_view trim(std::string_view s) {
 
 std::optional<VarListReader::Variable> VarListReader::next() {
     // Skip separators and empty items (",," or trailing ", ").
-    while (!rest_.empty() && (is_space(rest_.front()) || rest_.front() == ',')) rest_.remove_prefix(1);
+    while (!rest_.empty() && (is_space(rest_.front()) || rest_.front() == ','))
+        rest_.remove_prefix(1);
     if (rest_.empty()) return std::nullopt;
     const std::size_t name_end = rest_.find_first_of("=,");
     Variable v;
     v.name = trim(rest_.substr(0, name_end));
     if (name_end == std::string_view::npos || rest_[name_end] == ',') {
-        rest_ = name_end == std::string_view::npos ? std::string_view{} : rest_.substr(name_end + 1);
+        rest_ =
+            name_end == std::string_view::npos ? std::string_view{} : rest_.substr(name_end + 1);
         return v;
     }
     rest_.remove_prefix(name_end + 1);

@@ -24,7 +24,8 @@ inline constexpr std::size_t kControlHeaderSize = 12;
 /// Largest data section of one control message (RFC 9327 section 2: 468 octets).
 inline constexpr std::size_t kControlMaxData = 468;
 /// Largest control datagram we accept: header + data + padding + the biggest MAC.
-inline constexpr std::size_t kControlMaxPacket = kControlHeaderSize + kControlMaxData + kMacSha1Size;
+inline constexpr std::size_t kControlMaxPacket =
+    kControlHeaderSize + kControlMaxData + kMacSha1Size;
 
 /// RFC 9327 section 2 opcodes (the 5-bit field of byte 1).
 enum class ControlOpcode : uint8_t {
@@ -36,11 +37,11 @@ enum class ControlOpcode : uint8_t {
     kWriteClockVariables = 5,
     kSetTrap = 6,
     kAsyncMessage = 7,
-    kConfigure = 8,       ///< ntpd extension
-    kSaveConfig = 9,      ///< ntpd extension
-    kReadMru = 10,        ///< ntpd extension
+    kConfigure = 8,         ///< ntpd extension
+    kSaveConfig = 9,        ///< ntpd extension
+    kReadMru = 10,          ///< ntpd extension
     kReadOrderedList = 11,  ///< ntpd extension
-    kRequestNonce = 12,   ///< ntpd extension
+    kRequestNonce = 12,     ///< ntpd extension
     kUnsetTrap = 31,
 };
 
@@ -81,13 +82,15 @@ enum class ControlParseError : uint8_t {
 std::string_view to_string(ControlParseError e);
 
 /// Parse one mode 6 datagram. Padding after the data is optional (to multiple of 4, or of 8 when a
-/// MAC follows, as ntpq pads before its MAC); whatever follows the padding must be a 20/24-byte MAC.
+/// MAC follows, as ntpq pads before its MAC); whatever follows the padding must be a 20/24-byte
+/// MAC.
 std::expected<ControlMessage, ControlParseError> parse_control(std::span<const std::byte> datagram);
 
 /// Write header + `data` + zero padding to a multiple of 4 into `out`. The header's `count` is
 /// taken from data.size(). Returns bytes written, or 0 if data exceeds kControlMaxData or `out`
 /// is too small.
-std::size_t serialize_control(const ControlHeader& header, std::span<const std::byte> data, std::span<std::byte> out);
+std::size_t serialize_control(const ControlHeader& header, std::span<const std::byte> data,
+                              std::span<std::byte> out);
 
 /// Number of response fragments needed for `total_data_bytes` of response data (at least 1: an
 /// empty response is one fragment with count 0). Data beyond 65535 bytes cannot be addressed by the
@@ -100,7 +103,8 @@ std::size_t control_fragment_count(std::size_t total_data_bytes);
 /// bytes). Returns the datagram length written into `out`, or 0 if `index` is out of range or `out`
 /// is smaller than the fragment (kControlHeaderSize + kControlMaxData always suffices).
 std::size_t control_fragment(const ControlHeader& request, uint16_t status, bool error,
-                             std::span<const std::byte> total_data, std::size_t index, std::span<std::byte> out);
+                             std::span<const std::byte> total_data, std::size_t index,
+                             std::span<std::byte> out);
 
 /// RFC 9327 section 2.4 error codes (status word of a response with the E bit).
 enum class ControlError : uint8_t {
@@ -114,7 +118,9 @@ enum class ControlError : uint8_t {
     kPermissionDenied = 7,
 };
 /// Error status word: error code in the high byte (RFC 9327 section 2.4).
-constexpr uint16_t control_error_status(ControlError e) { return static_cast<uint16_t>(static_cast<uint8_t>(e) << 8); }
+constexpr uint16_t control_error_status(ControlError e) {
+    return static_cast<uint16_t>(static_cast<uint8_t>(e) << 8);
+}
 
 /// System status word clock sources (RFC 9327 section 2.1.1, 6 bits).
 enum class ClockSource : uint8_t {
@@ -135,19 +141,19 @@ enum class ClockSource : uint8_t {
 constexpr uint16_t system_status_word(LeapIndicator leap, ClockSource source, uint8_t event_count,
                                       uint8_t event_code) {
     return static_cast<uint16_t>((static_cast<unsigned>(leap) & 0x3) << 14 |
-                                 (static_cast<unsigned>(source) & 0x3f) << 8 | (event_count & 0xfu) << 4 |
-                                 (event_code & 0xfu));
+                                 (static_cast<unsigned>(source) & 0x3f) << 8 |
+                                 (event_count & 0xfu) << 4 | (event_code & 0xfu));
 }
 
 /// Peer selection status, 3 bits of the peer status word (RFC 9327 section 2.1.2).
 enum class PeerSelection : uint8_t {
     kRejected = 0,
-    kFalseticker = 1,   ///< passed sanity checks, discarded by intersection
-    kExcess = 2,        ///< passed intersection, discarded as excess by the cluster
-    kOutlier = 3,       ///< discarded by the cluster as an outlier
-    kCandidate = 4,     ///< survivor, combined
+    kFalseticker = 1,     ///< passed sanity checks, discarded by intersection
+    kExcess = 2,          ///< passed intersection, discarded as excess by the cluster
+    kOutlier = 3,         ///< discarded by the cluster as an outlier
+    kCandidate = 4,       ///< survivor, combined
     kSelectedBackup = 5,  ///< selected, but its distance exceeds the maximum
-    kSystemPeer = 6,    ///< the current synchronization source
+    kSystemPeer = 6,      ///< the current synchronization source
     kPpsPeer = 7,
 };
 
@@ -161,18 +167,19 @@ struct PeerStatusFlags {
 };
 
 /// Peer status word: status bits(5) | selection(3) | event counter(4) | last event code(4).
-constexpr uint16_t peer_status_word(PeerStatusFlags f, PeerSelection sel, uint8_t event_count, uint8_t event_code) {
-    return static_cast<uint16_t>((f.configured ? 0x8000u : 0u) | (f.auth_enabled ? 0x4000u : 0u) |
-                                 (f.authentic ? 0x2000u : 0u) | (f.reachable ? 0x1000u : 0u) |
-                                 (f.broadcast ? 0x0800u : 0u) | (static_cast<unsigned>(sel) & 0x7u) << 8 |
-                                 (event_count & 0xfu) << 4 | (event_code & 0xfu));
+constexpr uint16_t peer_status_word(PeerStatusFlags f, PeerSelection sel, uint8_t event_count,
+                                    uint8_t event_code) {
+    return static_cast<uint16_t>(
+        (f.configured ? 0x8000u : 0u) | (f.auth_enabled ? 0x4000u : 0u) |
+        (f.authentic ? 0x2000u : 0u) | (f.reachable ? 0x1000u : 0u) | (f.broadcast ? 0x0800u : 0u) |
+        (static_cast<unsigned>(sel) & 0x7u) << 8 | (event_count & 0xfu) << 4 | (event_code & 0xfu));
 }
 
 /// Builds a "name=value, name=value" variable list (RFC 9327 section 2.3 data format) into a
 /// caller's buffer. Once a variable does not fit, the list stops growing (no partial variable)
 /// and overflowed() reports it.
 class VarListWriter {
-public:
+  public:
     explicit VarListWriter(std::span<char> buffer) : buf_(buffer) {}
 
     /// name=value, value written verbatim (numbers, addresses).
@@ -191,7 +198,7 @@ public:
     std::size_t size() const { return size_; }
     bool overflowed() const { return overflowed_; }
 
-private:
+  private:
     bool append(std::initializer_list<std::string_view> parts);
 
     std::span<char> buf_;
@@ -203,7 +210,7 @@ private:
 /// separators are skipped, quotes are removed from quoted values; a value may contain ", " inside
 /// quotes). For ntpq-lite: `while (auto v = r.next()) use(v->name, v->value);`
 class VarListReader {
-public:
+  public:
     struct Variable {
         std::string_view name;
         std::string_view value;  ///< empty for a bare name (as in a READVAR request)
@@ -212,7 +219,7 @@ public:
     /// The next variable, or nullopt at the end. Malformed input ends the list, never crashes.
     std::optional<Variable> next();
 
-private:
+  private:
     std::string_view rest_;
 };
 

@@ -19,9 +19,9 @@ int64_t fixed_to_ns(__int128 x, int shift) {
 ExchangeResult compute_exchange(const Exchange& e) {
     // Each difference wraps modulo 2^64 (NtpDuration), so an era boundary between any two
     // timestamps is harmless as long as each pair is within 68 years.
-    const __int128 forward = (e.t2_server_receive - e.t1_client_transmit).fixed;   // T2 - T1
-    const __int128 backward = (e.t3_server_transmit - e.t4_client_receive).fixed;  // T3 - T4
-    const __int128 round_trip = (e.t4_client_receive - e.t1_client_transmit).fixed;  // T4 - T1
+    const __int128 forward = (e.t2_server_receive - e.t1_client_transmit).fixed;      // T2 - T1
+    const __int128 backward = (e.t3_server_transmit - e.t4_client_receive).fixed;     // T3 - T4
+    const __int128 round_trip = (e.t4_client_receive - e.t1_client_transmit).fixed;   // T4 - T1
     const __int128 server_hold = (e.t3_server_transmit - e.t2_server_receive).fixed;  // T3 - T2
     ExchangeResult r;
     r.offset_ns = fixed_to_ns(forward + backward, 33);  // halved: one more bit of shift

@@ -9,7 +9,8 @@ namespace ntplite::proto {
 namespace {
 
 // Per-operation left-rotate amounts, 4 per round (RFC 1321 3.4).
-constexpr std::array<uint8_t, 16> kShift = {7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21};
+constexpr std::array<uint8_t, 16> kShift = {7, 12, 17, 22, 5, 9,  14, 20,
+                                            4, 11, 16, 23, 6, 10, 15, 21};
 
 // T[i] = floor(2^32 * |sin(i + 1)|), tabulated as in RFC 1321 3.4.
 constexpr std::array<uint32_t, 64> kSine = {
@@ -26,18 +27,30 @@ constexpr std::array<uint32_t, 64> kSine = {
 void process_block(std::array<uint32_t, 4>& state, const uint8_t* block) {
     std::array<uint32_t, 16> m{};
     for (std::size_t i = 0; i < 16; ++i) {
-        m[i] = uint32_t{block[4 * i]} | uint32_t{block[4 * i + 1]} << 8 | uint32_t{block[4 * i + 2]} << 16 |
-               uint32_t{block[4 * i + 3]} << 24;
+        m[i] = uint32_t{block[4 * i]} | uint32_t{block[4 * i + 1]} << 8 |
+               uint32_t{block[4 * i + 2]} << 16 | uint32_t{block[4 * i + 3]} << 24;
     }
     uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
     for (uint32_t i = 0; i < 64; ++i) {
         uint32_t f = 0;
         uint32_t g = 0;
         switch (i / 16) {
-            case 0: f = (b & c) | (~b & d); g = i; break;
-            case 1: f = (d & b) | (~d & c); g = (5 * i + 1) % 16; break;
-            case 2: f = b ^ c ^ d; g = (3 * i + 5) % 16; break;
-            default: f = c ^ (b | ~d); g = (7 * i) % 16; break;
+            case 0:
+                f = (b & c) | (~b & d);
+                g = i;
+                break;
+            case 1:
+                f = (d & b) | (~d & c);
+                g = (5 * i + 1) % 16;
+                break;
+            case 2:
+                f = b ^ c ^ d;
+                g = (3 * i + 5) % 16;
+                break;
+            default:
+                f = c ^ (b | ~d);
+                g = (7 * i) % 16;
+                break;
         }
         const uint32_t rotated = std::rotl(a + f + kSine[i] + m[g], kShift[(i / 16) * 4 + i % 4]);
         a = d;
@@ -66,11 +79,13 @@ std::array<uint8_t, 16> md5(std::span<const std::byte> data) {
     tail[rest] = 0x80;
     const std::size_t tail_len = rest < 56 ? 64 : 128;
     const uint64_t bit_len = static_cast<uint64_t>(data.size()) * 8;
-    for (std::size_t i = 0; i < 8; ++i) tail[tail_len - 8 + i] = static_cast<uint8_t>(bit_len >> (8 * i));
+    for (std::size_t i = 0; i < 8; ++i)
+        tail[tail_len - 8 + i] = static_cast<uint8_t>(bit_len >> (8 * i));
     for (std::size_t off = 0; off < tail_len; off += 64) process_block(state, tail.data() + off);
 
     std::array<uint8_t, 16> digest{};
-    for (std::size_t i = 0; i < 16; ++i) digest[i] = static_cast<uint8_t>(state[i / 4] >> (8 * (i % 4)));
+    for (std::size_t i = 0; i < 16; ++i)
+        digest[i] = static_cast<uint8_t>(state[i / 4] >> (8 * (i % 4)));
     return digest;
 }
 

@@ -11,20 +11,29 @@ using wire::load_be64;
 
 std::string_view to_string(ParseError e) {
     switch (e) {
-        case ParseError::kTooShort: return "too-short";
-        case ParseError::kTooLong: return "too-long";
-        case ParseError::kBadVersion: return "bad-version";
-        case ParseError::kBadLength: return "bad-length";
-        case ParseError::kTruncatedExtension: return "truncated-extension";
-        case ParseError::kBadExtensionLength: return "bad-extension-length";
-        case ParseError::kControlMode: return "control-mode";
+        case ParseError::kTooShort:
+            return "too-short";
+        case ParseError::kTooLong:
+            return "too-long";
+        case ParseError::kBadVersion:
+            return "bad-version";
+        case ParseError::kBadLength:
+            return "bad-length";
+        case ParseError::kTruncatedExtension:
+            return "truncated-extension";
+        case ParseError::kBadExtensionLength:
+            return "bad-extension-length";
+        case ParseError::kControlMode:
+            return "control-mode";
     }
     return "unknown";
 }
 
 namespace {
 
-bool is_mac_size(std::size_t n) { return n == kMacMd5Size || n == kMacSha1Size; }
+bool is_mac_size(std::size_t n) {
+    return n == kMacMd5Size || n == kMacSha1Size;
+}
 
 // Walks the bytes after the header. On success fills the two trailer lengths of `p`.
 std::expected<void, ParseError> parse_trailer(std::span<const std::byte> trailer, Packet& p) {
@@ -60,7 +69,8 @@ std::expected<Packet, ParseError> parse(std::span<const std::byte> datagram) {
     const uint8_t b0 = std::to_integer<uint8_t>(datagram[0]);
     const auto mode = static_cast<Mode>(b0 & 0x7);
     // Control/private messages have their own (shorter) layout: classify them before length checks.
-    if (mode == Mode::kControl || mode == Mode::kPrivate) return std::unexpected(ParseError::kControlMode);
+    if (mode == Mode::kControl || mode == Mode::kPrivate)
+        return std::unexpected(ParseError::kControlMode);
     if (datagram.size() < kHeaderSize) return std::unexpected(ParseError::kTooShort);
     if (datagram.size() > kMaxPacketSize) return std::unexpected(ParseError::kTooLong);
 
@@ -88,8 +98,9 @@ std::expected<Packet, ParseError> parse(std::span<const std::byte> datagram) {
 
 std::size_t serialize(const Packet& p, std::span<std::byte> out) {
     if (out.size() < kHeaderSize) return 0;
-    const auto b0 = static_cast<uint8_t>((static_cast<uint8_t>(p.leap) & 0x3) << 6 |
-                                         (p.version & 0x7) << 3 | (static_cast<uint8_t>(p.mode) & 0x7));
+    const auto b0 =
+        static_cast<uint8_t>((static_cast<uint8_t>(p.leap) & 0x3) << 6 | (p.version & 0x7) << 3 |
+                             (static_cast<uint8_t>(p.mode) & 0x7));
     out[0] = static_cast<std::byte>(b0);
     out[1] = static_cast<std::byte>(p.stratum);
     out[2] = static_cast<std::byte>(static_cast<uint8_t>(p.poll_log2));

@@ -17,7 +17,12 @@ inline constexpr std::size_t kHeaderSize = 48;
 /// Largest datagram we ever accept or build (header + extension fields + MAC).
 inline constexpr std::size_t kMaxPacketSize = 1024;
 
-enum class LeapIndicator : uint8_t { kNone = 0, kInsertSecond = 1, kDeleteSecond = 2, kUnsynchronized = 3 };
+enum class LeapIndicator : uint8_t {
+    kNone = 0,
+    kInsertSecond = 1,
+    kDeleteSecond = 2,
+    kUnsynchronized = 3
+};
 
 enum class Mode : uint8_t {
     kReserved = 0,
@@ -32,42 +37,43 @@ enum class Mode : uint8_t {
 
 /// Why a datagram is not a well-formed NTP packet. Each value names one rule.
 enum class ParseError : uint8_t {
-    kTooShort,              ///< fewer than 48 bytes
-    kTooLong,               ///< more than kMaxPacketSize bytes
-    kBadVersion,            ///< VN not in 1..4
-    kBadLength,             ///< bytes after the header are neither extension fields nor a MAC
-    kTruncatedExtension,    ///< an extension field's length runs past the end of the datagram
-    kBadExtensionLength,    ///< extension field length < 16 or not a multiple of 4
-    kControlMode,           ///< mode 6/7: not an NTP time packet (parsed by the control codec)
+    kTooShort,            ///< fewer than 48 bytes
+    kTooLong,             ///< more than kMaxPacketSize bytes
+    kBadVersion,          ///< VN not in 1..4
+    kBadLength,           ///< bytes after the header are neither extension fields nor a MAC
+    kTruncatedExtension,  ///< an extension field's length runs past the end of the datagram
+    kBadExtensionLength,  ///< extension field length < 16 or not a multiple of 4
+    kControlMode,         ///< mode 6/7: not an NTP time packet (parsed by the control codec)
 };
 std::string_view to_string(ParseError e);
 
 /// The 48-byte header plus where the optional trailing parts are. Timestamps are as on the wire.
 struct Packet {
     LeapIndicator leap = LeapIndicator::kNone;
-    uint8_t version = 4;                ///< 1..4
+    uint8_t version = 4;  ///< 1..4
     Mode mode = Mode::kClient;
-    uint8_t stratum = 0;                ///< 0 = unspecified / KoD, 1 = primary, 2..15, 16 = unsynchronized
-    int8_t poll_log2 = 0;               ///< log2 seconds
-    int8_t precision_log2 = 0;          ///< log2 seconds, e.g. -20 ~ 1 us
-    NtpShort root_delay{};              ///< total round-trip delay to the reference clock
-    NtpShort root_dispersion{};         ///< total dispersion to the reference clock
-    uint32_t refid = 0;                 ///< host byte order; ASCII codes read MSB first
-    NtpTimestamp reference{};           ///< time the server's clock was last set or corrected
-    NtpTimestamp origin{};              ///< T1 as echoed by the server (client's transmit)
-    NtpTimestamp receive{};             ///< T2: server receive time
-    NtpTimestamp transmit{};            ///< T3: server transmit time
-    uint16_t extension_bytes = 0;       ///< total length of RFC 7822 extension fields after the header
-    uint16_t mac_bytes = 0;             ///< trailing MAC: 0, 20 or 24 (keyid + digest), 4 = crypto-NAK
+    uint8_t stratum = 0;         ///< 0 = unspecified / KoD, 1 = primary, 2..15, 16 = unsynchronized
+    int8_t poll_log2 = 0;        ///< log2 seconds
+    int8_t precision_log2 = 0;   ///< log2 seconds, e.g. -20 ~ 1 us
+    NtpShort root_delay{};       ///< total round-trip delay to the reference clock
+    NtpShort root_dispersion{};  ///< total dispersion to the reference clock
+    uint32_t refid = 0;          ///< host byte order; ASCII codes read MSB first
+    NtpTimestamp reference{};    ///< time the server's clock was last set or corrected
+    NtpTimestamp origin{};       ///< T1 as echoed by the server (client's transmit)
+    NtpTimestamp receive{};      ///< T2: server receive time
+    NtpTimestamp transmit{};     ///< T3: server transmit time
+    uint16_t extension_bytes = 0;  ///< total length of RFC 7822 extension fields after the header
+    uint16_t mac_bytes = 0;        ///< trailing MAC: 0, 20 or 24 (keyid + digest), 4 = crypto-NAK
 
     friend bool operator==(const Packet&, const Packet&) = default;
 };
 
 /// Trailing MAC sizes recognised after the header / extension fields (RFC 5905 7.3, RFC 7822).
-inline constexpr std::size_t kCryptoNakSize = 4;    ///< legacy crypto-NAK: key id only
-inline constexpr std::size_t kMacMd5Size = 20;      ///< key id + 16-byte digest
-inline constexpr std::size_t kMacSha1Size = 24;     ///< key id + 20-byte digest
-/// RFC 7822: an extension field is at least 16 bytes (4-byte header + 12 value) and a multiple of 4.
+inline constexpr std::size_t kCryptoNakSize = 4;  ///< legacy crypto-NAK: key id only
+inline constexpr std::size_t kMacMd5Size = 20;    ///< key id + 16-byte digest
+inline constexpr std::size_t kMacSha1Size = 24;   ///< key id + 20-byte digest
+/// RFC 7822: an extension field is at least 16 bytes (4-byte header + 12 value) and a multiple
+/// of 4.
 inline constexpr std::size_t kMinExtensionSize = 16;
 
 /// Parse one datagram. Extension fields and a trailing MAC are length-checked and skipped

@@ -32,7 +32,9 @@ constexpr KissEntry kKissTable[] = {
     {refid_from_ascii("NTSN"), KissCode::kNtsn, "NTS negative acknowledgement"},
 };
 
-bool is_printable(uint8_t c) { return c >= 0x20 && c < 0x7f; }
+bool is_printable(uint8_t c) {
+    return c >= 0x20 && c < 0x7f;
+}
 
 // The refid's characters up to the first NUL; nullopt if any of them is not printable ASCII.
 std::optional<std::string> ascii_code(uint32_t refid) {
@@ -48,8 +50,8 @@ std::optional<std::string> ascii_code(uint32_t refid) {
 
 std::string dotted_quad(uint32_t refid) {
     char buf[16];
-    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", refid >> 24, (refid >> 16) & 0xff, (refid >> 8) & 0xff,
-                  refid & 0xff);
+    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", refid >> 24, (refid >> 16) & 0xff,
+                  (refid >> 8) & 0xff, refid & 0xff);
     return buf;
 }
 
@@ -57,7 +59,8 @@ std::string dotted_quad(uint32_t refid) {
 
 uint32_t refid_from_ipv6(const std::array<uint8_t, 16>& addr) {
     const auto digest = md5(std::as_bytes(std::span(addr)));
-    return uint32_t{digest[0]} << 24 | uint32_t{digest[1]} << 16 | uint32_t{digest[2]} << 8 | digest[3];
+    return uint32_t{digest[0]} << 24 | uint32_t{digest[1]} << 16 | uint32_t{digest[2]} << 8 |
+           digest[3];
 }
 
 bool is_kod(const Packet& p) {

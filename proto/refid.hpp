@@ -12,12 +12,28 @@
 namespace ntplite::proto {
 
 /// Kiss codes a client must act on, plus kOther for any other 4-letter code.
-enum class KissCode : uint8_t { kRate, kDeny, kRstr, kInit, kStep, kAuth, kAuto, kBcst, kCryp, kDrop, kMcst, kNkey, kNtsn, kOther };
+enum class KissCode : uint8_t {
+    kRate,
+    kDeny,
+    kRstr,
+    kInit,
+    kStep,
+    kAuth,
+    kAuto,
+    kBcst,
+    kCryp,
+    kDrop,
+    kMcst,
+    kNkey,
+    kNtsn,
+    kOther
+};
 
 /// Build a refid from 4 ASCII characters ("RATE", "LOCL", "GPS"); shorter codes are NUL padded.
 constexpr uint32_t refid_from_ascii(std::string_view code) {
     uint32_t v = 0;
-    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | (i < code.size() ? static_cast<uint8_t>(code[i]) : 0u);
+    for (std::size_t i = 0; i < 4; ++i)
+        v = (v << 8) | (i < code.size() ? static_cast<uint8_t>(code[i]) : 0u);
     return v;
 }
 /// Refid for an IPv4 upstream: the address in host byte order (a.b.c.d -> a<<24|b<<16|c<<8|d).

@@ -24,7 +24,8 @@ bool state_is_synchronized(const SystemState& state) {
 RespondOutcome respond(const Packet& request, NtpTimestamp receive_time, const SystemState& state,
                        bool kiss_rate, std::span<std::byte> out, std::size_t* written) {
     if (written != nullptr) *written = 0;
-    if (out.size() < kHeaderSize || !is_client_request(request)) return RespondOutcome::kIgnoredNotClient;
+    if (out.size() < kHeaderSize || !is_client_request(request))
+        return RespondOutcome::kIgnoredNotClient;
 
     Packet reply;
     reply.version = request.version;

@@ -14,18 +14,18 @@ namespace ntplite::proto {
 /// whole snapshot) by server threads.
 struct SystemState {
     LeapIndicator leap = LeapIndicator::kUnsynchronized;
-    uint8_t stratum = 16;               ///< 1..15 when synchronized; 16 = unsynchronized
-    int8_t precision_log2 = -20;        ///< log2 seconds
+    uint8_t stratum = 16;         ///< 1..15 when synchronized; 16 = unsynchronized
+    int8_t precision_log2 = -20;  ///< log2 seconds
     NtpShort root_delay{};
     NtpShort root_dispersion{};
-    uint32_t refid = 0;                 ///< host byte order
-    NtpTimestamp reference_time{};      ///< time of the last clock update
+    uint32_t refid = 0;             ///< host byte order
+    NtpTimestamp reference_time{};  ///< time of the last clock update
 };
 
 /// What to do with a request.
 enum class RespondOutcome : uint8_t {
-    kAnswered,        ///< `out` holds a normal mode 4 reply
-    kKissRate,        ///< `out` holds a KoD RATE reply
+    kAnswered,          ///< `out` holds a normal mode 4 reply
+    kKissRate,          ///< `out` holds a KoD RATE reply
     kIgnoredNotClient,  ///< not mode 3 (mode 6/7 etc.): drop
 };
 

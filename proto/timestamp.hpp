@@ -1,6 +1,7 @@
 // NTP timestamp formats (RFC 5905 section 6) and their conversion to Unix time.
-// Pure: no IO, no clock reads. Unix time is carried as signed nanoseconds since 1970-01-01T00:00:00Z
-// (int64_t covers 1678..2262), so every conversion here is exact to the nanosecond.
+// Pure: no IO, no clock reads. Unix time is carried as signed nanoseconds since
+// 1970-01-01T00:00:00Z (int64_t covers 1678..2262), so every conversion here is exact to the
+// nanosecond.
 #pragma once
 
 #include <cstdint>
@@ -20,19 +21,25 @@ struct NtpDuration {
     constexpr int64_t to_ns() const {
         __int128 scaled = static_cast<__int128>(fixed) * kNsPerSecond;
         __int128 half = static_cast<__int128>(1) << 31;
-        return static_cast<int64_t>(scaled >= 0 ? (scaled + half) >> 32 : -((-scaled + half) >> 32));
+        return static_cast<int64_t>(scaled >= 0 ? (scaled + half) >> 32
+                                                : -((-scaled + half) >> 32));
     }
     /// From signed nanoseconds, rounded to the nearest 2^-32 s (ties away from zero). Saturates
     /// beyond +-2^31 s (68 years), which the 32.32 format cannot hold.
     static constexpr NtpDuration from_ns(int64_t ns) {
         __int128 scaled = static_cast<__int128>(ns) * (static_cast<__int128>(1) << 32);
-        __int128 q = (scaled >= 0 ? scaled + kNsPerSecond / 2 : scaled - kNsPerSecond / 2) / kNsPerSecond;
+        __int128 q =
+            (scaled >= 0 ? scaled + kNsPerSecond / 2 : scaled - kNsPerSecond / 2) / kNsPerSecond;
         constexpr __int128 kMax = INT64_MAX;
         constexpr __int128 kMin = INT64_MIN;
         return NtpDuration{static_cast<int64_t>(q > kMax ? kMax : (q < kMin ? kMin : q))};
     }
-    friend constexpr NtpDuration operator+(NtpDuration a, NtpDuration b) { return {a.fixed + b.fixed}; }
-    friend constexpr NtpDuration operator-(NtpDuration a, NtpDuration b) { return {a.fixed - b.fixed}; }
+    friend constexpr NtpDuration operator+(NtpDuration a, NtpDuration b) {
+        return {a.fixed + b.fixed};
+    }
+    friend constexpr NtpDuration operator-(NtpDuration a, NtpDuration b) {
+        return {a.fixed - b.fixed};
+    }
     friend constexpr bool operator==(NtpDuration, NtpDuration) = default;
 };
 
@@ -57,7 +64,8 @@ struct NtpTimestamp {
         uint64_t ntp_sec = static_cast<uint64_t>(sec + kNtpToUnixOffset_s) & 0xffff'ffffu;
         // round(rem_ns * 2^32 / 1e9); 2^32/1e9 > 4 so distinct ns map to distinct fractions.
         uint64_t frac = ((static_cast<uint64_t>(rem_ns) << 32) + kNsPerSecond / 2) / kNsPerSecond;
-        if (frac > 0xffff'ffffu) frac = 0xffff'ffffu;  // cannot happen for rem_ns < 1e9; belt and braces
+        if (frac > 0xffff'ffffu)
+            frac = 0xffff'ffffu;  // cannot happen for rem_ns < 1e9; belt and braces
         return NtpTimestamp{(ntp_sec << 32) | frac};
     }
 

@@ -9,7 +9,8 @@
 namespace ntplite::proto::wire {
 
 inline uint16_t load_be16(std::span<const std::byte> b, std::size_t at) {
-    return static_cast<uint16_t>(std::to_integer<uint16_t>(b[at]) << 8 | std::to_integer<uint16_t>(b[at + 1]));
+    return static_cast<uint16_t>(std::to_integer<uint16_t>(b[at]) << 8 |
+                                 std::to_integer<uint16_t>(b[at + 1]));
 }
 inline uint32_t load_be32(std::span<const std::byte> b, std::size_t at) {
     return uint32_t{load_be16(b, at)} << 16 | load_be16(b, at + 2);

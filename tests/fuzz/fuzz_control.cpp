@@ -30,7 +30,8 @@ void check_round_trip(std::span<const std::byte> input) {
     const auto again = parse_control(std::span(out).first(len));
     require(again.has_value());
     require(again->header == m->header);
-    require(std::memcmp(again->data.data(), m->data.data(), m->data.size()) == 0 || m->data.empty());
+    require(std::memcmp(again->data.data(), m->data.data(), m->data.size()) == 0 ||
+            m->data.empty());
 }
 
 void check_fragments(std::span<const std::byte> total) {
@@ -46,7 +47,8 @@ void check_fragments(std::span<const std::byte> total) {
         const auto m = parse_control(std::span(out).first(len));
         require(m.has_value() && m->header.response && m->header.more == (i + 1 < n));
         require(m->header.offset == reassembled);
-        require(m->data.empty() || std::memcmp(m->data.data(), total.data() + reassembled, m->data.size()) == 0);
+        require(m->data.empty() ||
+                std::memcmp(m->data.data(), total.data() + reassembled, m->data.size()) == 0);
         reassembled += m->data.size();
     }
     require(reassembled == total.size());

@@ -1,7 +1,8 @@
 // libFuzzer target for the NTP packet codec and the server reply.
 // Properties: parse never crashes; parse -> serialize -> parse agrees on every header field and
 // reproduces the input's 48 header bytes; respond() on anything parsed writes at most 48 bytes.
-// fuzz-sources: proto/packet.cpp proto/respond.cpp proto/refid.cpp proto/md5.cpp proto/checks.cpp proto/exchange.cpp
+// fuzz-sources: proto/packet.cpp proto/respond.cpp proto/refid.cpp proto/md5.cpp proto/checks.cpp
+// proto/exchange.cpp
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -61,7 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (o != RespondOutcome::kIgnoredNotClient) {
             require(written == kHeaderSize);
             const auto reply = parse(std::span(out).first(kHeaderSize));
-            require(reply.has_value() && reply->mode == Mode::kServer && reply->origin == p.transmit);
+            require(reply.has_value() && reply->mode == Mode::kServer &&
+                    reply->origin == p.transmit);
             require(reply->version == p.version);
         }
     }

@@ -38,9 +38,11 @@
 //   ADJ_OFFSET without STA_PLL is accepted and ignored (the kernel ignores it too).
 // Unsupported, rejected with EINVAL: ADJ_OFFSET while STA_PLL is set (the kernel PLL/FLL is not
 // emulated), ADJ_TICK, and any adjustment of a clock other than CLOCK_REALTIME.
-// Not emulated: the leap second itself at midnight (STA_INS/STA_DEL are only stored and reported
-// through the TIME_INS/TIME_DEL return value), CLOCK_REALTIME timers and sleeps (they run on the
-// real clock), SIOCGSTAMP.
+// Leap seconds: STA_INS/STA_DEL arm a leap at the next UTC midnight of the emulated clock, as the
+// kernel's state machine does: on insertion 23:59:59 repeats (TIME_INS -> TIME_OOP -> TIME_WAIT,
+// TAI offset +1), on deletion 23:59:59 is skipped; clearing the bit before disarms it, and after
+// a leap nothing is re-armed until both bits were cleared. CLOCK_TAI stays continuous.
+// Not emulated: CLOCK_REALTIME timers and sleeps (they run on the real clock), SIOCGSTAMP.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -48,7 +50,9 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,22 +98,40 @@ static syscall_fn real_syscall;
 
 /* The emulated kernel clock. Guarded by g_lock. */
 struct emulated_clock {
-    int64_t anchor_mono_ns;        /* real CLOCK_MONOTONIC at the last re-anchor */
-    int64_t anchor_emul_ns;        /* emulated CLOCK_REALTIME at anchor_mono_ns */
-    int64_t freq_error_scaled;     /* intrinsic error, ppm << 16, + = runs fast */
-    int64_t kernel_freq_scaled;    /* ADJ_FREQUENCY setting, ppm << 16, + = faster */
-    int64_t singleshot_ns;         /* adjtime remainder at the anchor, + = slewing ahead */
-    int64_t maxerror_us;           /* at maxerror_anchor_mono_ns */
+    int64_t anchor_mono_ns;     /* real CLOCK_MONOTONIC at the last re-anchor */
+    int64_t anchor_emul_ns;     /* emulated CLOCK_REALTIME at anchor_mono_ns */
+    int64_t freq_error_scaled;  /* intrinsic error, ppm << 16, + = runs fast */
+    int64_t kernel_freq_scaled; /* ADJ_FREQUENCY setting, ppm << 16, + = faster */
+    int64_t singleshot_ns;      /* adjtime remainder at the anchor, + = slewing ahead */
+    int64_t maxerror_us;        /* at maxerror_anchor_mono_ns */
     int64_t maxerror_anchor_mono_ns;
     int64_t esterror_us;
-    int status;                    /* STA_* bits */
+    int status; /* STA_* bits */
     long time_constant;
     int tai_s;
+    int64_t leap_at_raw_ns; /* emulated time (before the jump) of an armed leap; INT64_MAX: none */
+    int64_t leap_jump_ns;   /* -1 s: insertion (23:59:59 repeats), +1 s: deletion */
+    int leap_done;          /* a leap happened and STA_INS/STA_DEL are still set (TIME_WAIT) */
     /* Statistics for the state file. */
     uint64_t adjustments, steps, denied, rejected;
     int64_t step_total_ns;
-    int64_t last_state_write_mono_ns;
 };
+
+/* What a clock read needs, published for lock-free readers through a seqlock: writers (under
+ * g_lock) make `seq` odd, read CLOCK_MONOTONIC, change the model and publish it with `seq` even
+ * again; a reader that read CLOCK_MONOTONIC inside a write, or the model across one, retries.
+ * So reads never wait for the state file or for each other, and every thread sees one
+ * consistent clock that never runs backwards unless stepped. */
+struct model {
+    int64_t anchor_mono_ns, anchor_emul_ns, rate_scaled, singleshot_ns, tai_s, leap_at_raw_ns,
+        leap_jump_ns;
+};
+static struct {
+    _Atomic uint64_t seq;
+    _Atomic int64_t anchor_mono_ns, anchor_emul_ns, rate_scaled, singleshot_ns, tai_s,
+        leap_at_raw_ns, leap_jump_ns;
+} g_pub;
+static _Atomic int64_t g_last_state_write_mono_ns;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
@@ -173,6 +195,17 @@ static int64_t real_now_ns(clockid_t id) {
     return ts_to_ns(&ts);
 }
 
+static void seq_begin(void);
+static void seq_end(void);
+
+/* fork() while another thread holds g_lock would leave the child's copy locked forever. */
+static void fork_prepare(void) {
+    pthread_mutex_lock(&g_lock);
+}
+static void fork_release(void) {
+    pthread_mutex_unlock(&g_lock);
+}
+
 static void init_once(void) {
     real_clock_gettime = (clock_gettime_fn)must_dlsym("clock_gettime");
     real_recvmsg = (recvmsg_fn)must_dlsym("recvmsg");
@@ -182,7 +215,8 @@ static void init_once(void) {
     int64_t offset_ns = env_int64("NTPLITE_SHIM_OFFSET_NS", 0);
     double freq_ppm = env_double("NTPLITE_SHIM_FREQ_PPM", 0.0);
     int64_t interval_ms = env_int64("NTPLITE_SHIM_STATE_INTERVAL_MS", 100);
-    if (interval_ms < 0) die("NTPLITE_SHIM_STATE_INTERVAL_MS", getenv("NTPLITE_SHIM_STATE_INTERVAL_MS"));
+    if (interval_ms < 0)
+        die("NTPLITE_SHIM_STATE_INTERVAL_MS", getenv("NTPLITE_SHIM_STATE_INTERVAL_MS"));
     g_state_interval_ns = interval_ms * INT64_C(1000000);
     const char* path = getenv("NTPLITE_SHIM_STATE");
     if (path != NULL) {
@@ -200,10 +234,16 @@ static void init_once(void) {
     g.maxerror_us = PHASE_LIMIT_US;
     g.maxerror_anchor_mono_ns = g.anchor_mono_ns;
     g.esterror_us = PHASE_LIMIT_US;
-    g.last_state_write_mono_ns = INT64_MIN / 2;
+    g.leap_at_raw_ns = INT64_MAX;
+    atomic_store(&g_last_state_write_mono_ns, INT64_MIN / 2);
+    seq_begin();
+    seq_end();
+    pthread_atfork(fork_prepare, fork_release, fork_release);
 }
 
-static void ensure_init(void) { pthread_once(&g_once, init_once); }
+static void ensure_init(void) {
+    pthread_once(&g_once, init_once);
+}
 
 /* Slew done by the singleshot remainder `rem_ns` after `dt_ns` of real time. */
 static int64_t singleshot_applied(int64_t rem_ns, int64_t dt_ns) {
@@ -213,13 +253,77 @@ static int64_t singleshot_applied(int64_t rem_ns, int64_t dt_ns) {
     return rem_ns;
 }
 
-/* Emulated realtime at real monotonic time `mono_ns` (>= anchor). Caller holds g_lock. */
-static int64_t emul_at(int64_t mono_ns) {
-    int64_t dt = mono_ns - g.anchor_mono_ns;
+/* Emulated realtime of model `m` at real monotonic time `mono_ns` (>= anchor). */
+/* ... ignoring an armed leap second (the timescale CLOCK_TAI follows). */
+static int64_t model_raw_at(const struct model* m, int64_t mono_ns) {
+    int64_t dt = mono_ns - m->anchor_mono_ns;
     if (dt < 0) dt = 0;
-    __int128 rate_part = (__int128)dt * (g.freq_error_scaled + g.kernel_freq_scaled);
+    __int128 rate_part = (__int128)dt * m->rate_scaled;
     int64_t drift = (int64_t)(rate_part / ((__int128)1000000 << PPM_SHIFT));
-    return g.anchor_emul_ns + dt + drift + singleshot_applied(g.singleshot_ns, dt);
+    return m->anchor_emul_ns + dt + drift + singleshot_applied(m->singleshot_ns, dt);
+}
+
+static int64_t model_at(const struct model* m, int64_t mono_ns) {
+    int64_t raw = model_raw_at(m, mono_ns);
+    return raw >= m->leap_at_raw_ns ? raw + m->leap_jump_ns : raw;
+}
+
+/* The master model. Caller holds g_lock. */
+static struct model master_model(void) {
+    struct model m = {
+        g.anchor_mono_ns, g.anchor_emul_ns, g.freq_error_scaled + g.kernel_freq_scaled,
+        g.singleshot_ns,  g.tai_s,          g.leap_at_raw_ns,
+        g.leap_jump_ns};
+    return m;
+}
+
+/* Emulated realtime at `mono_ns` from the master model. Caller holds g_lock. */
+static int64_t emul_at(int64_t mono_ns) {
+    struct model m = master_model();
+    return model_at(&m, mono_ns);
+}
+
+/* Seqlock write side; caller holds g_lock. Call seq_begin before reading CLOCK_MONOTONIC for
+ * the change, seq_end after the master model is updated. */
+static void seq_begin(void) {
+    uint64_t s = atomic_load_explicit(&g_pub.seq, memory_order_relaxed);
+    atomic_store_explicit(&g_pub.seq, s + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
+}
+
+static void seq_end(void) {
+    struct model m = master_model();
+    atomic_store_explicit(&g_pub.anchor_mono_ns, m.anchor_mono_ns, memory_order_relaxed);
+    atomic_store_explicit(&g_pub.anchor_emul_ns, m.anchor_emul_ns, memory_order_relaxed);
+    atomic_store_explicit(&g_pub.rate_scaled, m.rate_scaled, memory_order_relaxed);
+    atomic_store_explicit(&g_pub.singleshot_ns, m.singleshot_ns, memory_order_relaxed);
+    atomic_store_explicit(&g_pub.tai_s, m.tai_s, memory_order_relaxed);
+    atomic_store_explicit(&g_pub.leap_at_raw_ns, m.leap_at_raw_ns, memory_order_relaxed);
+    atomic_store_explicit(&g_pub.leap_jump_ns, m.leap_jump_ns, memory_order_relaxed);
+    uint64_t s = atomic_load_explicit(&g_pub.seq, memory_order_relaxed);
+    atomic_store_explicit(&g_pub.seq, s + 1, memory_order_release);
+}
+
+/* Seqlock read side: the published model and a CLOCK_MONOTONIC reading taken while it held. */
+static struct model read_model(int64_t* mono_ns) {
+    for (unsigned spins = 0;; spins++) {
+        uint64_t s1 = atomic_load_explicit(&g_pub.seq, memory_order_acquire);
+        if (s1 & 1) {
+            if (spins > 64) sched_yield(); /* the writer may have been preempted */
+            continue;
+        }
+        struct model m;
+        m.anchor_mono_ns = atomic_load_explicit(&g_pub.anchor_mono_ns, memory_order_relaxed);
+        m.anchor_emul_ns = atomic_load_explicit(&g_pub.anchor_emul_ns, memory_order_relaxed);
+        m.rate_scaled = atomic_load_explicit(&g_pub.rate_scaled, memory_order_relaxed);
+        m.singleshot_ns = atomic_load_explicit(&g_pub.singleshot_ns, memory_order_relaxed);
+        m.tai_s = atomic_load_explicit(&g_pub.tai_s, memory_order_relaxed);
+        m.leap_at_raw_ns = atomic_load_explicit(&g_pub.leap_at_raw_ns, memory_order_relaxed);
+        m.leap_jump_ns = atomic_load_explicit(&g_pub.leap_jump_ns, memory_order_relaxed);
+        *mono_ns = real_now_ns(CLOCK_MONOTONIC);
+        atomic_thread_fence(memory_order_seq_cst);
+        if (atomic_load_explicit(&g_pub.seq, memory_order_relaxed) == s1) return m;
+    }
 }
 
 static int64_t maxerror_at(int64_t mono_ns) {
@@ -239,6 +343,13 @@ static void reanchor(int64_t mono_ns) {
     int64_t dt = mono_ns - g.anchor_mono_ns;
     if (dt < 0) dt = 0;
     int64_t e = emul_at(mono_ns);
+    struct model before = master_model();
+    if (model_raw_at(&before, mono_ns) >= g.leap_at_raw_ns) {
+        /* The leap second has happened: fold the jump into the anchor, as the kernel does. */
+        g.tai_s += g.leap_jump_ns < 0 ? 1 : -1;
+        g.leap_at_raw_ns = INT64_MAX;
+        g.leap_done = 1;
+    }
     g.singleshot_ns -= singleshot_applied(g.singleshot_ns, dt);
     g.anchor_emul_ns = e;
     g.anchor_mono_ns = mono_ns;
@@ -248,39 +359,96 @@ static void reanchor(int64_t mono_ns) {
     g.maxerror_anchor_mono_ns = mono_ns;
 }
 
+/* The kernel's time_state (TIME_*) at `mono_ns`, as adjtimex returns it. Caller holds g_lock. */
+static int time_state_at(int64_t mono_ns) {
+    if (status_at(mono_ns) & STA_UNSYNC) return TIME_ERROR; /* overrides, as in the kernel */
+    if (g.leap_at_raw_ns != INT64_MAX) {
+        struct model m = master_model();
+        int64_t raw = model_raw_at(&m, mono_ns);
+        if (raw < g.leap_at_raw_ns) return g.leap_jump_ns < 0 ? TIME_INS : TIME_DEL;
+        if (g.leap_jump_ns < 0 && raw < g.leap_at_raw_ns + NS_PER_S) return TIME_OOP;
+        return TIME_WAIT;
+    }
+    return g.leap_done ? TIME_WAIT : TIME_OK;
+}
+
+/* TAI - UTC at `mono_ns`, s, including a leap second that happened since the last anchor. */
+static int tai_at(int64_t mono_ns) {
+    struct model m = master_model();
+    if (model_raw_at(&m, mono_ns) >= g.leap_at_raw_ns)
+        return g.tai_s + (g.leap_jump_ns < 0 ? 1 : -1);
+    return g.tai_s;
+}
+
+/* Arms or disarms the leap second after a status change, like the kernel's state machine: a
+ * leap is scheduled for the next UTC midnight (a deletion one second before it) and cancelled
+ * when its bit is cleared; after a leap nothing is re-armed until both bits were cleared.
+ * Caller holds g_lock and has re-anchored. */
+static void update_leap(void) {
+    int want = (g.status & STA_INS) ? -1 : (g.status & STA_DEL) ? 1 : 0;
+    if (want == 0) {
+        g.leap_at_raw_ns = INT64_MAX;
+        g.leap_done = 0;
+        return;
+    }
+    if (g.leap_done) return;
+    int64_t jump = want < 0 ? -NS_PER_S : NS_PER_S;
+    if (g.leap_at_raw_ns != INT64_MAX && g.leap_jump_ns == jump) return; /* already armed */
+    const int64_t day_ns = 86400 * NS_PER_S;
+    int64_t now = g.anchor_emul_ns;
+    int64_t midnight = (now / day_ns + 1) * day_ns; /* emulated times are after 1970 */
+    int64_t at = want < 0 ? midnight : midnight - NS_PER_S;
+    if (at <= now) at += day_ns;
+    g.leap_at_raw_ns = at;
+    g.leap_jump_ns = jump;
+}
+
 /* Writes the state file atomically (temp + rename). Caller holds g_lock. Uses no intercepted
  * function, so it cannot recurse into the shim. */
 static void write_state_locked(int64_t mono_ns) {
     if (g_state_path[0] == '\0') return;
-    g.last_state_write_mono_ns = mono_ns;
+    atomic_store_explicit(&g_last_state_write_mono_ns, mono_ns, memory_order_relaxed);
     int64_t real_ns = real_now_ns(CLOCK_REALTIME);
     int64_t emul_ns = emul_at(mono_ns);
     int64_t dt = mono_ns - g.anchor_mono_ns;
     char buf[1024];
     int n = snprintf(buf, sizeof buf,
-                     "offset_ns=%" PRId64 "\n"
+                     "offset_ns=%" PRId64
+                     "\n"
                      "freq_ppm=%.6f\n"
                      "freq_error_ppm=%.6f\n"
                      "net_freq_ppm=%.6f\n"
-                     "singleshot_remaining_ns=%" PRId64 "\n"
+                     "singleshot_remaining_ns=%" PRId64
+                     "\n"
                      "status=0x%x\n"
-                     "maxerror_us=%" PRId64 "\n"
-                     "esterror_us=%" PRId64 "\n"
+                     "maxerror_us=%" PRId64
+                     "\n"
+                     "esterror_us=%" PRId64
+                     "\n"
                      "tai_s=%d\n"
-                     "adjustments=%" PRIu64 "\n"
-                     "steps=%" PRIu64 "\n"
-                     "step_total_ns=%" PRId64 "\n"
-                     "denied=%" PRIu64 "\n"
-                     "rejected=%" PRIu64 "\n"
-                     "mono_ns=%" PRId64 "\n"
-                     "real_ns=%" PRId64 "\n"
+                     "time_state=%d\n"
+                     "adjustments=%" PRIu64
+                     "\n"
+                     "steps=%" PRIu64
+                     "\n"
+                     "step_total_ns=%" PRId64
+                     "\n"
+                     "denied=%" PRIu64
+                     "\n"
+                     "rejected=%" PRIu64
+                     "\n"
+                     "mono_ns=%" PRId64
+                     "\n"
+                     "real_ns=%" PRId64
+                     "\n"
                      "pid=%d\n",
                      emul_ns - real_ns, (double)g.kernel_freq_scaled / (1 << PPM_SHIFT),
                      (double)g.freq_error_scaled / (1 << PPM_SHIFT),
                      (double)(g.kernel_freq_scaled + g.freq_error_scaled) / (1 << PPM_SHIFT),
                      g.singleshot_ns - singleshot_applied(g.singleshot_ns, dt), status_at(mono_ns),
-                     maxerror_at(mono_ns), g.esterror_us, g.tai_s, g.adjustments, g.steps,
-                     g.step_total_ns, g.denied, g.rejected, mono_ns, real_ns, (int)getpid());
+                     maxerror_at(mono_ns), g.esterror_us, tai_at(mono_ns), time_state_at(mono_ns),
+                     g.adjustments, g.steps, g.step_total_ns, g.denied, g.rejected, mono_ns,
+                     real_ns, (int)getpid());
     if (n <= 0 || (size_t)n >= sizeof buf) return;
     char tmp[sizeof g_state_path + 32];
     snprintf(tmp, sizeof tmp, "%s.tmp%d", g_state_path, (int)getpid());
@@ -295,9 +463,22 @@ static void write_state_locked(int64_t mono_ns) {
     }
 }
 
+static int state_write_due(int64_t mono_ns) {
+    return g_state_path[0] != '\0' &&
+           mono_ns - atomic_load_explicit(&g_last_state_write_mono_ns, memory_order_relaxed) >=
+               g_state_interval_ns;
+}
+
 static void maybe_write_state_locked(int64_t mono_ns) {
-    if (g_state_path[0] != '\0' && mono_ns - g.last_state_write_mono_ns >= g_state_interval_ns)
-        write_state_locked(mono_ns);
+    if (state_write_due(mono_ns)) write_state_locked(mono_ns);
+}
+
+/* From a reader: refresh the state file if due, unless another thread holds the lock (then
+ * it is being written or about to be). */
+static void maybe_write_state(int64_t mono_ns) {
+    if (!state_write_due(mono_ns) || pthread_mutex_trylock(&g_lock) != 0) return;
+    maybe_write_state_locked(mono_ns);
+    pthread_mutex_unlock(&g_lock);
 }
 
 __attribute__((constructor)) static void shim_start(void) {
@@ -320,20 +501,18 @@ __attribute__((destructor)) static void shim_stop(void) {
 /* Emulated CLOCK_REALTIME now, ns. */
 static int64_t emulated_now_ns(void) {
     ensure_init();
-    pthread_mutex_lock(&g_lock);
-    int64_t mono = real_now_ns(CLOCK_MONOTONIC);
-    int64_t e = emul_at(mono);
-    maybe_write_state_locked(mono);
-    pthread_mutex_unlock(&g_lock);
+    int64_t mono;
+    struct model m = read_model(&mono);
+    int64_t e = model_at(&m, mono);
+    maybe_write_state(mono);
     return e;
 }
 
 static int64_t emulated_tai_now_ns(void) {
-    int64_t e = emulated_now_ns();
-    pthread_mutex_lock(&g_lock);
-    int tai = g.tai_s;
-    pthread_mutex_unlock(&g_lock);
-    return e + (int64_t)tai * NS_PER_S;
+    ensure_init();
+    int64_t mono;
+    struct model m = read_model(&mono);
+    return model_raw_at(&m, mono) + m.tai_s * NS_PER_S; /* TAI has no leap seconds */
 }
 
 int clock_gettime(clockid_t id, struct timespec* ts) {
@@ -374,13 +553,6 @@ int timespec_get(struct timespec* ts, int base) {
 /* ---------------------------------------------------------------------------------------------
  * Adjustments */
 
-static int time_state_of(int status) {
-    if (status & STA_UNSYNC) return TIME_ERROR;
-    if (status & STA_INS) return TIME_INS;
-    if (status & STA_DEL) return TIME_DEL;
-    return TIME_OK;
-}
-
 /* Fills the read-back fields of `tx` like the kernel's __do_adjtimex. Caller holds g_lock. */
 static void fill_timex_locked(struct timex* tx, int64_t mono_ns) {
     tx->freq = (long)g.kernel_freq_scaled;
@@ -391,7 +563,7 @@ static void fill_timex_locked(struct timex* tx, int64_t mono_ns) {
     tx->precision = 1;
     tx->tolerance = (long)MAX_FREQ_SCALED;
     tx->tick = 10000; /* kernel tick_usec at USER_HZ = 100 */
-    tx->tai = g.tai_s;
+    tx->tai = tai_at(mono_ns);
     struct timespec now = ns_to_ts(emul_at(mono_ns));
     tx->time.tv_sec = now.tv_sec;
     tx->time.tv_usec = (g.status & STA_NANO) ? now.tv_nsec : now.tv_nsec / NS_PER_US;
@@ -412,8 +584,8 @@ static int emulated_adjtimex(struct timex* tx) {
         return -1;
     }
     int singleshot = (modes & ADJ_OFFSET_SINGLESHOT) == ADJ_OFFSET_SINGLESHOT;
-    int new_status = (modes & ADJ_STATUS) ? ((g.status & STA_RONLY) | (tx->status & ~STA_RONLY))
-                                          : g.status;
+    int new_status =
+        (modes & ADJ_STATUS) ? ((g.status & STA_RONLY) | (tx->status & ~STA_RONLY)) : g.status;
     int invalid = 0;
     if ((modes & 0x8000 /* ADJ_ADJTIME */) && !singleshot) {
         invalid = 1;
@@ -422,7 +594,8 @@ static int emulated_adjtimex(struct timex* tx) {
         invalid = (modes & ~(unsigned)ADJ_OFFSET_SS_READ) != 0;
     } else {
         if (modes & ADJ_TICK) invalid = 1;
-        if ((modes & ADJ_OFFSET) && (new_status & STA_PLL)) invalid = 1; /* kernel PLL: unsupported */
+        if ((modes & ADJ_OFFSET) && (new_status & STA_PLL))
+            invalid = 1; /* kernel PLL: unsupported */
         if (modes & ADJ_SETOFFSET) {
             long frac_limit = (modes & ADJ_NANO) ? 1000000000L : 1000000L;
             if (tx->time.tv_usec < 0 || tx->time.tv_usec >= frac_limit) invalid = 1;
@@ -435,11 +608,19 @@ static int emulated_adjtimex(struct timex* tx) {
         return -1;
     }
 
-    reanchor(mono);
-    if (!read_only) g.adjustments++;
+    if (!read_only) {
+        seq_begin();
+        mono = real_now_ns(CLOCK_MONOTONIC);
+        reanchor(mono);
+        g.adjustments++;
+    }
     if (singleshot) {
-        int64_t previous_us = g.singleshot_ns / NS_PER_US;
-        if (!(modes & 0x2000 /* ADJ_OFFSET_READONLY */)) g.singleshot_ns = (int64_t)tx->offset * NS_PER_US;
+        /* Remainder now (the read-only path did not re-anchor). */
+        int64_t previous_us =
+            (g.singleshot_ns - singleshot_applied(g.singleshot_ns, mono - g.anchor_mono_ns)) /
+            NS_PER_US;
+        if (!(modes & 0x2000 /* ADJ_OFFSET_READONLY */))
+            g.singleshot_ns = (int64_t)tx->offset * NS_PER_US;
         fill_timex_locked(tx, mono);
         tx->offset = (long)previous_us;
     } else {
@@ -455,15 +636,18 @@ static int emulated_adjtimex(struct timex* tx) {
                 /* The kernel resets its state when the PLL is switched off, which also drops the
                  * read-only bits (STA_NANO) before taking the caller's writable bits. */
                 g.status = tx->status & ~STA_RONLY;
+                g.leap_at_raw_ns = INT64_MAX; /* the kernel's state machine restarts too */
+                g.leap_done = 0;
             } else {
                 g.status = new_status;
             }
         }
+        if (modes & ADJ_STATUS) update_leap();
         if (modes & ADJ_NANO) g.status |= STA_NANO;
         if (modes & ADJ_MICRO) g.status &= ~STA_NANO;
         if (modes & ADJ_FREQUENCY) {
             int64_t f = tx->freq;
-            g.kernel_freq_scaled = f > MAX_FREQ_SCALED ? MAX_FREQ_SCALED
+            g.kernel_freq_scaled = f > MAX_FREQ_SCALED    ? MAX_FREQ_SCALED
                                    : f < -MAX_FREQ_SCALED ? -MAX_FREQ_SCALED
                                                           : f;
         }
@@ -482,8 +666,9 @@ static int emulated_adjtimex(struct timex* tx) {
         fill_timex_locked(tx, mono);
         tx->offset = 0; /* no kernel PLL offset pending */
     }
-    int state = time_state_of(status_at(mono));
+    int state = time_state_at(mono);
     if (!read_only) {
+        seq_end();
         write_state_locked(mono);
     } else {
         maybe_write_state_locked(mono);
@@ -500,9 +685,13 @@ int clock_adjtime(clockid_t id, struct timex* tx) {
     return emulated_adjtimex(tx);
 }
 
-int adjtimex(struct timex* tx) { return emulated_adjtimex(tx); }
+int adjtimex(struct timex* tx) {
+    return emulated_adjtimex(tx);
+}
 
-int ntp_adjtime(struct timex* tx) { return emulated_adjtimex(tx); }
+int ntp_adjtime(struct timex* tx) {
+    return emulated_adjtimex(tx);
+}
 
 int adjtime(const struct timeval* delta, struct timeval* olddelta) {
     struct timex tx;
@@ -536,6 +725,7 @@ static int emulated_settime(int64_t target_ns) {
         errno = EPERM;
         return -1;
     }
+    seq_begin();
     int64_t mono = real_now_ns(CLOCK_MONOTONIC);
     reanchor(mono);
     int64_t step = target_ns - g.anchor_emul_ns;
@@ -543,6 +733,7 @@ static int emulated_settime(int64_t target_ns) {
     g.adjustments++;
     g.steps++;
     g.step_total_ns += step;
+    seq_end();
     write_state_locked(mono);
     pthread_mutex_unlock(&g_lock);
     return 0;
@@ -606,12 +797,10 @@ long syscall(long number, ...) {
 /* Maps a real CLOCK_REALTIME instant (a kernel timestamp from the recent past) to the emulated
  * timescale: the emulated clock now minus how long ago the instant was. */
 static int64_t real_to_emulated_ns(int64_t real_ns) {
-    pthread_mutex_lock(&g_lock);
-    int64_t mono = real_now_ns(CLOCK_MONOTONIC);
+    int64_t mono;
+    struct model m = read_model(&mono);
     int64_t real_now = real_now_ns(CLOCK_REALTIME);
-    int64_t e = emul_at(mono);
-    pthread_mutex_unlock(&g_lock);
-    return e - (real_now - real_ns);
+    return model_at(&m, mono) - (real_now - real_ns);
 }
 
 struct shim_timeval64 {
@@ -627,7 +816,8 @@ static void translate_cmsgs(struct msghdr* msg) {
         if (c->cmsg_level != SOL_SOCKET) continue;
         size_t len = c->cmsg_len - CMSG_LEN(0);
         unsigned char* data = CMSG_DATA(c);
-        if ((c->cmsg_type == SHIM_SCM_TIMESTAMPNS_OLD || c->cmsg_type == SHIM_SCM_TIMESTAMPNS_NEW) &&
+        if ((c->cmsg_type == SHIM_SCM_TIMESTAMPNS_OLD ||
+             c->cmsg_type == SHIM_SCM_TIMESTAMPNS_NEW) &&
             len >= sizeof(struct shim_timespec64)) {
             struct shim_timespec64 t;
             memcpy(&t, data, sizeof t);

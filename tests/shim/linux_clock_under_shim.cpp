@@ -33,17 +33,19 @@ using namespace ntplite::clock;
 constexpr int64_t kNsPerS = 1'000'000'000;
 int g_failures = 0;
 
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
+#define CHECK(cond, ...)                                                         \
+    do {                                                                         \
+        if (!(cond)) {                                                           \
             std::fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            std::fprintf(stderr, __VA_ARGS__);                                  \
-            std::fputc('\n', stderr);                                           \
-            ++g_failures;                                                       \
-        }                                                                       \
+            std::fprintf(stderr, __VA_ARGS__);                                   \
+            std::fputc('\n', stderr);                                            \
+            ++g_failures;                                                        \
+        }                                                                        \
     } while (0)
 
-int64_t ts_ns(const timespec& ts) { return int64_t{ts.tv_sec} * kNsPerS + ts.tv_nsec; }
+int64_t ts_ns(const timespec& ts) {
+    return int64_t{ts.tv_sec} * kNsPerS + ts.tv_nsec;
+}
 
 // The real CLOCK_REALTIME: the shim passes raw clock_gettime system calls through.
 int64_t real_realtime_ns() {
@@ -84,7 +86,9 @@ bool has_cap_sys_time() {
     return true;  // unknown: assume the worst
 }
 
-bool shim_loaded() { return dlsym(RTLD_DEFAULT, "ntplite_clock_shim_version") != nullptr; }
+bool shim_loaded() {
+    return dlsym(RTLD_DEFAULT, "ntplite_clock_shim_version") != nullptr;
+}
 
 int64_t env_i64(const char* name) {
     const char* v = std::getenv(name);
@@ -137,7 +141,8 @@ int run_emulated() {
     c.step(-start_offset_ns);
     off = c.now_ns() - real_realtime_ns();
     CHECK(std::llabs(off) < tol_ns, "offset after step %" PRId64, off);
-    CHECK(obs.steps == 1 && obs.last_step_ns == -start_offset_ns, "observer saw %d steps", obs.steps);
+    CHECK(obs.steps == 1 && obs.last_step_ns == -start_offset_ns, "observer saw %d steps",
+          obs.steps);
 
     // Compensate the frequency error: the emulated clock's net rate error becomes zero.
     c.adjust_frequency(-freq_error_ppm);
@@ -147,7 +152,8 @@ int run_emulated() {
     // Slew: 500 ppm, remainder readable, replaced by the next slew, cancelled by a step.
     c.slew(2'000'000);
     int64_t pending = c.pending_slew_ns();
-    CHECK(pending > 1'900'000 && pending <= 2'000'000, "pending right after slew %" PRId64, pending);
+    CHECK(pending > 1'900'000 && pending <= 2'000'000, "pending right after slew %" PRId64,
+          pending);
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
     pending = c.pending_slew_ns();
     CHECK(pending > 1'500'000 && pending < 1'810'000, "pending after 0.4 s %" PRId64, pending);
@@ -200,7 +206,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (has_cap_sys_time()) {
-        std::fprintf(stderr, "FAIL: CAP_SYS_TIME is effective; run under setpriv --bounding-set=-sys_time\n");
+        std::fprintf(
+            stderr,
+            "FAIL: CAP_SYS_TIME is effective; run under setpriv --bounding-set=-sys_time\n");
         return 1;
     }
     std::string mode = argv[1];

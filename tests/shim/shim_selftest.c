@@ -11,9 +11,13 @@
 // effective set, and "emulated" additionally refuses unless the shim is present, so this program
 // can never change the machine's clock even when run by hand as root.
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +26,6 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timex.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,19 +34,23 @@
 
 static int g_failures;
 
-#define CHECK(cond, ...)                                                  \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
+#define CHECK(cond, ...)                                                    \
+    do {                                                                    \
+        if (!(cond)) {                                                      \
             fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                 \
-            fputc('\n', stderr);                                          \
-            g_failures++;                                                 \
-        }                                                                 \
+            fprintf(stderr, __VA_ARGS__);                                   \
+            fputc('\n', stderr);                                            \
+            g_failures++;                                                   \
+        }                                                                   \
     } while (0)
 
-static int64_t ts_ns(struct timespec ts) { return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec; }
+static int64_t ts_ns(struct timespec ts) {
+    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
 
-static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
+static int64_t abs64(int64_t x) {
+    return x < 0 ? -x : x;
+}
 
 /* The real CLOCK_REALTIME, bypassing the shim's clock_gettime (the shim passes this through). */
 static int64_t real_realtime_ns(void) {
@@ -115,7 +121,9 @@ static int has_cap_sys_time(void) {
     return has;
 }
 
-static int shim_loaded(void) { return dlsym(RTLD_DEFAULT, "ntplite_clock_shim_version") != NULL; }
+static int shim_loaded(void) {
+    return dlsym(RTLD_DEFAULT, "ntplite_clock_shim_version") != NULL;
+}
 
 static int64_t env_i64(const char* name) {
     const char* v = getenv(name);
@@ -145,7 +153,9 @@ static int state_value(const char* key, char* out, size_t out_len) {
     return found;
 }
 
-static int adj(struct timex* tx) { return clock_adjtime(CLOCK_REALTIME, tx); }
+static int adj(struct timex* tx) {
+    return clock_adjtime(CLOCK_REALTIME, tx);
+}
 
 static void step_by_ns(int64_t step_ns) {
     struct timex tx;
@@ -175,7 +185,8 @@ static int64_t rx_timestamp_ns(int use_recvmmsg) {
     socklen_t alen = sizeof a;
     CHECK(bind(fd, (struct sockaddr*)&a, sizeof a) == 0, "bind: %s", strerror(errno));
     getsockname(fd, (struct sockaddr*)&a, &alen);
-    CHECK(sendto(fd, "x", 1, 0, (struct sockaddr*)&a, sizeof a) == 1, "sendto: %s", strerror(errno));
+    CHECK(sendto(fd, "x", 1, 0, (struct sockaddr*)&a, sizeof a) == 1, "sendto: %s",
+          strerror(errno));
 
     char data[16];
     union {
@@ -195,7 +206,8 @@ static int64_t rx_timestamp_ns(int use_recvmmsg) {
         CHECK(recvmsg(fd, &mm.msg_hdr, 0) == 1, "recvmsg: %s", strerror(errno));
     }
     close(fd);
-    for (struct cmsghdr* c = CMSG_FIRSTHDR(&mm.msg_hdr); c != NULL; c = CMSG_NXTHDR(&mm.msg_hdr, c)) {
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&mm.msg_hdr); c != NULL;
+         c = CMSG_NXTHDR(&mm.msg_hdr, c)) {
         if (c->cmsg_level != SOL_SOCKET) continue;
         if (c->cmsg_type == SCM_TIMESTAMPNS) {
             struct timespec ts;
@@ -210,6 +222,133 @@ static int64_t rx_timestamp_ns(int use_recvmmsg) {
     }
     CHECK(0, "no timestamp control message");
     return 0;
+}
+
+/* Concurrency: readers on several threads while the main thread keeps changing frequency and
+ * slew. Without steps the emulated clock must never run backwards in any thread (re-anchoring
+ * must be continuous), and nothing may deadlock or tear. */
+static atomic_int g_stop;
+static atomic_int g_backwards;
+static atomic_long g_reads;
+
+static void* reader_thread(void* arg) {
+    (void)arg;
+    int64_t last = emulated_ns();
+    while (!atomic_load(&g_stop)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t now = ts_ns(ts);
+        if (now < last) atomic_fetch_add(&g_backwards, 1);
+        last = now;
+        atomic_fetch_add(&g_reads, 1);
+    }
+    return NULL;
+}
+
+static void check_threads(void) {
+    pthread_t readers[3];
+    for (int i = 0; i < 3; i++) pthread_create(&readers[i], NULL, reader_thread, NULL);
+    for (int i = 0; i < 400; i++) {
+        struct timex tx;
+        memset(&tx, 0, sizeof tx);
+        tx.modes = ADJ_FREQUENCY;
+        tx.freq = (i % 2 ? 400L : -400L) << 16;
+        CHECK(adj(&tx) >= 0, "ADJ_FREQUENCY: %s", strerror(errno));
+        memset(&tx, 0, sizeof tx);
+        tx.modes = ADJ_OFFSET_SINGLESHOT;
+        tx.offset = i % 3 ? 1000 : -1000;
+        CHECK(adj(&tx) >= 0, "singleshot: %s", strerror(errno));
+        if (i % 50 == 0) sleep_ms(1);
+    }
+    atomic_store(&g_stop, 1);
+    for (int i = 0; i < 3; i++) pthread_join(readers[i], NULL);
+    CHECK(atomic_load(&g_backwards) == 0, "emulated clock ran backwards %d times in %ld reads",
+          atomic_load(&g_backwards), atomic_load(&g_reads));
+    CHECK(atomic_load(&g_reads) > 0, "reader threads did not run");
+    struct timex tx;
+    memset(&tx, 0, sizeof tx);
+    tx.modes = ADJ_OFFSET_SINGLESHOT; /* cancel the slew, leave a clean state */
+    adj(&tx);
+}
+
+/* Leap seconds: with STA_INS/STA_DEL the emulated kernel repeats/skips 23:59:59 at the next UTC
+ * midnight, reports TIME_OOP/TIME_WAIT and moves the TAI offset; a withdrawn bit disarms. The
+ * emulated clock is set just before a midnight and every expectation is computed from the real
+ * monotonic time elapsed since, so a slow machine cannot make this flaky. */
+static const int64_t kMidnight = INT64_C(1483228800) * NS_PER_S; /* 2017-01-01T00:00:00Z */
+
+static int64_t set_emulated(int64_t target_ns) {
+    struct timespec ts = {target_ns / NS_PER_S, target_ns % NS_PER_S};
+    CHECK(clock_settime(CLOCK_REALTIME, &ts) == 0, "clock_settime: %s", strerror(errno));
+    return monotonic_ns();
+}
+
+static int set_status(int status) {
+    struct timex tx;
+    memset(&tx, 0, sizeof tx);
+    tx.modes = ADJ_STATUS;
+    tx.status = status;
+    return adj(&tx);
+}
+
+static int read_timex(struct timex* tx) {
+    memset(tx, 0, sizeof *tx);
+    return adj(tx);
+}
+
+static void wait_mono_past(int64_t mono_ns) {
+    while (monotonic_ns() < mono_ns) sleep_ms(20);
+}
+
+static void check_leap(int insert) {
+    const int64_t tol_ns = 20 * 1000000;
+    struct timex tx;
+    set_status(0);
+    int tai0 = (read_timex(&tx), tx.tai);
+    /* The kernel deletes at 23:59:59 and inserts at 00:00:00. */
+    int64_t leap_at = insert ? kMidnight : kMidnight - NS_PER_S;
+    int64_t target = leap_at - 300 * 1000000;
+    int64_t m0 = set_emulated(target);
+    CHECK(set_status(insert ? STA_INS : STA_DEL) == (insert ? TIME_INS : TIME_DEL), "armed state");
+    CHECK(read_timex(&tx) == (insert ? TIME_INS : TIME_DEL), "state before the leap");
+
+    wait_mono_past(m0 + 800 * 1000000); /* 0.5 s past the leap */
+    int64_t m1 = monotonic_ns();
+    int64_t e = emulated_ns();
+    int state = read_timex(&tx);
+    struct timespec tai_ts;
+    clock_gettime(CLOCK_TAI, &tai_ts);
+    int64_t raw = target + (m1 - m0); /* where the clock would be without the leap */
+    int64_t expect = raw + (insert ? -NS_PER_S : NS_PER_S);
+    CHECK(abs64(e - expect) < tol_ns, "%s: clock %" PRId64 " ns off the expected jump",
+          insert ? "insert" : "delete", e - expect);
+    if (insert) {
+        int64_t into = raw - leap_at;
+        if (into < 900 * 1000000) CHECK(state == TIME_OOP, "during the inserted second: %d", state);
+        if (into > 1100 * 1000000)
+            CHECK(state == TIME_WAIT, "after the inserted second: %d", state);
+    } else {
+        CHECK(state == TIME_WAIT, "after a deletion: %d", state);
+    }
+    CHECK(tx.tai == tai0 + (insert ? 1 : -1), "TAI offset %d -> %d", tai0, tx.tai);
+    CHECK(abs64(ts_ns(tai_ts) - (raw + (int64_t)tai0 * NS_PER_S)) < tol_ns, "CLOCK_TAI jumped");
+
+    /* Clearing the bit ends TIME_WAIT without a second jump. */
+    CHECK(set_status(0) == TIME_OK, "state after clearing the bit");
+    int64_t m2 = monotonic_ns();
+    CHECK(abs64(emulated_ns() - (expect + (m2 - m1))) < tol_ns, "second jump after clearing");
+}
+
+static void check_leap_withdrawn(void) {
+    const int64_t tol_ns = 20 * 1000000;
+    set_status(0);
+    int64_t target = kMidnight - 300 * 1000000;
+    int64_t m0 = set_emulated(target);
+    CHECK(set_status(STA_INS) == TIME_INS, "armed");
+    CHECK(set_status(0) == TIME_OK, "withdrawn");
+    wait_mono_past(m0 + 500 * 1000000);
+    int64_t m1 = monotonic_ns();
+    CHECK(abs64(emulated_ns() - (target + (m1 - m0))) < tol_ns, "a withdrawn leap still happened");
 }
 
 static int run_emulated(void) {
@@ -228,10 +367,12 @@ static int run_emulated(void) {
     CHECK(abs64(ts_ns(ts) - real - start_offset_ns) < tol_ns, "CLOCK_REALTIME_COARSE offset");
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    CHECK(abs64((int64_t)tv.tv_sec * NS_PER_S + tv.tv_usec * 1000 - real - start_offset_ns) < tol_ns,
-          "gettimeofday offset");
-    CHECK(abs64(((int64_t)time(NULL) - real / NS_PER_S) * NS_PER_S - start_offset_ns) <= 2 * NS_PER_S,
-          "time() offset");
+    CHECK(
+        abs64((int64_t)tv.tv_sec * NS_PER_S + tv.tv_usec * 1000 - real - start_offset_ns) < tol_ns,
+        "gettimeofday offset");
+    CHECK(
+        abs64(((int64_t)time(NULL) - real / NS_PER_S) * NS_PER_S - start_offset_ns) <= 2 * NS_PER_S,
+        "time() offset");
     timespec_get(&ts, TIME_UTC);
     CHECK(abs64(ts_ns(ts) - real - start_offset_ns) < tol_ns, "timespec_get offset");
 
@@ -353,11 +494,19 @@ static int run_emulated(void) {
     CHECK(clock_settime(CLOCK_REALTIME, &target_ts) == 0, "clock_settime: %s", strerror(errno));
     CHECK(abs64(emulated_ns() - real_realtime_ns() - 3 * NS_PER_S) < tol_ns, "clock_settime");
 
+    check_threads();
+
     /* 9. The real clock did not move through all of this. */
     int64_t moved = real_minus_mono_ns() - real_fingerprint;
     CHECK(abs64(moved) < 5 * 1000000, "REAL clock moved by %" PRId64 " ns", moved);
-    CHECK(state_value("offset_ns", v, sizeof v) && abs64(strtoll(v, NULL, 10) - 3 * NS_PER_S) < tol_ns,
+    CHECK(state_value("offset_ns", v, sizeof v) &&
+              abs64(strtoll(v, NULL, 10) - 3 * NS_PER_S) < tol_ns,
           "state offset_ns=%s", v);
+
+    /* 10. Leap seconds (after the state check: these set the clock to 2016-12-31). */
+    check_leap(1);
+    check_leap(0);
+    check_leap_withdrawn();
     return g_failures == 0 ? 0 : 1;
 }
 
@@ -388,7 +537,8 @@ int main(int argc, char** argv) {
     }
     /* Refuse before any adjustment if this could reach the real clock. */
     if (has_cap_sys_time()) {
-        fprintf(stderr, "FAIL: CAP_SYS_TIME is effective; run under setpriv --bounding-set=-sys_time\n");
+        fprintf(stderr,
+                "FAIL: CAP_SYS_TIME is effective; run under setpriv --bounding-set=-sys_time\n");
         return 1;
     }
     if (strcmp(argv[1], "emulated") == 0) {

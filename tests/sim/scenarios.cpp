@@ -21,6 +21,70 @@ ScenarioParams reference_scenario(uint64_t seed) {
     return p;
 }
 
+namespace {
+ServerParams server(const char* name, uint32_t n) {
+    ServerParams s;
+    s.name = name;
+    s.address_refid = 0xc0000200 + n;  // 192.0.2.n
+    return s;
+}
+}  // namespace
+
+ScenarioParams falseticker_scenario(uint64_t seed) {
+    ScenarioParams p = reference_scenario(seed);
+    p.name = "falseticker";
+    p.servers = {server("good1", 1), server("good2", 2), server("false", 3)};
+    p.servers[2].clock_offset_ns = 100'000'000;
+    return p;
+}
+
+ScenarioParams loss_scenario(uint64_t seed) {
+    ScenarioParams p = reference_scenario(seed);
+    p.name = "loss30";
+    p.servers[0].link.loss = 0.3;
+    return p;
+}
+
+ScenarioParams wan_scenario(uint64_t seed) {
+    ScenarioParams p = reference_scenario(seed);
+    p.name = "wan10ms";
+    p.servers = {server("wan1", 1), server("wan2", 2), server("wan3", 3)};
+    for (auto& s : p.servers) {
+        s.link.base_delay_ns = 10'000'000;
+        s.link.exp_jitter_mean_ns = 10'000'000;
+        s.link.normal_jitter_sd_ns = 2'000'000;
+        s.minpoll_log2 = 6;
+        s.maxpoll_log2 = 10;
+        s.root_delay_ns = 1'000'000;
+    }
+    p.servers[1].link.asymmetry_ns = 1'000'000;
+    return p;
+}
+
+ScenarioParams big_offset_scenario(uint64_t seed) {
+    ScenarioParams p = reference_scenario(seed);
+    p.name = "start-10s";
+    p.client.initial_offset_ns = -10'000'000'000;
+    return p;
+}
+
+ScenarioParams dying_server_scenario(uint64_t seed) {
+    ScenarioParams p = reference_scenario(seed);
+    p.name = "server-dies";
+    p.servers = {server("primary", 1), server("backup", 2)};
+    p.servers[1].stratum = 2;  // worse merit: the primary is the system peer until it dies
+    p.servers[0].dies_at_ns = kDeathTime_ns;
+    return p;
+}
+
+ScenarioParams kod_rate_scenario(uint64_t seed) {
+    ScenarioParams p = reference_scenario(seed);
+    p.name = "kod-rate";
+    p.servers = {server("s1", 1), server("s2", 2), server("rate", 3)};
+    p.servers[2].kod_rate_from_ns = kKodTime_ns;
+    return p;
+}
+
 void expect_reference_criteria(const RunMetrics& m) {
     EXPECT_GE(m.first_update_ns, 0);
     EXPECT_LE(m.first_update_ns, 10 * kSecond) << "first clock update within 10 s";

@@ -18,6 +18,21 @@ ScenarioParams reference_scenario(uint64_t seed);
 /// 2,000 s, RMS frequency error <= 0.1 ppm (after 2,000 s).
 void expect_reference_criteria(const RunMetrics& m);
 
+/// Reference client with three servers; server 2's clock is +0.1 s off (a falseticker).
+ScenarioParams falseticker_scenario(uint64_t seed);
+/// Reference with 30% of datagrams lost in each direction (51% of exchanges fail).
+ScenarioParams loss_scenario(uint64_t seed);
+/// WAN: 3 servers, each way 10 ms + exponential(10 ms) + |normal(2 ms)|, 1 ms asymmetry on one.
+ScenarioParams wan_scenario(uint64_t seed);
+/// Reference but the clock starts 10 s behind.
+ScenarioParams big_offset_scenario(uint64_t seed);
+/// Two servers; the system peer (server 0) dies at 10,000 s.
+ScenarioParams dying_server_scenario(uint64_t seed);
+inline constexpr int64_t kDeathTime_ns = 10'000 * kSecond;
+/// Three servers; server 2 answers with KoD RATE from 10,000 s on.
+ScenarioParams kod_rate_scenario(uint64_t seed);
+inline constexpr int64_t kKodTime_ns = 10'000 * kSecond;
+
 /// Collects a row for the table printed at the end of the test program.
 void record_row(const std::string& scenario, uint64_t seed, const RunMetrics& m);
 

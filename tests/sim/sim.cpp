@@ -36,6 +36,7 @@ class Simulation {
           engine_(p.engine, clock_, core_rng_) {
         m_.selected_samples.assign(p.servers.size(), 0);
         m_.requests.assign(p.servers.size(), 0);
+        m_.request_times_ns.resize(p.servers.size());
         m_.final_poll_log2.assign(p.servers.size(), 0);
         timer_gen_.assign(p.servers.size(), 0);
         ids_.resize(p.servers.size());
@@ -83,6 +84,7 @@ class Simulation {
             auto peer = engine_.last_update() ? engine_.last_update()->system_peer : std::nullopt;
             if (peer && *peer < m_.selected_samples.size()) ++m_.selected_samples[*peer];
             if (peer != last_peer && peer) m_.peer_changes_ns.push_back(tick);
+            m_.peer_at_s.push_back(peer ? static_cast<int64_t>(*peer) : -1);
             last_peer = peer;
             auto ev = engine_.take_events();
             m_.events.insert(m_.events.end(), ev.begin(), ev.end());
@@ -93,6 +95,7 @@ class Simulation {
         }
         if (n_tight) m_.rms_freq_from_tight_ppm = std::sqrt(sum_sq_freq_tight / static_cast<double>(n_tight));
         m_.steps = clock_.steps();
+        m_.final_sources = engine_.snapshot(clock_.now_ns());
         for (std::size_t i = 0; i < ids_.size(); ++i)
             if (auto* s = engine_.source(ids_[i])) m_.final_poll_log2[i] = s->poll_log2();
         return m_;
@@ -149,12 +152,13 @@ class Simulation {
                 if (p_.trace && engine_.updates() != before) {
                     const auto& u = *engine_.last_update();
                     std::printf("t=%8.1f true_off=%9.1fus meas=%9.1fus adj=%s %9.1fus freq=%9.4f (true resid %8.4f) "
-                                "poll=%d n_resid=%.1fus\n",
+                                "poll=%d n_resid=%.1fus win=%zu neff=%.1f\n",
                                 static_cast<double>(e.t_ns) * 1e-9, true_off_before * 1e-3,
                                 static_cast<double>(u.offset_ns) * 1e-3, clock::to_string(u.adjustment.action),
                                 static_cast<double>(u.adjustment.offset_ns) * 1e-3, u.adjustment.frequency_ppm,
                                 clock_.residual_frequency_ppm(), engine_.discipline().poll_hint_log2(),
-                                engine_.discipline().residual_rms_ns() * 1e-3);
+                                engine_.discipline().residual_rms_ns() * 1e-3, engine_.discipline().window_samples(),
+                                engine_.discipline().effective_samples());
                 }
                 handle(e.server, r.actions);
                 return;
@@ -166,6 +170,7 @@ class Simulation {
         const ServerParams& s = p_.servers[e.server];
         if (e.t_ns >= s.dies_at_ns) return;
         ++m_.requests[e.server];
+        m_.request_times_ns[e.server].push_back(e.t_ns);
         auto req = proto::parse(e.bytes);
         if (!req) return;
         proto::SystemState st;

@@ -73,6 +73,9 @@ struct RunMetrics {
     std::vector<int64_t> peer_changes_ns;  ///< true times the system peer changed
     std::vector<int> final_poll_log2;      ///< per server
     std::vector<clock::EngineEvent> events;
+    std::vector<std::vector<int64_t>> request_times_ns;  ///< per server: true arrival times
+    std::vector<clock::SourceSnapshot> final_sources;    ///< engine snapshot at the end
+    std::vector<int64_t> peer_at_s;                       ///< per second: system peer index (-1 none)
 };
 
 /// Run one scenario to completion. `observe` (optional) is called once per simulated second.

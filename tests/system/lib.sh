@@ -76,3 +76,17 @@ wait_udp_port() {
 
 # json_get FILE EXPR: evaluate a Python expression over the parsed JSON `j`.
 json_get() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# ntpd_counter KEY [NAME]: one server counter (e.g. "denied") of the running ntpd-lite NAME,
+# read from the summary it logs on SIGUSR1 ("server counters: received=N answered=N ...").
+ntpd_counter() {
+    key=$1; log="$T/${2:-ntpd}.log"
+    before=$(grep -c 'server counters:' "$log" || true)
+    kill -USR1 "$NTPD_PID"
+    i=0
+    while [ "$(grep -c 'server counters:' "$log" || true)" -le "$before" ]; do
+        i=$((i+1)); [ $i -lt 50 ] || fail "ntpd-lite did not dump its counters"
+        sleep 0.1
+    done
+    grep 'server counters:' "$log" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$key=//p"
+}

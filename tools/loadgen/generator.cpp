@@ -273,6 +273,7 @@ void ThreadStats::add(const ThreadStats& o) {
     late += o.late;
     refused += o.refused;
     send_phase_s = std::max(send_phase_s, o.send_phase_s);
+    idle_s += o.idle_s;
     latency.merge(o.latency);
 }
 
@@ -297,10 +298,14 @@ std::string run_generator_thread(const Options& o, unsigned thread_index, unsign
 
     Worker w(o, thread_index, nonce24, st);
     std::vector<epoll_event> events(std::min<unsigned>(socket_count, 256));
+    // Returns how many datagrams arrived.
     auto poll_replies = [&](int timeout_ms) {
+        uint64_t before = st.received;
         int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), timeout_ms);
         for (int i = 0; i < n; ++i) w.drain_socket(owned.fds[events[i].data.u32]);
+        return st.received - before;
     };
+    uint64_t idle_ns = 0;  // time spent with nothing to send and nothing received
 
     const uint64_t timeout_ns = uint64_t{o.timeout_ms} * 1'000'000u;
     const uint64_t duration_ns = static_cast<uint64_t>(o.duration_s * 1e9);
@@ -319,13 +324,16 @@ std::string run_generator_thread(const Options& o, unsigned thread_index, unsign
         }
         if (o.window > 0 && n > 0) {
             uint64_t busy = w.in_flight(now, timeout_ns);
-            n = busy >= o.window ? 0
-                                 : static_cast<unsigned>(std::min<uint64_t>(n, o.window - busy));
-            if (n == 0) {
-                poll_replies(0);  // busy-poll: a sleeping generator would cost the server wake-ups
+            uint64_t free = busy >= o.window ? 0 : o.window - busy;
+            // Wait for a full batch of free slots (or half the window): small batches would make
+            // the generator, not the server, the bottleneck.
+            if (free < n && free < o.window / 2) {
+                // Busy-poll: a sleeping generator would cost the server wake-ups.
+                if (poll_replies(0) == 0) idle_ns += monotonic_ns() - now;
                 now = monotonic_ns();
                 continue;
             }
+            n = static_cast<unsigned>(std::min<uint64_t>(n, free));
         }
         if (n > 0) {
             w.send_batch(owned.fds[next_socket], n, now);
@@ -337,11 +345,12 @@ std::string run_generator_thread(const Options& o, unsigned thread_index, unsign
             // fine; pacing catches up by sending the missed requests in the next batch).
             double wait_ns = (static_cast<double>(attempted) + 1) / rate_per_s * 1e9 -
                              static_cast<double>(now - t0);
-            poll_replies(wait_ns >= 1e6 ? 1 : 0);
+            if (poll_replies(wait_ns >= 1e6 ? 1 : 0) == 0) idle_ns += monotonic_ns() - now;
         }
         now = monotonic_ns();
     }
     st.send_phase_s = static_cast<double>(now - t0) / 1e9;
+    st.idle_s = static_cast<double>(idle_ns) / 1e9;
 
     // Drain: late replies still count, until every request is answered or the drain time ends.
     const uint64_t drain_end = now + uint64_t{o.drain_ms} * 1'000'000u;

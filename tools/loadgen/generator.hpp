@@ -13,15 +13,15 @@ namespace ntplite::tools::loadgen {
 
 /// Counters of one thread (or their sum). All counts are datagrams.
 struct ThreadStats {
-    uint64_t sent = 0;             ///< requests the kernel accepted
-    uint64_t send_blocked = 0;     ///< requests not sent because the socket buffer was full
-    uint64_t send_errors = 0;      ///< requests not sent for another error (ECONNREFUSED, ...)
-    uint64_t received = 0;         ///< datagrams received, valid or not
-    uint64_t valid = 0;            ///< matched answers (each counted once)
-    uint64_t kod = 0;              ///< matched Kiss-o'-Death replies (stratum 0)
-    uint64_t invalid_short = 0;    ///< shorter than 48 bytes
-    uint64_t invalid_long = 0;     ///< longer than the 48-byte request
-    uint64_t invalid_mode = 0;     ///< not mode 4
+    uint64_t sent = 0;           ///< requests the kernel accepted
+    uint64_t send_blocked = 0;   ///< requests the kernel did not take (buffer full, partial batch)
+    uint64_t send_errors = 0;    ///< requests not sent for another error (ECONNREFUSED, ...)
+    uint64_t received = 0;       ///< datagrams received, valid or not
+    uint64_t valid = 0;          ///< matched answers (each counted once)
+    uint64_t kod = 0;            ///< matched Kiss-o'-Death replies (stratum 0)
+    uint64_t invalid_short = 0;  ///< shorter than 48 bytes
+    uint64_t invalid_long = 0;   ///< longer than the 48-byte request
+    uint64_t invalid_mode = 0;   ///< not mode 4
     uint64_t invalid_version = 0;  ///< version differs from the request's
     uint64_t invalid_origin = 0;   ///< origin matches no request of this run
     uint64_t duplicates = 0;       ///< second reply to an already answered request
@@ -29,6 +29,8 @@ struct ThreadStats {
     uint64_t timed_out = 0;        ///< with --window: requests given up on after --timeout-ms
     uint64_t refused = 0;          ///< ICMP port unreachable seen (ECONNREFUSED on receive)
     double send_phase_s = 0;       ///< measured length of the sending phase, seconds
+    double idle_s = 0;             ///< sending phase spent waiting for replies (window full or
+                                   ///< pacing) with none arriving: the generator was not the limit
     LatencyHistogram latency;      ///< send -> receive, ns, of valid answers
 
     void add(const ThreadStats& o);

@@ -109,5 +109,10 @@ int main(int argc, char** argv) {
         print_json(stdout, o, total, info);
     else
         print_text(stdout, o, total, info);
+    // A run with no valid answer is a failed run (server down, wrong port, all replies bad).
+    if (total.valid == 0) {
+        std::fprintf(stderr, "ntp-loadgen: no valid response from %s\n", o.target_text.c_str());
+        return 3;
+    }
     return 0;
 }

@@ -21,6 +21,11 @@ uint64_t lost(const ThreadStats& t) {
     return t.sent > answered ? t.sent - answered : 0;
 }
 
+// Share of the sending phase the generator waited with nothing to do (summed over threads).
+double idle_pct(const ThreadStats& t) {
+    return t.send_phase_s > 0 ? 100.0 * t.idle_s / t.send_phase_s : 0.0;
+}
+
 }  // namespace
 
 void print_text(std::FILE* out, const Options& o, const ThreadStats& t, const RunInfo& info) {
@@ -65,8 +70,10 @@ void print_text(std::FILE* out, const Options& o, const ThreadStats& t, const Ru
                  "latency us        min %.1f  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n",
                  us(h.min_ns()), us(h.percentile_ns(0.5)), us(h.percentile_ns(0.9)),
                  us(h.percentile_ns(0.99)), us(h.percentile_ns(0.999)), us(h.max_ns()));
-    std::fprintf(out, "generator cpu     %.2f s over %.2f s wall (%.0f %%)\n", info.generator_cpu_s,
-                 info.wall_s, info.wall_s > 0 ? 100.0 * info.generator_cpu_s / info.wall_s : 0.0);
+    std::fprintf(out,
+                 "generator cpu     %.2f s over %.2f s wall (%.0f %%), idle %.1f %% of sending\n",
+                 info.generator_cpu_s, info.wall_s,
+                 info.wall_s > 0 ? 100.0 * info.generator_cpu_s / info.wall_s : 0.0, idle_pct(t));
 }
 
 void print_json(std::FILE* out, const Options& o, const ThreadStats& t, const RunInfo& info) {
@@ -95,8 +102,8 @@ void print_json(std::FILE* out, const Options& o, const ThreadStats& t, const Ru
                  "\"p99_9\":%.3f,\"max\":%.3f},",
                  us(h.min_ns()), us(h.percentile_ns(0.5)), us(h.percentile_ns(0.9)),
                  us(h.percentile_ns(0.99)), us(h.percentile_ns(0.999)), us(h.max_ns()));
-    std::fprintf(out, "\"generator_cpu_s\":%.4f,\"wall_s\":%.4f}\n", info.generator_cpu_s,
-                 info.wall_s);
+    std::fprintf(out, "\"generator_cpu_s\":%.4f,\"generator_idle_pct\":%.2f,\"wall_s\":%.4f}\n",
+                 info.generator_cpu_s, idle_pct(t), info.wall_s);
 }
 
 }  // namespace ntplite::tools::loadgen

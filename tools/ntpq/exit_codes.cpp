@@ -4,12 +4,18 @@ namespace ntplite::tools {
 
 ExitCode exit_code_for(SntpError e) {
     switch (e) {
-        case SntpError::kResolveFailed: return ExitCode::kResolveFailed;
-        case SntpError::kNoAnswer: return ExitCode::kNoAnswer;
-        case SntpError::kKissOfDeath: return ExitCode::kKissOfDeath;
-        case SntpError::kUnsynchronized: return ExitCode::kUnsynchronized;
-        case SntpError::kInvalidResponse: return ExitCode::kInvalidResponse;
-        case SntpError::kNetwork: return ExitCode::kInternal;
+        case SntpError::kResolveFailed:
+            return ExitCode::kResolveFailed;
+        case SntpError::kNoAnswer:
+            return ExitCode::kNoAnswer;
+        case SntpError::kKissOfDeath:
+            return ExitCode::kKissOfDeath;
+        case SntpError::kUnsynchronized:
+            return ExitCode::kUnsynchronized;
+        case SntpError::kInvalidResponse:
+            return ExitCode::kInvalidResponse;
+        case SntpError::kNetwork:
+            return ExitCode::kInternal;
     }
     return ExitCode::kInternal;
 }

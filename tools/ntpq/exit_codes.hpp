@@ -9,14 +9,14 @@
 namespace ntplite::tools {
 
 enum class ExitCode : int {
-    kOk = 0,                ///< at least one valid sample (and no Kiss-o'-Death)
-    kInternal = 1,          ///< unexpected internal or local socket error
-    kUsage = 2,             ///< bad command line
-    kResolveFailed = 3,     ///< the server name did not resolve
-    kNoAnswer = 4,          ///< no answer within --timeout (or port unreachable)
-    kKissOfDeath = 5,       ///< the server sent a Kiss-o'-Death
-    kUnsynchronized = 6,    ///< the server is unsynchronized (LI=3 or stratum >= 16)
-    kInvalidResponse = 7,   ///< only replies that failed the validity tests
+    kOk = 0,               ///< at least one valid sample (and no Kiss-o'-Death)
+    kInternal = 1,         ///< unexpected internal or local socket error
+    kUsage = 2,            ///< bad command line
+    kResolveFailed = 3,    ///< the server name did not resolve
+    kNoAnswer = 4,         ///< no answer within --timeout (or port unreachable)
+    kKissOfDeath = 5,      ///< the server sent a Kiss-o'-Death
+    kUnsynchronized = 6,   ///< the server is unsynchronized (LI=3 or stratum >= 16)
+    kInvalidResponse = 7,  ///< only replies that failed the validity tests
 };
 
 /// The exit status for one kind of failed query.

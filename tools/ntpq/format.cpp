@@ -29,7 +29,9 @@ std::tm utc_fields(int64_t sec) {
     return tm;
 }
 
-double to_seconds(int64_t ns) { return static_cast<double>(ns) / static_cast<double>(kNs); }
+double to_seconds(int64_t ns) {
+    return static_cast<double>(ns) / static_cast<double>(kNs);
+}
 
 std::string printf_string(const char* fmt, auto... args) {
     char buf[256];
@@ -147,10 +149,14 @@ std::string format_rfc3339_ns(int64_t unix_ns) {
 
 std::string format_leap(proto::LeapIndicator li) {
     switch (li) {
-        case proto::LeapIndicator::kNone: return "0 (no warning)";
-        case proto::LeapIndicator::kInsertSecond: return "1 (last minute of the day has 61 s)";
-        case proto::LeapIndicator::kDeleteSecond: return "2 (last minute of the day has 59 s)";
-        case proto::LeapIndicator::kUnsynchronized: return "3 (unsynchronized)";
+        case proto::LeapIndicator::kNone:
+            return "0 (no warning)";
+        case proto::LeapIndicator::kInsertSecond:
+            return "1 (last minute of the day has 61 s)";
+        case proto::LeapIndicator::kDeleteSecond:
+            return "2 (last minute of the day has 59 s)";
+        case proto::LeapIndicator::kUnsynchronized:
+            return "3 (unsynchronized)";
     }
     return "?";
 }
@@ -191,7 +197,7 @@ ChartScale choose_chart_scale(std::optional<int64_t> first_offset_ns) {
     uint64_t mag = *first_offset_ns < 0 ? uint64_t{0} - static_cast<uint64_t>(*first_offset_ns)
                                         : static_cast<uint64_t>(*first_offset_ns);
     unsigned __int128 want = static_cast<unsigned __int128>(mag) * 2;
-    int64_t step = scale.half_range_ns;  // 1-2-5 steps upward from 100 us
+    int64_t step = scale.half_range_ns;            // 1-2-5 steps upward from 100 us
     static constexpr int kFactors[] = {2, 5, 10};  // 100 -> 200 -> 500 -> 1000 -> ...
     int64_t decade = step;
     std::size_t i = 0;
@@ -210,8 +216,8 @@ std::string render_strip(int64_t offset_ns, const ChartScale& scale) {
     const int half = scale.width / 2;
     std::string cells(static_cast<std::size_t>(scale.width), ' ');
     cells[static_cast<std::size_t>(half)] = ':';  // the zero line
-    long double pos = static_cast<long double>(offset_ns) * half /
-                      static_cast<long double>(scale.half_range_ns);
+    long double pos =
+        static_cast<long double>(offset_ns) * half / static_cast<long double>(scale.half_range_ns);
     if (pos < -half) {
         cells.front() = '<';
     } else if (pos > half) {
@@ -244,7 +250,8 @@ std::string format_stripchart_header(const HostPort& server, const QueryReport& 
 
 std::string format_stripchart_line(const SampleOutcome& o, const ChartScale& scale) {
     std::string time = format_utc_time(o.time_unix_ns);
-    if (!o.result) return printf_string("%-12s  ", time.c_str()) + "error: " + o.result.error().message + "\n";
+    if (!o.result)
+        return printf_string("%-12s  ", time.c_str()) + "error: " + o.result.error().message + "\n";
     const SntpSample& s = *o.result;
     return printf_string(kLinePrefixFormat, time.c_str(), format_seconds(s.offset_ns, true).c_str(),
                          format_seconds(s.delay_ns, false).c_str()) +
@@ -259,10 +266,9 @@ std::string format_summary(const QueryReport& report) {
                       " failed\n";
     auto stats_row = [&out](const char* name, const std::optional<Stats>& st, bool sign) {
         if (!st) return;
-        out += printf_string("%-7s min %s  median %s  max %s s\n", name,
-                             format_seconds(st->min_ns, sign).c_str(),
-                             format_seconds(st->median_ns, sign).c_str(),
-                             format_seconds(st->max_ns, sign).c_str());
+        out += printf_string(
+            "%-7s min %s  median %s  max %s s\n", name, format_seconds(st->min_ns, sign).c_str(),
+            format_seconds(st->median_ns, sign).c_str(), format_seconds(st->max_ns, sign).c_str());
     };
     stats_row("offset", summarize(c.offsets_ns), true);
     stats_row("delay", summarize(c.delays_ns), false);
@@ -281,7 +287,12 @@ nlohmann::ordered_json to_json(const SampleOutcome& o) {
         j["message"] = f.message;
         j["exit_code"] = static_cast<int>(exit_code_for(f.error));
         if (f.error == SntpError::kKissOfDeath) {
-            j["kiss_code"] = proto::format_refid(f.kiss_refid, 0);
+            // Plain "RATE", not the ".RATE." that refids print as.
+            std::string code = proto::format_refid(f.kiss_refid, 0);
+            if (code.size() > 2 && code.front() == '.' && code.back() == '.') {
+                code = code.substr(1, code.size() - 2);
+            }
+            j["kiss_code"] = code;
             j["kiss_description"] = proto::describe_kiss(f.kiss_refid);
         }
         return j;
@@ -340,9 +351,10 @@ nlohmann::ordered_json to_json(const QueryReport& report) {
             if (!o.result) f = &o.result.error();
         }
         // Not OK means a KoD (which ends the run) or no valid sample: the last failure decided.
-        j["error"] = f == nullptr ? nlohmann::ordered_json{{"code", "internal"}, {"message", "no samples"}}
-                                  : nlohmann::ordered_json{{"code", to_token(f->error)},
-                                                   {"message", f->message}};
+        j["error"] =
+            f == nullptr
+                ? nlohmann::ordered_json{{"code", "internal"}, {"message", "no samples"}}
+                : nlohmann::ordered_json{{"code", to_token(f->error)}, {"message", f->message}};
     }
     return j;
 }

@@ -40,8 +40,7 @@ std::expected<uint16_t, std::string> parse_port(std::string_view s) {
 
 }  // namespace
 
-std::expected<HostPort, std::string> parse_host_port(std::string_view text,
-                                                     uint16_t default_port) {
+std::expected<HostPort, std::string> parse_host_port(std::string_view text, uint16_t default_port) {
     if (text.empty()) return std::unexpected(std::string("empty server name"));
     HostPort out;
     out.port = default_port;

@@ -13,7 +13,7 @@ inline constexpr uint16_t kDefaultNtpPort = 123;
 
 /// A server as the user wrote it: a name or an address literal, and a UDP port.
 struct HostPort {
-    std::string host;          ///< name, IPv4 literal or IPv6 literal (without brackets)
+    std::string host;  ///< name, IPv4 literal or IPv6 literal (without brackets)
     uint16_t port = kDefaultNtpPort;
     bool is_ipv6_literal = false;  ///< host is an IPv6 address (was bracketed or had colons)
 

@@ -45,10 +45,9 @@ std::expected<std::vector<UdpEndpoint>, SntpFailure> blocking_resolve(const Host
     std::string port = std::to_string(server.port);
     int rc = getaddrinfo(server.host.c_str(), port.c_str(), &hints, &list);
     if (rc != 0) {
-        return std::unexpected(SntpFailure{SntpError::kResolveFailed,
-                                           "cannot resolve '" + server.host + "': " +
-                                               gai_strerror(rc),
-                                           0});
+        return std::unexpected(
+            SntpFailure{SntpError::kResolveFailed,
+                        "cannot resolve '" + server.host + "': " + gai_strerror(rc), 0});
     }
     std::vector<UdpEndpoint> out;
     for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
@@ -62,8 +61,8 @@ std::expected<std::vector<UdpEndpoint>, SntpFailure> blocking_resolve(const Host
     }
     freeaddrinfo(list);
     if (out.empty()) {
-        return std::unexpected(SntpFailure{
-            SntpError::kResolveFailed, "'" + server.host + "' has no IPv4 or IPv6 address", 0});
+        return std::unexpected(SntpFailure{SntpError::kResolveFailed,
+                                           "'" + server.host + "' has no IPv4 or IPv6 address", 0});
     }
     return out;
 }
@@ -93,18 +92,17 @@ std::expected<std::vector<UdpEndpoint>, SntpFailure> resolve_server(
     auto literal = asio::ip::make_address(server.host, ec);
     if (!ec) return std::vector<UdpEndpoint>{UdpEndpoint(literal, server.port)};
     if (server.is_ipv6_literal) {
-        return std::unexpected(SntpFailure{SntpError::kResolveFailed,
-                                           "bad IPv6 address '" + server.host + "'", 0});
+        return std::unexpected(
+            SntpFailure{SntpError::kResolveFailed, "bad IPv6 address '" + server.host + "'", 0});
     }
     using Result = std::expected<std::vector<UdpEndpoint>, SntpFailure>;
     auto promise = std::make_shared<std::promise<Result>>();
     auto future = promise->get_future();
     std::thread([promise, server] { promise->set_value(blocking_resolve(server)); }).detach();
     if (future.wait_for(timeout) != std::future_status::ready) {
-        return std::unexpected(SntpFailure{SntpError::kResolveFailed,
-                                           "resolving '" + server.host + "' timed out after " +
-                                               seconds_text(timeout) + " s",
-                                           0});
+        return std::unexpected(SntpFailure{
+            SntpError::kResolveFailed,
+            "resolving '" + server.host + "' timed out after " + seconds_text(timeout) + " s", 0});
     }
     return future.get();
 }
@@ -166,9 +164,8 @@ std::expected<SntpSample, SntpFailure> SntpClient::query_address(
     const std::string where = to_string(address);
     const auto budget = deadline - steady_clock::now();
     auto net_failure = [&](const char* what, const boost::system::error_code& ec) {
-        return std::unexpected(SntpFailure{SntpError::kNetwork,
-                                           std::string(what) + " " + where + ": " + ec.message(),
-                                           0});
+        return std::unexpected(SntpFailure{
+            SntpError::kNetwork, std::string(what) + " " + where + ": " + ec.message(), 0});
     };
     // A fresh socket per request: a random source port (bind to port 0), and no late answers
     // to an earlier request can be mistaken for this one's.
@@ -183,8 +180,8 @@ std::expected<SntpSample, SntpFailure> SntpClient::query_address(
     if (ec) return net_failure("cannot reach", ec);
     socket.non_blocking(true, ec);
     int on = 1;
-    const bool kernel_ts = setsockopt(socket.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on,
-                                      sizeof on) == 0;
+    const bool kernel_ts =
+        setsockopt(socket.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0;
 
     std::array<std::byte, proto::kHeaderSize> request{};
     RequestContext ctx;
@@ -212,12 +209,13 @@ std::expected<SntpSample, SntpFailure> SntpClient::query_address(
             if (n < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
                 if (errno == ECONNREFUSED) {
-                    return std::unexpected(SntpFailure{
-                        SntpError::kNoAnswer, "no NTP server at " + where + " (port unreachable)",
-                        0});
+                    return std::unexpected(
+                        SntpFailure{SntpError::kNoAnswer,
+                                    "no NTP server at " + where + " (port unreachable)", 0});
                 }
-                return net_failure("cannot receive from",
-                                   boost::system::error_code(errno, boost::system::system_category()));
+                return net_failure(
+                    "cannot receive from",
+                    boost::system::error_code(errno, boost::system::system_category()));
             }
             bool have_kernel_t4 = false;
             for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
@@ -247,13 +245,13 @@ std::expected<SntpSample, SntpFailure> SntpClient::query_address(
         }
     }
     if (ignored) {
-        ignored->message = "only invalid replies from " + where + " (last: " + ignored->message + ")";
+        ignored->message =
+            "only invalid replies from " + where + " (last: " + ignored->message + ")";
         return std::unexpected(std::move(*ignored));
     }
-    return std::unexpected(SntpFailure{SntpError::kNoAnswer,
-                                       "no answer from " + where + " within " +
-                                           seconds_text(budget) + " s",
-                                       0});
+    return std::unexpected(
+        SntpFailure{SntpError::kNoAnswer,
+                    "no answer from " + where + " within " + seconds_text(budget) + " s", 0});
 }
 
 }  // namespace ntplite::tools

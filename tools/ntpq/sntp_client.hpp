@@ -20,14 +20,14 @@ using UdpEndpoint = boost::asio::ip::udp::endpoint;
 /// Addresses for `server`, IPv4 and IPv6, in the resolver's preferred order. Literals need no
 /// resolver. Name look-ups run on a helper thread so a hanging resolver cannot exceed
 /// `timeout` (the thread is abandoned then; the process is short-lived).
-std::expected<std::vector<UdpEndpoint>, SntpFailure> resolve_server(const HostPort& server,
-                                                                    std::chrono::nanoseconds timeout);
+std::expected<std::vector<UdpEndpoint>, SntpFailure> resolve_server(
+    const HostPort& server, std::chrono::nanoseconds timeout);
 
 /// Queries one server (all of its addresses) repeatedly. Each request leaves from a fresh socket
 /// bound to a random source port and carries a random transmit cookie; the real send time stays
 /// here. Not thread-safe; one query at a time.
 class SntpClient {
-public:
+  public:
     /// `addresses` must not be empty; they are tried in order.
     SntpClient(boost::asio::io_context& io, std::vector<UdpEndpoint> addresses);
 
@@ -39,7 +39,7 @@ public:
 
     const std::vector<UdpEndpoint>& addresses() const { return addresses_; }
 
-private:
+  private:
     std::expected<SntpSample, SntpFailure> query_address(
         const UdpEndpoint& address, std::chrono::steady_clock::time_point deadline);
     /// Waits until the socket is readable; false if `deadline` passed first.
@@ -48,7 +48,7 @@ private:
 
     boost::asio::io_context& io_;
     std::vector<UdpEndpoint> addresses_;
-    std::size_t preferred_ = 0;                    ///< index of the address that last answered
+    std::size_t preferred_ = 0;                     ///< index of the address that last answered
     proto::NtpTimestamp last_accepted_transmit_{};  ///< for the duplicate test
 };
 

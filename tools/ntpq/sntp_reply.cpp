@@ -7,12 +7,18 @@ namespace ntplite::tools {
 
 std::string_view to_token(SntpError e) {
     switch (e) {
-        case SntpError::kResolveFailed: return "resolve_failed";
-        case SntpError::kNoAnswer: return "no_answer";
-        case SntpError::kKissOfDeath: return "kiss_of_death";
-        case SntpError::kUnsynchronized: return "unsynchronized";
-        case SntpError::kInvalidResponse: return "invalid_response";
-        case SntpError::kNetwork: return "network";
+        case SntpError::kResolveFailed:
+            return "resolve_failed";
+        case SntpError::kNoAnswer:
+            return "no_answer";
+        case SntpError::kKissOfDeath:
+            return "kiss_of_death";
+        case SntpError::kUnsynchronized:
+            return "unsynchronized";
+        case SntpError::kInvalidResponse:
+            return "invalid_response";
+        case SntpError::kNetwork:
+            return "network";
     }
     return "unknown";
 }
@@ -67,10 +73,10 @@ ReplyVerdict evaluate_reply(std::span<const std::byte> datagram, const RequestCo
     auto f = proto::check_response(p, ctx.transmit_cookie, ctx.last_accepted_transmit,
                                    ctx.max_root_distance_ns);
     if (f == proto::CheckFailure::kUnsynchronized) {
-        return rejected(SntpError::kUnsynchronized,
-                        "server is unsynchronized (leap indicator " +
-                            std::to_string(static_cast<int>(p.leap)) + ", stratum " +
-                            std::to_string(p.stratum) + ")");
+        return rejected(SntpError::kUnsynchronized, "server is unsynchronized (leap indicator " +
+                                                        std::to_string(static_cast<int>(p.leap)) +
+                                                        ", stratum " + std::to_string(p.stratum) +
+                                                        ")");
     }
     if (f != proto::CheckFailure::kNone) {
         return rejected(SntpError::kInvalidResponse,

@@ -29,19 +29,19 @@ std::string_view to_token(SntpError e);
 /// One failed query: what kind of failure and a one-line message for people.
 struct SntpFailure {
     SntpError error = SntpError::kNoAnswer;
-    std::string message;     ///< one line, no trailing newline
+    std::string message;      ///< one line, no trailing newline
     uint32_t kiss_refid = 0;  ///< the raw 4-letter kiss code when error == kKissOfDeath
 };
 
 /// One valid measurement.
 struct SntpSample {
-    proto::Packet reply;           ///< the server's header as received
-    int64_t t1_unix_ns = 0;        ///< our real transmit time (local clock, Unix ns)
-    int64_t t4_unix_ns = 0;        ///< our receive time (kernel timestamp if available, Unix ns)
-    int64_t offset_ns = 0;         ///< > 0: the server's clock is ahead of ours
-    int64_t delay_ns = 0;          ///< round-trip delay minus the server's processing time
+    proto::Packet reply;     ///< the server's header as received
+    int64_t t1_unix_ns = 0;  ///< our real transmit time (local clock, Unix ns)
+    int64_t t4_unix_ns = 0;  ///< our receive time (kernel timestamp if available, Unix ns)
+    int64_t offset_ns = 0;   ///< > 0: the server's clock is ahead of ours
+    int64_t delay_ns = 0;    ///< round-trip delay minus the server's processing time
     bool kernel_rx_timestamp = false;  ///< t4 came from SO_TIMESTAMPNS, not a later clock read
-    std::string server_address;    ///< numeric address that answered ("127.0.0.1", "::1")
+    std::string server_address;        ///< numeric address that answered ("127.0.0.1", "::1")
     uint16_t server_port = 0;
 };
 
@@ -55,10 +55,10 @@ std::size_t build_request(proto::NtpTimestamp transmit_cookie, std::span<std::by
 
 /// What the caller knows about the outstanding request when a datagram arrives.
 struct RequestContext {
-    proto::NtpTimestamp transmit_cookie;          ///< the random transmit value we sent
-    proto::NtpTimestamp last_accepted_transmit;   ///< server transmit of the previous valid sample
-    int64_t t1_unix_ns = 0;                        ///< real local send time
-    int64_t t4_unix_ns = 0;                        ///< local receive time of this datagram
+    proto::NtpTimestamp transmit_cookie;         ///< the random transmit value we sent
+    proto::NtpTimestamp last_accepted_transmit;  ///< server transmit of the previous valid sample
+    int64_t t1_unix_ns = 0;                      ///< real local send time
+    int64_t t4_unix_ns = 0;                      ///< local receive time of this datagram
     int64_t max_root_distance_ns = kMaxRootDistance_ns;
 };
 

@@ -131,8 +131,8 @@ TEST(DriftSchedule, SavesWhenDueAndChanged) {
     EXPECT_TRUE(s.due(0, 1.0));  // nothing saved yet
     EXPECT_FALSE(s.due(0, std::nan("")));
     s.saved(0, 1.0);
-    EXPECT_FALSE(s.due(kHour - 1, 5.0));     // too soon
-    EXPECT_FALSE(s.due(kHour, 1.001));       // not changed enough
+    EXPECT_FALSE(s.due(kHour - 1, 5.0));  // too soon
+    EXPECT_FALSE(s.due(kHour, 1.001));    // not changed enough
     EXPECT_TRUE(s.due(kHour, 1.02));
     s.saved(kHour, 1.02);
     EXPECT_FALSE(s.due(kHour + 1, 3.0));

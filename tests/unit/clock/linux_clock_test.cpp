@@ -3,10 +3,13 @@
 #include "clock/linux_clock.hpp"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <sys/timex.h>
 
 #include <cerrno>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <vector>
 
@@ -87,7 +90,8 @@ TEST(LinuxClockTranslation, LeapSetsExactlyOneBitAndKeepsOthers) {
     tx = leap_request(STA_INS, LeapIndicator::kDeleteSecond);
     EXPECT_EQ(tx.status & (STA_INS | STA_DEL), STA_DEL);
     EXPECT_EQ(leap_request(STA_INS, LeapIndicator::kNone).status & (STA_INS | STA_DEL), 0);
-    EXPECT_EQ(leap_request(STA_DEL, LeapIndicator::kUnsynchronized).status & (STA_INS | STA_DEL), 0);
+    EXPECT_EQ(leap_request(STA_DEL, LeapIndicator::kUnsynchronized).status & (STA_INS | STA_DEL),
+              0);
 }
 
 TEST(LinuxClockTranslation, SyncStatusClearsUnsyncAndSetsErrorsInMicroseconds) {
@@ -167,7 +171,8 @@ struct FakeKernel {
             tx.offset = old;
             return TIME_OK;
         }
-        if (tx.modes & ADJ_SETOFFSET) stepped_ns += static_cast<int64_t>(tx.time.tv_sec) * kNsPerS + tx.time.tv_usec;
+        if (tx.modes & ADJ_SETOFFSET)
+            stepped_ns += static_cast<int64_t>(tx.time.tv_sec) * kNsPerS + tx.time.tv_usec;
         if (tx.modes & ADJ_FREQUENCY) freq = tx.freq;
         if (tx.modes & ADJ_STATUS) status = tx.status;
         if (tx.modes & ADJ_MAXERROR) maxerror = tx.maxerror;
@@ -190,7 +195,8 @@ class LinuxClockDriver : public ::testing::Test {
     std::unique_ptr<LinuxClock> open_clock(std::optional<double> initial_ppm) {
         auto c = LinuxClock::open(
             initial_ppm, [this](const ClockFailure& f) { failures.push_back(f); },
-            [this](struct timex& tx) { return kernel(tx); }, [] { return int64_t{1'700'000'000} * kNsPerS; });
+            [this](struct timex& tx) { return kernel(tx); },
+            [] { return int64_t{1'700'000'000} * kNsPerS; });
         EXPECT_TRUE(c.has_value());
         return c ? std::move(*c) : nullptr;
     }
@@ -301,6 +307,65 @@ TEST_F(LinuxClockDriver, ALaterRefusalMakesTheDriverInertAndIsReportedOnce) {
 TEST_F(LinuxClockDriver, NowComesFromTheInjectedRealtimeSource) {
     auto c = open_clock(0.0);
     EXPECT_EQ(c->now_ns(), int64_t{1'700'000'000} * kNsPerS);
+}
+
+}  // namespace
+}  // namespace ntplite::clock
+
+namespace ntplite::clock {
+namespace {
+
+class OpenDisciplineClock : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/ntplite-open-clock.XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir = tmpl;
+    }
+    void TearDown() override { std::filesystem::remove_all(dir); }
+    DisciplineClockOpen open(const std::string& drift) {
+        return open_discipline_clock(
+            drift, {}, [this](struct timex& tx) { return kernel(tx); }, [] { return int64_t{42}; });
+    }
+
+    std::filesystem::path dir;
+    FakeKernel kernel;
+};
+
+TEST_F(OpenDisciplineClock, UsesTheDriftFileFrequency) {
+    std::string path = (dir / "drift").string();
+    ASSERT_TRUE(save_drift_file(path, -12.5).has_value());
+    DisciplineClockOpen r = open(path);
+    ASSERT_NE(r.clock, nullptr);
+    EXPECT_TRUE(r.clock->adjusts());
+    EXPECT_FALSE(r.drift_error.has_value());
+    EXPECT_FALSE(r.refused.has_value());
+    EXPECT_DOUBLE_EQ(r.initial_frequency_ppm, -12.5);
+    EXPECT_EQ(kernel.freq, -12L * 65536 - 32768);
+}
+
+TEST_F(OpenDisciplineClock, ACorruptDriftFileFallsBackToTheKernelFrequency) {
+    std::string path = (dir / "drift").string();
+    std::ofstream(path) << "garbage";
+    kernel.freq = 2L << 16;
+    DisciplineClockOpen r = open(path);
+    ASSERT_NE(r.clock, nullptr);
+    EXPECT_EQ(r.drift_error, DriftError::kTruncated);
+    EXPECT_DOUBLE_EQ(r.initial_frequency_ppm, 2.0);
+    EXPECT_EQ(open((dir / "missing").string()).drift_error, DriftError::kMissing);
+    EXPECT_FALSE(open("").drift_error.has_value());
+}
+
+TEST_F(OpenDisciplineClock, RefusalGivesAnObservingNullClock) {
+    kernel.refuse_errno = EPERM;
+    DisciplineClockOpen r = open("");
+    ASSERT_NE(r.clock, nullptr);
+    ASSERT_TRUE(r.refused.has_value());
+    EXPECT_EQ(r.refused->error, ClockError::kPermissionDenied);
+    EXPECT_FALSE(r.clock->adjusts());
+    EXPECT_EQ(r.clock->now_ns(), 42);
+    r.clock->step(1'000'000);  // observe mode: recorded, never reaches the kernel
+    EXPECT_EQ(kernel.stepped_ns, 0);
 }
 
 }  // namespace

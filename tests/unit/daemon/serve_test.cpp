@@ -193,7 +193,7 @@ TEST(Counters, SumAndFormat) {
     EXPECT_EQ(t.answered, 2u);
     EXPECT_EQ(t.to_string(),
               "received=4 answered=2 kod_rate=0 rate_limited=0 leaked=0 malformed=4 denied=0 "
-              "control=1 not_client=0 rate_dropped=0 send_errors=0");
+              "control=1 not_client=0 rate_dropped=0 send_errors=0 rx_no_timestamp=0");
 }
 
 }  // namespace

@@ -36,8 +36,10 @@ TEST(StatePublisher, ReadersNeverSeeATornSnapshot) {
     // The writer keeps every field derived from one counter; a torn read would mix two.
     StatePublisher pub;
     std::atomic<bool> done{false};
+    std::atomic<uint64_t> checked{0};
     std::thread writer([&] {
-        for (uint32_t i = 1; i < 200'000; ++i) {
+        // Keep writing until the reader has raced us for a while (bounded either way).
+        for (uint32_t i = 1; i < 50'000'000 && checked.load() < 100'000; ++i) {
             proto::SystemState s;
             s.refid = i;
             s.root_delay = proto::NtpShort{i};
@@ -47,17 +49,16 @@ TEST(StatePublisher, ReadersNeverSeeATornSnapshot) {
         }
         done = true;
     });
-    uint64_t checked = 0;
     while (!done) {
         auto s = pub.read();
         if (s.refid == 0) continue;
         ASSERT_EQ(s.root_delay.raw, s.refid);
         ASSERT_EQ(s.root_dispersion.raw, ~s.refid);
         ASSERT_EQ(s.reference_time.raw, uint64_t{s.refid} << 32 | s.refid);
-        ++checked;
+        checked.fetch_add(1);
     }
     writer.join();
-    EXPECT_GT(checked, 0u);
+    EXPECT_GT(checked.load(), 0u);
 }
 
 TEST(Listen, LiteralAddressResolvesToItself) {

@@ -29,7 +29,8 @@ Packet good_reply() {
 }
 
 TEST(Checks, GoodReplyPassesEverything) {
-    EXPECT_EQ(check_response(good_reply(), kOurTransmit, kLastAccepted, kMaxDist_ns), CheckFailure::kNone);
+    EXPECT_EQ(check_response(good_reply(), kOurTransmit, kLastAccepted, kMaxDist_ns),
+              CheckFailure::kNone);
 }
 
 TEST(Checks, ModeVersion) {
@@ -113,29 +114,35 @@ TEST(Checks, ResponseReportsKodBeforeUnsynchronizedAndZero) {
     p.leap = LeapIndicator::kUnsynchronized;
     p.refid = refid_from_ascii("RATE");
     p.receive = NtpTimestamp{};
-    EXPECT_EQ(check_response(p, kOurTransmit, kLastAccepted, kMaxDist_ns), CheckFailure::kKissOfDeath);
+    EXPECT_EQ(check_response(p, kOurTransmit, kLastAccepted, kMaxDist_ns),
+              CheckFailure::kKissOfDeath);
 }
 
 TEST(Checks, ResponseChecksOriginBeforeKod) {
     Packet p = good_reply();
     p.stratum = 0;
     p.origin = NtpTimestamp{42};
-    EXPECT_EQ(check_response(p, kOurTransmit, kLastAccepted, kMaxDist_ns), CheckFailure::kBogusOrigin);
+    EXPECT_EQ(check_response(p, kOurTransmit, kLastAccepted, kMaxDist_ns),
+              CheckFailure::kBogusOrigin);
 }
 
 TEST(Checks, ResponseReportsEachFailure) {
     Packet p = good_reply();
     p.mode = Mode::kClient;
-    EXPECT_EQ(check_response(p, kOurTransmit, kLastAccepted, kMaxDist_ns), CheckFailure::kBadModeOrVersion);
+    EXPECT_EQ(check_response(p, kOurTransmit, kLastAccepted, kMaxDist_ns),
+              CheckFailure::kBadModeOrVersion);
     p = good_reply();
     EXPECT_EQ(check_response(p, kOurTransmit, p.transmit, kMaxDist_ns), CheckFailure::kDuplicate);
     p.transmit = NtpTimestamp{};
-    EXPECT_EQ(check_response(p, kOurTransmit, kLastAccepted, kMaxDist_ns), CheckFailure::kZeroTimestamp);
+    EXPECT_EQ(check_response(p, kOurTransmit, kLastAccepted, kMaxDist_ns),
+              CheckFailure::kZeroTimestamp);
     p = good_reply();
     p.stratum = 16;
-    EXPECT_EQ(check_response(p, kOurTransmit, kLastAccepted, kMaxDist_ns), CheckFailure::kUnsynchronized);
+    EXPECT_EQ(check_response(p, kOurTransmit, kLastAccepted, kMaxDist_ns),
+              CheckFailure::kUnsynchronized);
     p = good_reply();
-    EXPECT_EQ(check_response(p, kOurTransmit, kLastAccepted, 1), CheckFailure::kExcessiveRootDistance);
+    EXPECT_EQ(check_response(p, kOurTransmit, kLastAccepted, 1),
+              CheckFailure::kExcessiveRootDistance);
 }
 
 TEST(Checks, FailureNames) {

@@ -1,4 +1,5 @@
-// Mode 6 control codec: header vectors, malformed datagrams, fragmentation, status words, var lists.
+// Mode 6 control codec: header vectors, malformed datagrams, fragmentation, status words, var
+// lists.
 #include "proto/control.hpp"
 
 #include <gtest/gtest.h>
@@ -19,7 +20,9 @@ Bytes bytes(std::initializer_list<int> v) {
 }
 
 // What `ntpq -c rv` sends: VN 2, mode 6, READVAR, sequence 1, association 0, no data.
-Bytes readvar_request() { return bytes({0x16, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0}); }
+Bytes readvar_request() {
+    return bytes({0x16, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0});
+}
 
 TEST(Control, ParsesAnNtpqReadvarRequest) {
     const auto m = parse_control(readvar_request());
@@ -37,9 +40,10 @@ TEST(Control, ParsesAnNtpqReadvarRequest) {
 }
 
 TEST(Control, ParsesAResponseWithDataAndFlags) {
-    // R+M bits, opcode 2, seq 0x1234, status 0x0618, assoc 0xBEEF, offset 468, count 5 "a=1, " padded.
-    const Bytes wire = bytes({0x26, 0xA2, 0x12, 0x34, 0x06, 0x18, 0xBE, 0xEF, 0x01, 0xD4, 0x00, 0x05,
-                              'a', '=', '1', ',', ' ', 0, 0, 0});
+    // R+M bits, opcode 2, seq 0x1234, status 0x0618, assoc 0xBEEF, offset 468, count 5 "a=1, "
+    // padded.
+    const Bytes wire = bytes({0x26, 0xA2, 0x12, 0x34, 0x06, 0x18, 0xBE, 0xEF, 0x01, 0xD4,
+                              0x00, 0x05, 'a',  '=',  '1',  ',',  ' ',  0,    0,    0});
     const auto m = parse_control(wire);
     ASSERT_TRUE(m.has_value()) << to_string(m.error());
     EXPECT_EQ(m->header.version, 4);
@@ -97,7 +101,8 @@ TEST(Control, MalformedTable) {
     };
     std::vector<Case> cases;
     cases.push_back({"empty", {}, ControlParseError::kTooShort});
-    cases.push_back({"11 bytes", bytes({0x16, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0}), ControlParseError::kTooShort});
+    cases.push_back(
+        {"11 bytes", bytes({0x16, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0}), ControlParseError::kTooShort});
     Bytes mode3 = readvar_request();
     mode3[0] = std::byte{0x23};
     cases.push_back({"mode 3", mode3, ControlParseError::kNotControl});
@@ -147,9 +152,10 @@ TEST(Control, TrailerPaddingAndMac) {
         bool ok;
         uint16_t mac;
     };
-    for (const Case c : {Case{17, true, 0}, Case{20, true, 0}, Case{24, true, 0}, Case{18, false, 0},
-                         Case{21, false, 0}, Case{40, true, 20}, Case{44, true, 24}, Case{48, true, 24},
-                         Case{37, false, 0}, Case{60, false, 0}}) {
+    for (const Case c :
+         {Case{17, true, 0}, Case{20, true, 0}, Case{24, true, 0}, Case{18, false, 0},
+          Case{21, false, 0}, Case{40, true, 20}, Case{44, true, 24}, Case{48, true, 24},
+          Case{37, false, 0}, Case{60, false, 0}}) {
         SCOPED_TRACE(c.len);
         Bytes w = base;
         w.resize(c.len, std::byte{0});
@@ -216,8 +222,8 @@ TEST(Control, FragmentNeedsRoomForItsData) {
 TEST(Control, ErrorResponseSetsEBit) {
     const auto request = parse_control(readvar_request())->header;
     std::array<std::byte, 16> out{};
-    const std::size_t len =
-        control_fragment(request, control_error_status(ControlError::kInvalidOpcode), true, {}, 0, out);
+    const std::size_t len = control_fragment(
+        request, control_error_status(ControlError::kInvalidOpcode), true, {}, 0, out);
     ASSERT_EQ(len, kControlHeaderSize);
     EXPECT_EQ(out[1], std::byte{0xC2});  // R | E | opcode 2
     EXPECT_EQ(out[4], std::byte{0x03});
@@ -227,9 +233,11 @@ TEST(Control, SystemStatusWord) {
     // LI 0, source UDP/NTP (6), 1 event, last event 5 -> 0x0615.
     EXPECT_EQ(system_status_word(LeapIndicator::kNone, ClockSource::kUdpNtp, 1, 5), 0x0615);
     // Unsynchronized, unspecified source, 15 events, code 15 -> 0xC0FF.
-    EXPECT_EQ(system_status_word(LeapIndicator::kUnsynchronized, ClockSource::kUnspecified, 15, 15), 0xC0FF);
+    EXPECT_EQ(system_status_word(LeapIndicator::kUnsynchronized, ClockSource::kUnspecified, 15, 15),
+              0xC0FF);
     // Counters wider than 4 bits are masked, not spilled into other fields.
-    EXPECT_EQ(system_status_word(LeapIndicator::kNone, ClockSource::kUnspecified, 0x1F, 0x12), 0x00F2);
+    EXPECT_EQ(system_status_word(LeapIndicator::kNone, ClockSource::kUnspecified, 0x1F, 0x12),
+              0x00F2);
 }
 
 TEST(Control, PeerStatusWord) {
@@ -254,8 +262,9 @@ TEST(VarList, WritesNameValuePairs) {
     EXPECT_TRUE(w.add_raw("refid", "192.0.2.1"));
     EXPECT_TRUE(w.add_hex("reftime", 0xEA00'0001, 8));
     EXPECT_FALSE(w.overflowed());
-    EXPECT_EQ(w.view(), "version=\"ntp-lite 0.1\", stratum=2, offset=-1.234567, rootdisp=0.500, "
-                        "refid=192.0.2.1, reftime=0xea000001");
+    EXPECT_EQ(w.view(),
+              "version=\"ntp-lite 0.1\", stratum=2, offset=-1.234567, rootdisp=0.500, "
+              "refid=192.0.2.1, reftime=0xea000001");
 }
 
 TEST(VarList, FixedPointEdgeCases) {
@@ -285,7 +294,8 @@ TEST(VarList, RefusesQuotesInsideQuotedValues) {
 }
 
 TEST(VarList, ReaderParsesWhatTheWriterWrites) {
-    VarListReader r("version=\"ntpd 4.2, beta\", stratum=2,\r\n offset=-1.5, leap, processor=\"x86_64\"");
+    VarListReader r(
+        "version=\"ntpd 4.2, beta\", stratum=2,\r\n offset=-1.5, leap, processor=\"x86_64\"");
     std::vector<std::pair<std::string, std::string>> got;
     while (auto v = r.next()) got.emplace_back(v->name, v->value);
     ASSERT_EQ(got.size(), 5u);
@@ -297,7 +307,8 @@ TEST(VarList, ReaderParsesWhatTheWriterWrites) {
 }
 
 TEST(VarList, ReaderSurvivesMalformedText) {
-    for (std::string_view text : {"", ",,,", "=", "a=\"unterminated", "a=\"q\"junk, b=1", "  ,a=  ,", "\"\"=\""}) {
+    for (std::string_view text :
+         {"", ",,,", "=", "a=\"unterminated", "a=\"q\"junk, b=1", "  ,a=  ,", "\"\"=\""}) {
         VarListReader r(text);
         int n = 0;
         while (r.next() && n < 100) ++n;

@@ -13,14 +13,15 @@ constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kEra1Unix_ns = int64_t{2'085'978'496} * kNsPerSecond;
 
 Exchange at_ns(int64_t t1, int64_t t2, int64_t t3, int64_t t4) {
-    return {NtpTimestamp::from_unix_ns(t1), NtpTimestamp::from_unix_ns(t2), NtpTimestamp::from_unix_ns(t3),
-            NtpTimestamp::from_unix_ns(t4)};
+    return {NtpTimestamp::from_unix_ns(t1), NtpTimestamp::from_unix_ns(t2),
+            NtpTimestamp::from_unix_ns(t3), NtpTimestamp::from_unix_ns(t4)};
 }
 
 TEST(Exchange, ServerAheadGivesPositiveOffset) {
     const int64_t base = 1'700'000'000 * kNsPerSecond;
     // T2-T1 = 600 ms, T3-T4 = 400 ms -> offset 500 ms; delay = 300 - 100 = 200 ms.
-    const auto r = compute_exchange(at_ns(base, base + 600 * kMs, base + 700 * kMs, base + 300 * kMs));
+    const auto r =
+        compute_exchange(at_ns(base, base + 600 * kMs, base + 700 * kMs, base + 300 * kMs));
     EXPECT_EQ(r.offset_ns, 500 * kMs);
     EXPECT_EQ(r.delay_ns, 200 * kMs);
 }
@@ -28,7 +29,8 @@ TEST(Exchange, ServerAheadGivesPositiveOffset) {
 TEST(Exchange, ServerBehindGivesNegativeOffset) {
     const int64_t base = 1'700'000'000 * kNsPerSecond;
     // T2-T1 = -500 ms, T3-T4 = -600 ms -> offset -550 ms; delay = 200 - 100 = 100 ms.
-    const auto r = compute_exchange(at_ns(base, base - 500 * kMs, base - 400 * kMs, base + 200 * kMs));
+    const auto r =
+        compute_exchange(at_ns(base, base - 500 * kMs, base - 400 * kMs, base + 200 * kMs));
     EXPECT_EQ(r.offset_ns, -550 * kMs);
     EXPECT_EQ(r.delay_ns, 100 * kMs);
 }
@@ -62,7 +64,8 @@ TEST(Exchange, StraddlesTheEraBoundary) {
 TEST(Exchange, ServerInOtherEraThanClient) {
     // Client still in era 0 by its clock, server already in era 1: offset +2 s.
     const int64_t b = kEra1Unix_ns;
-    const auto r = compute_exchange(at_ns(b - 1'500 * kMs, b + 500 * kMs, b + 510 * kMs, b - 1'480 * kMs));
+    const auto r =
+        compute_exchange(at_ns(b - 1'500 * kMs, b + 500 * kMs, b + 510 * kMs, b - 1'480 * kMs));
     EXPECT_EQ(r.offset_ns, 1'995 * kMs);  // (2000 + 1990) / 2
     EXPECT_EQ(r.delay_ns, 10 * kMs);      // 20 - 10
 }

@@ -22,7 +22,7 @@ Bytes bytes(std::initializer_list<int> v) {
 
 // A 48-byte server reply: LI 0, VN 4, mode 4, stratum 2, poll 6, precision -20.
 Bytes sample_reply() {
-    return bytes({0x24, 0x02, 0x06, 0xEC,                            // LI/VN/mode, stratum, poll, precision
+    return bytes({0x24, 0x02, 0x06, 0xEC,  // LI/VN/mode, stratum, poll, precision
                   0x00, 0x00, 0x12, 0x34, 0x00, 0x00, 0x05, 0x67,    // root delay, root dispersion
                   0xC0, 0xA8, 0x01, 0x01,                            // refid 192.168.1.1
                   0xEA, 0x00, 0x00, 0x01, 0x80, 0x00, 0x00, 0x00,    // reference
@@ -40,7 +40,9 @@ void append_ext(Bytes& b, uint16_t type, uint16_t declared_len, std::size_t actu
     for (std::size_t i = 4; i < actual_len; ++i) b.push_back(std::byte{0xAB});
 }
 
-void append_zeros(Bytes& b, std::size_t n) { b.insert(b.end(), n, std::byte{0}); }
+void append_zeros(Bytes& b, std::size_t n) {
+    b.insert(b.end(), n, std::byte{0});
+}
 
 TEST(Packet, ParsesEveryHeaderField) {
     const auto p = parse(sample_reply());
@@ -107,44 +109,68 @@ struct TrailerCase {
 
 std::vector<TrailerCase> trailer_cases() {
     std::vector<TrailerCase> cases;
-    auto add = [&](const char* name, Bytes t, std::optional<ParseError> err, uint16_t ext, uint16_t mac) {
+    auto add = [&](const char* name, Bytes t, std::optional<ParseError> err, uint16_t ext,
+                   uint16_t mac) {
         cases.push_back({name, std::move(t), err, ext, mac});
     };
     Bytes t;
     add("no trailer", {}, std::nullopt, 0, 0);
-    t = {}; append_zeros(t, 4);
+    t = {};
+    append_zeros(t, 4);
     add("crypto-NAK", t, std::nullopt, 0, 4);
-    t = {}; append_zeros(t, 20);
+    t = {};
+    append_zeros(t, 20);
     add("MD5 MAC", t, std::nullopt, 0, 20);
-    t = {}; append_zeros(t, 24);
+    t = {};
+    append_zeros(t, 24);
     add("SHA1 MAC", t, std::nullopt, 0, 24);
-    t = {}; append_ext(t, 0x0104, 16, 16);
+    t = {};
+    append_ext(t, 0x0104, 16, 16);
     add("one 16-byte extension", t, std::nullopt, 16, 0);
-    t = {}; append_ext(t, 0x0104, 28, 28);
+    t = {};
+    append_ext(t, 0x0104, 28, 28);
     add("one 28-byte extension", t, std::nullopt, 28, 0);
-    t = {}; append_ext(t, 0x0104, 16, 16); append_zeros(t, 20);
+    t = {};
+    append_ext(t, 0x0104, 16, 16);
+    append_zeros(t, 20);
     add("extension + MD5 MAC", t, std::nullopt, 16, 20);
-    t = {}; append_ext(t, 0x0104, 28, 28); append_ext(t, 0x0204, 32, 32); append_zeros(t, 24);
+    t = {};
+    append_ext(t, 0x0104, 28, 28);
+    append_ext(t, 0x0204, 32, 32);
+    append_zeros(t, 24);
     add("two extensions + SHA1 MAC", t, std::nullopt, 60, 24);
-    t = {}; append_ext(t, 0x0104, 20, 20);
+    t = {};
+    append_ext(t, 0x0104, 20, 20);
     add("lone 20-byte extension reads as MAC", t, std::nullopt, 0, 20);
-    t = {}; append_zeros(t, 3);
+    t = {};
+    append_zeros(t, 3);
     add("3 stray bytes", t, ParseError::kBadLength, 0, 0);
-    t = {}; append_ext(t, 0x0104, 16, 16); append_zeros(t, 2);
+    t = {};
+    append_ext(t, 0x0104, 16, 16);
+    append_zeros(t, 2);
     add("extension + 2 stray bytes", t, ParseError::kBadLength, 0, 0);
-    t = {}; append_ext(t, 0x0104, 12, 16);
+    t = {};
+    append_ext(t, 0x0104, 12, 16);
     add("extension length 12 < 16", t, ParseError::kBadExtensionLength, 0, 0);
-    t = {}; append_ext(t, 0x0104, 18, 20); append_zeros(t, 8);
+    t = {};
+    append_ext(t, 0x0104, 18, 20);
+    append_zeros(t, 8);
     add("extension length not multiple of 4", t, ParseError::kBadExtensionLength, 0, 0);
-    t = {}; append_ext(t, 0x0104, 0, 16);
+    t = {};
+    append_ext(t, 0x0104, 0, 16);
     add("extension length 0", t, ParseError::kBadExtensionLength, 0, 0);
-    t = {}; append_ext(t, 0x0104, 36, 32);
+    t = {};
+    append_ext(t, 0x0104, 36, 32);
     add("truncated extension", t, ParseError::kTruncatedExtension, 0, 0);
-    t = {}; append_ext(t, 0x0104, 0xFFFC, 16);
+    t = {};
+    append_ext(t, 0x0104, 0xFFFC, 16);
     add("huge extension length", t, ParseError::kTruncatedExtension, 0, 0);
-    t = {}; append_ext(t, 0x0104, 16, 8);
+    t = {};
+    append_ext(t, 0x0104, 16, 8);
     add("8 bytes claiming a 16-byte extension", t, ParseError::kTruncatedExtension, 0, 0);
-    t = {}; append_ext(t, 0x0104, 16, 16); append_ext(t, 0x0104, 64, 16);
+    t = {};
+    append_ext(t, 0x0104, 16, 16);
+    append_ext(t, 0x0104, 64, 16);
     add("second extension truncated", t, ParseError::kTruncatedExtension, 0, 0);
     return cases;
 }
@@ -185,7 +211,8 @@ TEST(Packet, MalformedHeaderTable) {
         w[0] = static_cast<std::byte>(vn << 3 | 4);
         cases.push_back({"bad version", w, ParseError::kBadVersion});
     }
-    Bytes mode6 = bytes({0x16, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0});  // ntpq READVAR, 12 bytes
+    Bytes mode6 =
+        bytes({0x16, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0});  // ntpq READVAR, 12 bytes
     cases.push_back({"mode 6 control (12 bytes)", mode6, ParseError::kControlMode});
     Bytes mode7 = sample_reply();
     mode7[0] = std::byte{0x17};
@@ -212,7 +239,8 @@ TEST(Packet, LargestAcceptedDatagram) {
 
 TEST(Packet, ParseErrorNamesAreDistinct) {
     EXPECT_EQ(to_string(ParseError::kTooShort), "too-short");
-    EXPECT_NE(to_string(ParseError::kTruncatedExtension), to_string(ParseError::kBadExtensionLength));
+    EXPECT_NE(to_string(ParseError::kTruncatedExtension),
+              to_string(ParseError::kBadExtensionLength));
 }
 
 Packet random_packet(std::mt19937_64& rng) {

@@ -30,9 +30,10 @@ TEST(Md5, Rfc1321TestSuite) {
     EXPECT_EQ(md5_hex("abcdefghijklmnopqrstuvwxyz"), "c3fcd3d76192e4007dfb496cca67e13b");
     EXPECT_EQ(md5_hex("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
               "d174ab98d277d9f5a5611c2c9f419d9f");
-    EXPECT_EQ(md5_hex("1234567890123456789012345678901234567890123456789012345678901234567890123456789"
-                      "0"),
-              "57edf4a22be3c955ac49da2e2107b67a");
+    EXPECT_EQ(
+        md5_hex("1234567890123456789012345678901234567890123456789012345678901234567890123456789"
+                "0"),
+        "57edf4a22be3c955ac49da2e2107b67a");
 }
 
 TEST(Md5, PaddingBoundaries) {
@@ -98,8 +99,9 @@ TEST(Refid, Formatting) {
     EXPECT_EQ(format_refid(refid_from_ascii("RATE"), 0), ".RATE.");
     EXPECT_EQ(format_refid(refid_from_ascii("INIT"), 16), ".INIT.");
     EXPECT_EQ(format_refid(0xC0A8'0101, 2), "192.168.1.1");
-    EXPECT_EQ(format_refid(refid_from_ascii("LOCL"), 3), "76.79.67.76");  // stratum >= 2 is an address
-    EXPECT_EQ(format_refid(0x0102'0304, 1), "1.2.3.4");                  // unprintable "code"
+    EXPECT_EQ(format_refid(refid_from_ascii("LOCL"), 3),
+              "76.79.67.76");                            // stratum >= 2 is an address
+    EXPECT_EQ(format_refid(0x0102'0304, 1), "1.2.3.4");  // unprintable "code"
     EXPECT_EQ(format_refid(0, 0), "..");
 }
 

@@ -45,7 +45,8 @@ Reply run(const Packet& request, const SystemState& state, bool kiss_rate = fals
     Reply r{};
     r.buf.fill(std::byte{0x5A});
     r.written = 999;
-    r.outcome = respond(request, kReceive, state, kiss_rate, std::span(r.buf).first(kHeaderSize), &r.written);
+    r.outcome = respond(request, kReceive, state, kiss_rate, std::span(r.buf).first(kHeaderSize),
+                        &r.written);
     if (r.written == kHeaderSize) {
         auto p = parse(std::span(r.buf).first(kHeaderSize));
         EXPECT_TRUE(p.has_value());

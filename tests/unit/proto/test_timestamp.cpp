@@ -24,7 +24,7 @@ TEST(Timestamp, UnixEpochIsNtpSeconds2208988800) {
 
 TEST(Timestamp, FractionRoundsToNearest) {
     EXPECT_EQ(NtpTimestamp::from_unix_ns(kS / 2).fraction(), 0x8000'0000u);
-    EXPECT_EQ(NtpTimestamp::from_unix_ns(1).fraction(), 4u);  // 1 ns = 4.29 units
+    EXPECT_EQ(NtpTimestamp::from_unix_ns(1).fraction(), 4u);                 // 1 ns = 4.29 units
     EXPECT_EQ(NtpTimestamp::from_unix_ns(kS - 1).fraction(), 0xFFFF'FFFCu);  // 4294967291.7
 }
 
@@ -58,7 +58,8 @@ TEST(Timestamp, PivotWindowIsPlusMinus2To31Seconds) {
     const int64_t ahead = pivot + (int64_t{1} << 31) * kS - kS;
     EXPECT_EQ(NtpTimestamp::from_unix_ns(ahead).to_unix_ns(pivot), ahead);
     const int64_t too_far = pivot + (int64_t{1} << 31) * kS;
-    EXPECT_EQ(NtpTimestamp::from_unix_ns(too_far).to_unix_ns(pivot), too_far - (int64_t{1} << 32) * kS);
+    EXPECT_EQ(NtpTimestamp::from_unix_ns(too_far).to_unix_ns(pivot),
+              too_far - (int64_t{1} << 32) * kS);
     const int64_t behind = pivot - (int64_t{1} << 31) * kS;
     EXPECT_EQ(NtpTimestamp::from_unix_ns(behind).to_unix_ns(pivot), behind);
 }
@@ -85,9 +86,12 @@ TEST(Timestamp, RoundTripIsExactToTheNanosecond) {
 TEST(Timestamp, ExtremePivotSaturatesInsteadOfOverflowing) {
     // Pivot = the last representable instant (2262); seconds ~68 years after it cannot be held.
     constexpr int64_t pivot_ntp_s = INT64_MAX / kS + kNtpToUnixOffset_s;
-    const auto later = NtpTimestamp{static_cast<uint64_t>(static_cast<uint32_t>(pivot_ntp_s + 0x7FFF'FFFF)) << 32};
+    const auto later =
+        NtpTimestamp{static_cast<uint64_t>(static_cast<uint32_t>(pivot_ntp_s + 0x7FFF'FFFF)) << 32};
     EXPECT_EQ(later.to_unix_ns(INT64_MAX), INT64_MAX);
-    const auto earlier = NtpTimestamp{static_cast<uint64_t>(static_cast<uint32_t>(kNtpToUnixOffset_s + INT64_MIN / kS - 1 - 0x7FFF'FFFF)) << 32};
+    const auto earlier = NtpTimestamp{static_cast<uint64_t>(static_cast<uint32_t>(
+                                          kNtpToUnixOffset_s + INT64_MIN / kS - 1 - 0x7FFF'FFFF))
+                                      << 32};
     EXPECT_EQ(earlier.to_unix_ns(INT64_MIN), INT64_MIN);
 }
 
@@ -100,8 +104,8 @@ TEST(Timestamp, WrappingDifferenceAcrossEraBoundary) {
 }
 
 TEST(Duration, RoundsToNearestNanosecond) {
-    EXPECT_EQ(NtpDuration{1}.to_ns(), 0);    // 0.23 ns
-    EXPECT_EQ(NtpDuration{3}.to_ns(), 1);    // 0.70 ns
+    EXPECT_EQ(NtpDuration{1}.to_ns(), 0);  // 0.23 ns
+    EXPECT_EQ(NtpDuration{3}.to_ns(), 1);  // 0.70 ns
     EXPECT_EQ(NtpDuration{-3}.to_ns(), -1);
     EXPECT_EQ(NtpDuration{int64_t{1} << 32}.to_ns(), kS);
     EXPECT_EQ(NtpDuration::from_ns(-1'500'000'000).fixed, -6'442'450'944);
@@ -112,7 +116,8 @@ TEST(Duration, RoundsToNearestNanosecond) {
 
 TEST(Duration, NsRoundTripIsExact) {
     std::mt19937_64 rng(7);
-    std::uniform_int_distribution<int64_t> span(-(int64_t{1} << 31) * kS + kS, (int64_t{1} << 31) * kS - kS);
+    std::uniform_int_distribution<int64_t> span(-(int64_t{1} << 31) * kS + kS,
+                                                (int64_t{1} << 31) * kS - kS);
     for (int i = 0; i < 20000; ++i) {
         const int64_t ns = span(rng);
         ASSERT_EQ(NtpDuration::from_ns(ns).to_ns(), ns);

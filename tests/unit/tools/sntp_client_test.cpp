@@ -31,7 +31,7 @@ int64_t now_ns() {
 
 // Answers each request with whatever `behave` returns (possibly nothing), from 127.0.0.1.
 class FakeServer {
-public:
+  public:
     explicit FakeServer(std::function<Replies(const proto::Packet&)> behave)
         : behave_(std::move(behave)) {
         fd_ = socket(AF_INET, SOCK_DGRAM, 0);
@@ -50,10 +50,10 @@ public:
         close(fd_);
     }
     uint16_t port() const { return port_; }
-    std::vector<uint16_t> client_ports;                 // source port of each request
+    std::vector<uint16_t> client_ports;                  // source port of each request
     std::vector<proto::NtpTimestamp> request_transmits;  // transmit field of each request
 
-private:
+  private:
     void run() {
         while (!stop_) {
             pollfd p{fd_, POLLIN, 0};
@@ -61,8 +61,8 @@ private:
             std::array<std::byte, 1024> buf{};
             sockaddr_in from{};
             socklen_t len = sizeof from;
-            ssize_t n = recvfrom(fd_, buf.data(), buf.size(), 0,
-                                 reinterpret_cast<sockaddr*>(&from), &len);
+            ssize_t n =
+                recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
             if (n <= 0) continue;
             auto req = proto::parse(std::span<const std::byte>(buf.data(), std::size_t(n)));
             if (!req) continue;
