@@ -90,17 +90,28 @@ wait_udp_port() {  # PORT PID
     done
 }
 
+# A stale server on a benchmark port would silently share it (SO_REUSEPORT) and skew the run.
+port_free() {  # PORT
+    if ss -Hlun "sport = :$1" 2>/dev/null | grep -q .; then
+        echo "bench: udp port $1 is already in use:" >&2
+        ss -Hlunp "sport = :$1" >&2
+        exit 1
+    fi
+}
+
 declare -A PID_OF PORT_OF LABEL_OF
 start_server() {  # NAME
     local name=$1 port conf
     case $name in
     raw)
         port=12300
+        port_free $port
         taskset -c $SERVER_CPU $DROP_TIME "$RAW" --addr 127.0.0.1 --port $port --seconds 1800 \
             > "$W/raw.log" 2>&1 &
         LABEL_OF[$name]="raw C responder (recvmmsg/sendmmsg)" ;;
     chronyd)
         port=12301
+        port_free $port
         conf=$W/chrony.conf
         # No ratelimit directive: chronyd does not rate-limit NTP unless told to.
         cat > "$conf" <<CONF
@@ -117,6 +128,7 @@ CONF
     ntplite1 | ntplite)
         [ -x "$NTPD" ] || { echo "bench: $NTPD not built; skipping $name" >&2; return 1; }
         port=$([ $name = ntplite1 ] && echo 12302 || echo 12303)
+        port_free $port
         conf=$W/$name.toml
         {
             printf '[log]\nlevel = "warn"\n\n[local]\nstratum = 5\n\n[[server]]\nlisten = "127.0.0.1:%s"\n' $port
@@ -193,9 +205,9 @@ if [ "$PROFILE" = 1 ] && [[ " $started " == *" ntplite1 "* ]]; then
     {
         echo "# perf record -e cpu-clock -g -p <ntpd-lite threads=1> during ntp-loadgen $LOADGEN_ARGS"
         echo "## self time by symbol"
-        perf report -i "$W/perf.data" --no-children --stdio -g none --sort dso,sym 2>/dev/null | grep '%' | head -40
+        perf report -i "$W/perf.data" --no-children --stdio -g none --sort dso,sym 2>/dev/null | grep '%' | awk 'NR <= 40'
         echo "## including callees"
-        perf report -i "$W/perf.data" --children --stdio -g none --sort sym 2>/dev/null | grep '%' | head -60
+        perf report -i "$W/perf.data" --children --stdio -g none --sort sym 2>/dev/null | grep '%' | awk 'NR <= 60'
     } > "$profile_txt"
     echo "bench: profile written to $profile_txt"
 fi

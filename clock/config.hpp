@@ -53,7 +53,9 @@ struct DisciplineConfig {
     double max_frequency_ppm = 500.0;           ///< the frequency correction is clamped to +-this
     int max_regression_samples = 64;            ///< regression window, samples (kRegression)
     int64_t max_regression_span_ns = 2048'000'000'000;  ///< regression window, time: the random walk
-                                                        ///< of the frequency bends longer lines
+                                                        ///< of the frequency bends longer lines...
+    double assumed_wander_per_sqrt_s = 1e-9;  ///< ...unless noise this large needs a longer one
+                                              ///< (frequency random walk assumed, 0 = off)
     /// kRegression: sample error assumed for a sample with the window's minimum delay; a
     /// sample's extra delay over that minimum adds (half of it) on top.
     int64_t regression_floor_ns = 1'000;

@@ -21,6 +21,8 @@ Discipline::Discipline(const DisciplineConfig& cfg, bool clock_adjusts, double i
 
 namespace {
 
+constexpr double kSpanFactor = 1.0;
+
 struct Fit {
     double a = 0.0;  // offset at t = 0 (the newest point), ns
     double b = 0.0;  // slope, ns per ns
@@ -120,9 +122,8 @@ void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double*
         sw2 += w[i] * w[i];
     }
     effective_samples_ = sw2 > 0.0 ? sw * sw / sw2 : 0.0;
-    // Shrink a slope that is not clearly above its own standard error toward zero: a few
-    // noisy points close together must not throw the frequency around.
-    *slope = f.b_var > 0.0 ? f.b * (f.b * f.b) / (f.b * f.b + f.b_var) : f.b;
+    *slope = f.b;
+    slope_sd_ = n - first > 2 ? std::sqrt(f.b_var) : 1.0;
     *offset_now = f.a + f.b * (static_cast<double>(now_ns) - t0);
     *err = std::sqrt(f.a_var);
 }
@@ -182,8 +183,14 @@ Adjustment Discipline::update(const DisciplineSample& s, int64_t now_ns) {
         // The time limit never cuts the window below kMinWindow points, so long polls still
         // have enough samples to average.
         constexpr std::size_t kMinWindow = 8;
-        while (points_.size() > kMinWindow && points_.back().t_ns - points_.front().t_ns >
-                                                  static_cast<double>(cfg_.max_regression_span_ns))
+        // The useful span grows with the noise: averaging white phase noise sigma against a
+        // frequency random walk q is best over about (sigma / q)^(2/3) seconds.
+        double span_ns = static_cast<double>(cfg_.max_regression_span_ns);
+        if (cfg_.assumed_wander_per_sqrt_s > 0.0 && residual_rms_ns_ > 0.0) {
+            double sigma_s = residual_rms_ns_ * 1e-9;
+            span_ns = std::max(span_ns, kSpanFactor * std::pow(sigma_s / cfg_.assumed_wander_per_sqrt_s, 2.0 / 3.0) * 1e9);
+        }
+        while (points_.size() > kMinWindow && points_.back().t_ns - points_.front().t_ns > span_ns)
             points_.erase(points_.begin());
         double slope = 0.0;
         estimate_regression(now_ns, &offset_now, &slope, &err);
@@ -256,8 +263,12 @@ void Discipline::on_external_step(int64_t offset_ns) { rebase(static_cast<double
 void Discipline::adapt_poll(double offset_now_ns, const DisciplineSample& s) {
     // Lengthen the poll while corrections stay within the noise; shorten it on a surprise.
     double noise = std::max({static_cast<double>(s.jitter_ns), residual_rms_ns_, 1000.0});
+    // A longer poll only once the frequency is known well enough that its error cannot carry
+    // the clock further than the noise during the longer interval (regression only).
+    bool frequency_settled = cfg_.algorithm != DisciplineAlgorithm::kRegression ||
+                             (points_.size() >= 8 && slope_sd_ * std::ldexp(1e9, poll_log2_ + 1) < noise);
     if (std::abs(offset_now_ns) < 3.0 * noise) {
-        if (++poll_score_ >= 4) {
+        if (++poll_score_ >= 4 && frequency_settled) {
             ++poll_log2_;
             poll_score_ = 0;
         }

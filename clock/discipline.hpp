@@ -84,6 +84,7 @@ class Discipline {
     std::vector<Point> points_;
     double residual_rms_ns_ = 0.0;
     double effective_samples_ = 0.0;
+    double slope_sd_ = 1.0;  // standard error of the last regression slope (ns/ns)
     int poll_log2_ = 6;
     bool poll_started_ = false;
     int poll_score_ = 0;

@@ -162,26 +162,37 @@ void SyncEngine::select_and_update(SourceId from, int64_t now_ns) {
         event(EngineEvent::Kind::kSelected, peer, 0, strf("selected source %s", sources_[peer].source.config().name.c_str()));
     system_peer_ = peer;
 
-    // The clock is updated once per new sample of the system peer (other sources' samples
-    // only refresh the selection), so the discipline never sees the same sample twice.
+    // What reaches the discipline:
+    //  - kFilterOutput (RFC 5905): the combined offset, once per new filter output of the
+    //    system peer;
+    //  - kEverySample: every new sample of every survivor, as measured, with its delay in excess
+    //    of that source's 8-sample filter minimum (the regression weights and combines them
+    //    by it, so sources with different path lengths count alike). The very
+    //    first update uses the combined offset, so no single source sets the clock alone.
     const Source& ps = sources_[peer].source;
     auto pf = ps.filter().current(now_ns);
     if (!pf) return;
-    bool every = cfg_.discipline.feed == DisciplineFeed::kEverySample;
-    const FilterSample& fed = every ? ps.filter().newest() : pf->best;
-    if (fed.local_time_ns <= last_used_sample_time_ns_) return;
-    last_used_sample_time_ns_ = fed.local_time_ns;
-
     DisciplineSample ds;
-    // The combined offset, moved by how far the fed sample sits from the peer's filter output
-    // (zero when feeding filter outputs).
-    ds.offset_ns = sel.offset_ns + (fed.offset_ns - pf->best.offset_ns);
-    ds.sample_time_ns = fed.local_time_ns;
-    ds.delay_ns = fed.delay_ns;
     ds.jitter_ns = sel.jitter_ns;
     ds.poll_log2 = ps.poll_log2();
     ds.minpoll_log2 = ps.config().minpoll_log2;
     ds.maxpoll_log2 = ps.config().maxpoll_log2;
+    bool every = cfg_.discipline.feed == DisciplineFeed::kEverySample && discipline_.updates() > 0;
+    if (every) {
+        if (verdicts[from] != Verdict::kSelected && verdicts[from] != Verdict::kCandidate) return;
+        const Source& fs = sources_[from].source;
+        const FilterSample& fed = fs.filter().newest();
+        ds.offset_ns = fed.offset_ns;
+        ds.sample_time_ns = fed.local_time_ns;
+        auto fo = fs.filter().current(now_ns);
+        ds.delay_ns = std::max<int64_t>(fed.delay_ns - fo->best.delay_ns, 0) + 1;
+    } else {
+        if (pf->best.local_time_ns <= last_used_sample_time_ns_) return;
+        last_used_sample_time_ns_ = pf->best.local_time_ns;
+        ds.offset_ns = sel.offset_ns;
+        ds.sample_time_ns = pf->best.local_time_ns;
+        ds.delay_ns = 1;
+    }
     Adjustment adj = discipline_.update(ds, now_ns);
     sys_jitter_ns_ = sel.jitter_ns;
 

@@ -62,6 +62,12 @@ SourceActions Source::start(int64_t now_ns, Random& rng) {
 SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
     SourceActions a;
     if (demobilized_) return a;
+    if (burst_left_ > 0 && burst_sent_ >= kIburstCount && burst_replies_ >= kIburstCount) {
+        // iburst done (this timer only checked that the last reply came): normal polling.
+        burst_left_ = 0;
+        a.timer_at_ns = sent_local_ns_ + poll_interval_ns();
+        return a;
+    }
     reach_ = static_cast<uint8_t>(reach_ << 1);
     if (outstanding_) ++polls_since_reply_;
     poll_log2_ = effective_poll();
@@ -87,8 +93,8 @@ SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
         // iburst: requests 2 s apart until kIburstCount replies came back (lost ones are
         // retried), at most kIburstMaxRequests requests.
         --burst_left_;
-        if (burst_left_ > 0 && burst_replies_ < kIburstCount) interval = kIburstSpacing_ns;
-        else burst_left_ = 0;
+        ++burst_sent_;
+        if (burst_left_ > 0) interval = kIburstSpacing_ns;
     }
     a.timer_at_ns = now_ns + interval;
     if (cfg_.pool_member && ever_reached_ && polls_since_reply_ >= cfg_.unreachable_polls_before_replace)

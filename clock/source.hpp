@@ -81,6 +81,7 @@ class Source {
     bool demobilized() const { return demobilized_; }
     uint64_t requests_sent() const { return requests_sent_; }
 
+
   private:
     int effective_poll() const;
     int64_t poll_interval_ns() const;
@@ -93,6 +94,7 @@ class Source {
     int kod_poll_floor_log2_ = -128;
     int burst_left_ = 0;
     int burst_replies_ = 0;
+    int burst_sent_ = 0;
     int polls_since_reply_ = 0;
     bool ever_reached_ = false;
     bool outstanding_ = false;

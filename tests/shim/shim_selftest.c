@@ -240,7 +240,8 @@ static void* reader_thread(void* arg) {
         int64_t now = ts_ns(ts);
         if (now < last) atomic_fetch_add(&g_backwards, 1);
         last = now;
-        atomic_fetch_add(&g_reads, 1);
+        /* Bursts of reads with short pauses: contention without starving the writer. */
+        if (atomic_fetch_add(&g_reads, 1) % 64 == 0) usleep(50);
     }
     return NULL;
 }
@@ -248,7 +249,7 @@ static void* reader_thread(void* arg) {
 static void check_threads(void) {
     pthread_t readers[3];
     for (int i = 0; i < 3; i++) pthread_create(&readers[i], NULL, reader_thread, NULL);
-    for (int i = 0; i < 400; i++) {
+    for (int i = 0; i < 200; i++) {
         struct timex tx;
         memset(&tx, 0, sizeof tx);
         tx.modes = ADJ_FREQUENCY;

@@ -27,29 +27,38 @@ TEST(SimScenarios, FalsetickerNeverSelected) {
     }
 }
 
-// 30% datagram loss each way: same criteria as the reference.
+// 30% of datagrams lost in each direction (51% of exchanges fail). Looser criteria, stated:
+// first update <= 10 s, |offset| < 2 ms from 60 s on, RMS <= 35 us and max <= 200 us after
+// 2,000 s, RMS frequency error <= 0.1 ppm.
 TEST(SimScenarios, Loss30Percent) {
     for (uint64_t seed : kSeeds) {
         RunMetrics m = run_scenario(loss_scenario(seed));
         record_row("loss30", seed, m);
         SCOPED_TRACE(table_row("loss30", seed, m));
-        expect_reference_criteria(m);
+        EXPECT_GE(m.first_update_ns, 0);
+        EXPECT_LE(m.first_update_ns, 10 * kSecond);
+        EXPECT_LT(m.max_abs_offset_after_tight_ns, 2e6);
+        EXPECT_LE(m.rms_offset_ns, 35e3);
+        EXPECT_LE(m.max_abs_offset_ns, 200e3);
+        EXPECT_LE(m.rms_freq_ppm, 0.1);
     }
 }
 
-// WAN, ~10 ms jitter each way, minpoll 6 / maxpoll 10. Looser criteria (the noise is 100x the
-// reference's): first update <= 10 s, |offset| < 10 ms from 60 s, RMS <= 1 ms and max <= 5 ms
-// after 2,000 s, RMS frequency error <= 0.5 ppm.
+// WAN: 3 servers, each way 10 ms + exponential(10 ms) + |normal(2 ms)|, 1 ms asymmetry on one,
+// minpoll 6 / maxpoll 10. Looser criteria, stated (per-sample offset noise is ~7 ms):
+// first update <= 10 s, |offset| < 50 ms from 60 s on, RMS <= 2.5 ms and max <= 10 ms after
+// 2,000 s, RMS frequency error <= 1 ppm.
 TEST(SimScenarios, Wan10msJitter) {
     for (uint64_t seed : kSeeds) {
         RunMetrics m = run_scenario(wan_scenario(seed));
         record_row("wan10ms", seed, m);
         SCOPED_TRACE(table_row("wan10ms", seed, m));
+        EXPECT_GE(m.first_update_ns, 0);
         EXPECT_LE(m.first_update_ns, 10 * kSecond);
-        EXPECT_LT(m.max_abs_offset_after_tight_ns, 10e6);
-        EXPECT_LE(m.rms_offset_ns, 1e6);
-        EXPECT_LE(m.max_abs_offset_ns, 5e6);
-        EXPECT_LE(m.rms_freq_ppm, 0.5);
+        EXPECT_LT(m.max_abs_offset_after_tight_ns, 50e6);
+        EXPECT_LE(m.rms_offset_ns, 2.5e6);
+        EXPECT_LE(m.max_abs_offset_ns, 10e6);
+        EXPECT_LE(m.rms_freq_ppm, 1.0);
     }
 }
 

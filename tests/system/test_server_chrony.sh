@@ -12,10 +12,10 @@ listen = "127.0.0.1:12123"
 threads = 2
 
 [[server]]
-listen = "[::1]:12124"
+listen = "[::1]:12123"
 threads = 1' local
 wait_udp_port 127.0.0.1 12123
-wait_udp_port '[::1]' 12124
+wait_udp_port '[::1]' 12123
 
 check_offset() {  # check_offset ADDR PORT
     out=$($DROP_TIME timeout 30 chronyd -Q -t 20 -f /dev/null "server $1 port $2 iburst maxsamples 1" 2>&1) || true
@@ -26,15 +26,15 @@ check_offset() {  # check_offset ADDR PORT
     pass "chronyd -Q against ntpd-lite at $1 port $2: offset $offset s"
 }
 check_offset 127.0.0.1 12123
-check_offset ::1 12124
+check_offset ::1 12123
 [ "$(ntpd_counter answered local)" -ge 2 ] || fail "answers not counted"
 
 # Unsynchronized: chrony must refuse to use it (LI=3 / stratum 0 on the wire).
 start_ntpd_lite '[[server]]
-listen = "127.0.0.1:12125"
+listen = "127.0.0.1:12124"
 threads = 1' unsync
-wait_udp_port 127.0.0.1 12125
-out=$($DROP_TIME timeout 30 chronyd -Q -t 6 -f /dev/null 'server 127.0.0.1 port 12125 iburst maxsamples 1' 2>&1) || true
+wait_udp_port 127.0.0.1 12124
+out=$($DROP_TIME timeout 30 chronyd -Q -t 6 -f /dev/null 'server 127.0.0.1 port 12124 iburst maxsamples 1' 2>&1) || true
 echo "$out" | grep -q 'System clock wrong by' && fail "chronyd used an unsynchronized server: $out"
 [ "$(ntpd_counter answered unsync)" -ge 1 ] || fail "unsynchronized ntpd-lite did not answer chronyd"
 pass "chronyd does not take time from an unsynchronized ntpd-lite"

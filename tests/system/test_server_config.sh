@@ -35,15 +35,36 @@ start_ntpd_lite '[local]
 stratum = 6
 
 [[server]]
-listen = "lo:12125"' iface
-wait_udp_port 127.0.0.1 12125
-$PROBE 127.0.0.1 12125 > "$T/iface.json"
+listen = "lo:12129"' iface
+wait_udp_port 127.0.0.1 12129
+$PROBE 127.0.0.1 12129 > "$T/iface.json"
 [ "$(json_get "$T/iface.json" '(j["normal"], j["stratum"], j["refid_ascii"], j["leap"])')" = "(1, 6, 'LOCL', 0)" ] ||
     fail "interface listener: $(cat "$T/iface.json")"
-sockets=$(ss -Hlunp "sport = :12125" | grep -c "pid=$NTPD_PID,")
-[ "$sockets" -ge "$(nproc)" ] || fail "expected at least one socket per core on lo:12125, got $sockets"
+sockets=$(ss -Hlunp "sport = :12129" | grep -c "pid=$NTPD_PID,")
+[ "$sockets" -ge "$(nproc)" ] || fail "expected at least one socket per core on lo:12129, got $sockets"
+IFACE_PID=$NTPD_PID
 pass "listen by interface name with one SO_REUSEPORT socket per core per address ($sockets sockets)"
 
+# Wildcard listeners answer from the address each request was sent to (IP_PKTINFO): the probe's
+# connected socket accepts only a reply from 127.0.0.9 / ::1.
+start_ntpd_lite '[local]
+stratum = 6
+
+[[server]]
+listen = "0.0.0.0:12130"
+threads = 1
+
+[[server]]
+listen = "[::]:12130"
+threads = 1' wildcard
+wait_udp_port 0.0.0.0 12130
+$PROBE 127.0.0.9 12130 > "$T/wild4.json"
+[ "$(json_get "$T/wild4.json" 'j["normal"]')" = 1 ] || fail "wildcard IPv4: $(cat "$T/wild4.json")"
+$PROBE ::1 12130 > "$T/wild6.json"
+[ "$(json_get "$T/wild6.json" 'j["normal"]')" = 1 ] || fail "wildcard IPv6: $(cat "$T/wild6.json")"
+pass "wildcard listeners (0.0.0.0, [::]) reply from the request's destination address"
+
+NTPD_PID=$IFACE_PID
 kill -TERM "$NTPD_PID"
 wait "$NTPD_PID" || fail "ntpd-lite exited non-zero after SIGTERM"
 grep -q "server counters: received=1 answered=1" "$T/iface.log" || fail "no shutdown summary"

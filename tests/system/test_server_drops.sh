@@ -8,12 +8,12 @@ start_ntpd_lite '[local]
 stratum = 5
 
 [[server]]
-listen = "127.0.0.1:12130"
+listen = "127.0.0.3:12123"
 threads = 2' drops
-wait_udp_port 127.0.0.1 12130
+wait_udp_port 127.0.0.3 12123
 
 no_answer() {  # no_answer KIND
-    $PROBE 127.0.0.1 12130 --kind "$1" --wait 0.5 > "$T/$1.json"
+    $PROBE 127.0.0.3 12123 --kind "$1" --wait 0.5 > "$T/$1.json"
     [ "$(json_get "$T/$1.json" 'j["replies"]')" = 0 ] || fail "$1 packet was answered"
 }
 no_answer mode6
@@ -24,13 +24,13 @@ no_answer badversion
 [ "$(ntpd_counter answered drops)" = 0 ] || fail "something was answered"
 pass "mode 6 and malformed packets: no answer, counted as control=1 malformed=2"
 
-$PROBE 127.0.0.1 12130 --version 3 > "$T/v3.json"
+$PROBE 127.0.0.3 12123 --version 3 > "$T/v3.json"
 [ "$(json_get "$T/v3.json" '(j["normal"], j["version"], j["mode"])')" = "(1, 3, 4)" ] ||
     fail "NTPv3 request not answered as v3 mode 4: $(cat "$T/v3.json")"
 [ "$(ntpd_counter rx_no_timestamp drops)" = 0 ] || fail "kernel receive timestamps missing"
 pass "NTPv3 client answered in version 3 with kernel receive timestamps"
 
-$PROBE 127.0.0.1 12130 --kind mac > "$T/mac.json"
+$PROBE 127.0.0.3 12123 --kind mac > "$T/mac.json"
 [ "$(json_get "$T/mac.json" '(j["normal"], j["request_len"], j["max_len"])')" = "(1, 72, 48)" ] ||
     fail "request with a MAC: $(cat "$T/mac.json")"
 pass "request with a MAC (72 bytes) gets a 48-byte reply"

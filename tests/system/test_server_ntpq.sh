@@ -10,7 +10,7 @@ start_ntpd_lite '[local]
 stratum = 7
 
 [[server]]
-listen = "127.0.0.1:12123"
+listen = "127.0.0.1:12125"
 threads = 1
 
 [ratelimit]
@@ -18,9 +18,9 @@ interval_log2 = 6
 burst = 8
 leak = 0.0
 kod = true' local
-wait_udp_port 127.0.0.1 12123
+wait_udp_port 127.0.0.1 12125
 
-"$NTPQ" query 127.0.0.1:12123 --json > "$T/query.json" || fail "ntpq-lite query failed: $(cat "$T/query.json")"
+"$NTPQ" query 127.0.0.1:12125 --json > "$T/query.json" || fail "ntpq-lite query failed: $(cat "$T/query.json")"
 [ "$(json_get "$T/query.json" 'j["samples"][0]["stratum"]')" = 7 ] || fail "stratum"
 [ "$(json_get "$T/query.json" 'j["samples"][0]["leap"]')" = 0 ] || fail "leap"
 [ "$(json_get "$T/query.json" 'j["samples"][0]["refid_raw"] == 0x4c4f434c')" = True ] || fail "refid is not LOCL"
@@ -28,15 +28,15 @@ wait_udp_port 127.0.0.1 12123
 pass "ntpq-lite query: stratum 7 LOCL, offset $(json_get "$T/query.json" 'j["samples"][0]["offset_s"]') s"
 
 # Flood from 127.0.0.1 (ntpq-lite's source address on loopback), then ntpq-lite sees KoD RATE.
-$PROBE 127.0.0.1 12123 --bind 127.0.0.1 --count 50 > "$T/flood.json"
-rc=0; "$NTPQ" query 127.0.0.1:12123 --json > "$T/kod.json" || rc=$?
+$PROBE 127.0.0.1 12125 --bind 127.0.0.1 --count 50 > "$T/flood.json"
+rc=0; "$NTPQ" query 127.0.0.1:12125 --json > "$T/kod.json" || rc=$?
 [ "$rc" = 5 ] || fail "ntpq-lite after a flood: exit $rc, expected 5 (KoD): $(cat "$T/kod.json")"
 pass "ntpq-lite reports KoD RATE (exit 5) once its address is rate limited"
 
 start_ntpd_lite '[[server]]
-listen = "127.0.0.1:12124"
+listen = "127.0.0.1:12126"
 threads = 1' unsync
-wait_udp_port 127.0.0.1 12124
-rc=0; "$NTPQ" query 127.0.0.1:12124 --json > "$T/unsync.json" || rc=$?
+wait_udp_port 127.0.0.1 12126
+rc=0; "$NTPQ" query 127.0.0.1:12126 --json > "$T/unsync.json" || rc=$?
 [ "$rc" = 6 ] || [ "$rc" = 5 ] || fail "unsynchronized ntpd-lite: exit $rc, expected 6 (or 5: stratum 0 reads as KoD INIT)"
 pass "ntpq-lite sees an unsynchronized ntpd-lite as unusable (exit $rc)"

@@ -9,7 +9,7 @@ start_ntpd_lite '[local]
 stratum = 5
 
 [[server]]
-listen = "127.0.0.1:12128"
+listen = "127.0.0.2:12123"
 threads = 1
 
 [ratelimit]
@@ -17,15 +17,15 @@ interval_log2 = 6
 burst = 4
 leak = 0.0
 kod = true' kod
-wait_udp_port 127.0.0.1 12128
+wait_udp_port 127.0.0.2 12123
 
-$PROBE 127.0.0.1 12128 --bind 127.0.0.7 --count 200 > "$T/flood.json"
+$PROBE 127.0.0.2 12123 --bind 127.0.0.7 --count 200 > "$T/flood.json"
 [ "$(json_get "$T/flood.json" 'j["normal"]')" = 4 ] || fail "flood: not exactly the burst answered: $(cat "$T/flood.json")"
 [ "$(json_get "$T/flood.json" 'j["kod_rate"] >= 150')" = True ] || fail "flood: too few KoD RATE: $(cat "$T/flood.json")"
 [ "$(json_get "$T/flood.json" 'j["max_len"] <= j["request_len"]')" = True ] || fail "reply longer than request"
-$PROBE 127.0.0.1 12128 --bind 127.0.0.8 > "$T/other.json"
+$PROBE 127.0.0.2 12123 --bind 127.0.0.8 > "$T/other.json"
 [ "$(json_get "$T/other.json" 'j["normal"]')" = 1 ] || fail "second client not answered: $(cat "$T/other.json")"
-$PROBE 127.0.0.1 12128 --bind 127.0.0.7 > "$T/again.json"
+$PROBE 127.0.0.2 12123 --bind 127.0.0.7 > "$T/again.json"
 [ "$(json_get "$T/again.json" 'j["kod_rate"]')" = 1 ] || fail "flooder not still limited: $(cat "$T/again.json")"
 limited=$(ntpd_counter rate_limited kod)
 [ "$limited" -ge 150 ] || fail "rate_limited counter $limited"
@@ -35,7 +35,7 @@ start_ntpd_lite '[local]
 stratum = 5
 
 [[server]]
-listen = "127.0.0.1:12129"
+listen = "127.0.0.2:12124"
 threads = 1
 
 [ratelimit]
@@ -43,12 +43,12 @@ interval_log2 = 6
 burst = 2
 leak = 0.5
 kod = false' leak
-wait_udp_port 127.0.0.1 12129
-$PROBE 127.0.0.1 12129 --bind 127.0.0.7 --count 102 > "$T/leak.json"
+wait_udp_port 127.0.0.2 12124
+$PROBE 127.0.0.2 12124 --bind 127.0.0.7 --count 102 > "$T/leak.json"
 # 2 burst + half of the 100 limited ones leak through; no KoD, the rest dropped.
 [ "$(json_get "$T/leak.json" 'j["normal"]')" = 52 ] || fail "leak: $(cat "$T/leak.json")"
 [ "$(json_get "$T/leak.json" 'j["kod_rate"]')" = 0 ] || fail "kod = false sent KoD"
 [ "$(ntpd_counter rate_dropped leak)" = 50 ] || fail "rate_dropped counter"
-$PROBE 127.0.0.1 12129 --bind 127.0.0.8 > "$T/other2.json"
+$PROBE 127.0.0.2 12124 --bind 127.0.0.8 > "$T/other2.json"
 [ "$(json_get "$T/other2.json" 'j["normal"]')" = 1 ] || fail "second client not answered"
 pass "kod = false, leak = 0.5: 52 of 102 answered, the rest dropped silently"

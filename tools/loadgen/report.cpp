@@ -40,7 +40,8 @@ void print_text(std::FILE* out, const Options& o, const ThreadStats& t, const Ru
                      o.window, s);
     else
         std::fprintf(out, "offered           max rate (open loop) for %.2f s\n", s);
-    std::fprintf(out, "sent              %llu (%.0f/s), blocked %llu, errors %llu\n",
+    std::fprintf(out,
+                 "sent              %llu (%.0f/s), not taken by the kernel %llu, errors %llu\n",
                  static_cast<unsigned long long>(t.sent), per_s(t.sent, s),
                  static_cast<unsigned long long>(t.send_blocked),
                  static_cast<unsigned long long>(t.send_errors));

@@ -164,8 +164,14 @@ std::expected<SntpSample, SntpFailure> SntpClient::query_address(
     const std::string where = to_string(address);
     const auto budget = deadline - steady_clock::now();
     auto net_failure = [&](const char* what, const boost::system::error_code& ec) {
-        return std::unexpected(SntpFailure{
-            SntpError::kNetwork, std::string(what) + " " + where + ": " + ec.message(), 0});
+        // No route or an ICMP "unreachable" is the network's answer, not a local fault.
+        const int e = ec.value();
+        const bool unreachable = ec.category() == boost::system::system_category() &&
+                                 (e == ENETUNREACH || e == EHOSTUNREACH || e == EADDRNOTAVAIL ||
+                                  e == ENETDOWN || e == EHOSTDOWN);
+        return std::unexpected(SntpFailure{unreachable ? SntpError::kNoAnswer : SntpError::kNetwork,
+                                           std::string(what) + " " + where + ": " + ec.message(),
+                                           0});
     };
     // A fresh socket per request: a random source port (bind to port 0), and no late answers
     // to an earlier request can be mistaken for this one's.

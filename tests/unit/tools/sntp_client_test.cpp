@@ -1,100 +1,19 @@
 // SntpClient against an in-process fake server on loopback (ephemeral ports only).
 #include "tools/ntpq/sntp_client.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <functional>
 #include <set>
-#include <thread>
 #include <vector>
 
 #include "proto/refid.hpp"
+#include "tests/unit/tools/fake_server.hpp"
 
 namespace ntplite::tools {
 namespace {
 
 using namespace std::chrono_literals;
-using Replies = std::vector<proto::Packet>;
-
-int64_t now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return int64_t{ts.tv_sec} * proto::kNsPerSecond + ts.tv_nsec;
-}
-
-// Answers each request with whatever `behave` returns (possibly nothing), from 127.0.0.1.
-class FakeServer {
-  public:
-    explicit FakeServer(std::function<Replies(const proto::Packet&)> behave)
-        : behave_(std::move(behave)) {
-        fd_ = socket(AF_INET, SOCK_DGRAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-        socklen_t len = sizeof a;
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
-        thread_ = std::thread([this] { run(); });
-    }
-    ~FakeServer() {
-        stop_ = true;
-        thread_.join();
-        close(fd_);
-    }
-    uint16_t port() const { return port_; }
-    std::vector<uint16_t> client_ports;                  // source port of each request
-    std::vector<proto::NtpTimestamp> request_transmits;  // transmit field of each request
-
-  private:
-    void run() {
-        while (!stop_) {
-            pollfd p{fd_, POLLIN, 0};
-            if (poll(&p, 1, 20) <= 0) continue;
-            std::array<std::byte, 1024> buf{};
-            sockaddr_in from{};
-            socklen_t len = sizeof from;
-            ssize_t n =
-                recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
-            if (n <= 0) continue;
-            auto req = proto::parse(std::span<const std::byte>(buf.data(), std::size_t(n)));
-            if (!req) continue;
-            client_ports.push_back(ntohs(from.sin_port));
-            request_transmits.push_back(req->transmit);
-            for (const auto& reply : behave_(*req)) {
-                std::array<std::byte, proto::kHeaderSize> out{};
-                proto::serialize(reply, out);
-                sendto(fd_, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
-            }
-        }
-    }
-    std::function<Replies(const proto::Packet&)> behave_;
-    int fd_ = -1;
-    uint16_t port_ = 0;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
-};
-
-// An honest stratum 3 server whose clock is `ahead_ns` ahead of ours.
-proto::Packet honest(const proto::Packet& req, int64_t ahead_ns = 0) {
-    proto::Packet p;
-    p.mode = proto::Mode::kServer;
-    p.stratum = 3;
-    p.precision_log2 = -20;
-    p.refid = proto::refid_from_ipv4({192, 0, 2, 7});
-    p.origin = req.transmit;
-    p.receive = proto::NtpTimestamp::from_unix_ns(now_ns() + ahead_ns);
-    p.transmit = proto::NtpTimestamp::from_unix_ns(now_ns() + ahead_ns);
-    p.reference = p.receive;
-    return p;
-}
+using namespace ntplite::tools::testing;
 
 std::vector<UdpEndpoint> loopback(uint16_t port) {
     return {UdpEndpoint(boost::asio::ip::make_address("127.0.0.1"), port)};
@@ -107,9 +26,11 @@ TEST(SntpClient, MeasuresOffsetOfHonestServer) {
     SntpClient client(io, loopback(server.port()));
     auto s = client.query(2s);
     ASSERT_TRUE(s) << s.error().message;
-    EXPECT_NEAR(double(s->offset_ns), double(ahead_ns), 5e6);
+    // Both server timestamps fall between our T1 and T4, so the error is at most delay / 2
+    // (plus rounding), however loaded the machine is.
     EXPECT_GE(s->delay_ns, 0);
-    EXPECT_LT(s->delay_ns, 50'000'000);
+    EXPECT_LT(s->delay_ns, 1'000'000'000);
+    EXPECT_LE(std::llabs(s->offset_ns - ahead_ns), s->delay_ns / 2 + 1'000);
     EXPECT_EQ(s->reply.stratum, 3);
     EXPECT_EQ(s->server_address, "127.0.0.1");
     EXPECT_EQ(s->server_port, server.port());
@@ -122,11 +43,12 @@ TEST(SntpClient, EachRequestHasFreshPortAndRandomCookie) {
     boost::asio::io_context io;
     SntpClient client(io, loopback(server.port()));
     for (int i = 0; i < 4; ++i) ASSERT_TRUE(client.query(2s));
-    ASSERT_EQ(server.client_ports.size(), 4u);
-    std::set<uint16_t> ports(server.client_ports.begin(), server.client_ports.end());
+    const auto client_ports = server.client_ports();
+    ASSERT_EQ(client_ports.size(), 4u);
+    std::set<uint16_t> ports(client_ports.begin(), client_ports.end());
     EXPECT_GE(ports.size(), 3u);  // the kernel may reuse a freed port, but not every time
     std::set<uint64_t> cookies;
-    for (auto t : server.request_transmits) {
+    for (auto t : server.request_transmits()) {
         cookies.insert(t.raw);
         // A cookie is not our clock: it would be within seconds of now if it were.
         int64_t as_time = t.to_unix_ns(now_ns());
