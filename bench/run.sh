@@ -157,6 +157,7 @@ status_kb() { awk -v k="$2:" '$1 == k {print $2}' /proc/$1/status; }
 measure() {
     local name=$1 run=$2 secs=$3 pid=${PID_OF[$1]} port=${PORT_OF[$1]}
     local c0 c1 w0 w1 rss json=$W/$name-$run.json rc=0
+    kill -0 "$pid" 2>/dev/null || { echo "bench: $name (pid $pid) is gone; log:" >&2; cat "$W/$name.log" >&2; exit 1; }
     c0=$(cpu_ticks $pid); w0=$(wait_ns $pid)
     # shellcheck disable=SC2086
     taskset -c $GEN_CPU "$LOADGEN" --target 127.0.0.1:$port --duration "$secs" --cpu $GEN_CPU \
@@ -204,6 +205,8 @@ if [ "$PROFILE" = 1 ] && [[ " $started " == *" ntplite1 "* ]]; then
     profile_txt=$SRC/bench/profile-ntpd-lite.txt
     {
         echo "# perf record -e cpu-clock -g -p <ntpd-lite threads=1> during ntp-loadgen $LOADGEN_ARGS"
+        echo "## by binary (kernel vs ntpd-lite vs libraries)"
+        perf report -i "$W/perf.data" --no-children --stdio -g none --sort dso 2>/dev/null | grep '%' | awk 'NR <= 12'
         echo "## self time by symbol"
         perf report -i "$W/perf.data" --no-children --stdio -g none --sort dso,sym 2>/dev/null | grep '%' | awk 'NR <= 40'
         echo "## including callees"
@@ -214,5 +217,7 @@ fi
 
 python3 "$SRC/bench/summarize.py" "$W/runs.tsv" "$OUT" \
     --command "bench/run.sh $* (BENCH_RUNS=$RUNS BENCH_SECONDS=$DUR BENCH_LOADGEN_ARGS='$LOADGEN_ARGS')" \
+    --revision "$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
+        [ -z "$(git -C "$SRC" status --porcelain -- proto daemon config clock 2>/dev/null)" ] || echo ' + uncommitted changes')" \
     --labels "$(for s in $started; do printf '%s=%s;' "$s" "${LABEL_OF[$s]}"; done)"
 echo "bench: wrote $OUT"

@@ -67,7 +67,7 @@ def verdict(ok):
     return "**met**" if ok else "**not met**"
 
 
-def render(runs, command, labels):
+def render(runs, command, labels, revision):
     names = list(dict.fromkeys(r["name"] for r in runs))
     by = {n: [r for r in runs if r["name"] == n] for n in names}
     m = {n: {k: med(by[n], k) for k in ("rps", "cpu_us", "busy_pct", "wait_pct", "rss_kib",
@@ -77,6 +77,7 @@ def render(runs, command, labels):
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [BEGIN, "", f"## Benchmark run of {now}", ""]
     out.append(f"- Command: `{command}`")
+    out.append(f"- Source: {revision}")
     out.append(f"- Machine: {machine()}")
     out.append(f"- Load: `ntp-loadgen` pinned to CPU 1, server pinned to CPU 0 (taskset); "
                f"{j0['sockets']} sockets, batch {j0['batch']}, window {j0['window']}, "
@@ -154,13 +155,14 @@ def main():
     ap.add_argument("runs_tsv")
     ap.add_argument("out_md")
     ap.add_argument("--command", default="bench/run.sh")
+    ap.add_argument("--revision", default="unknown", help="source revision that was measured")
     ap.add_argument("--labels", default="", help="name=label;name=label")
     a = ap.parse_args()
     labels = dict(kv.split("=", 1) for kv in a.labels.split(";") if "=" in kv)
     runs = load(a.runs_tsv)
     if not runs:
         raise SystemExit("summarize: no runs")
-    block = render(runs, a.command, labels)
+    block = render(runs, a.command, labels, a.revision)
     text = ""
     if os.path.exists(a.out_md):
         with open(a.out_md) as f:

@@ -7,16 +7,22 @@ namespace ntplite::clock {
 
 const char* to_string(ClockAction a) {
     switch (a) {
-        case ClockAction::kNone: return "none";
-        case ClockAction::kSlew: return "slew";
-        case ClockAction::kStep: return "step";
-        case ClockAction::kStepCapped: return "step-capped";
-        case ClockAction::kPanic: return "panic";
+        case ClockAction::kNone:
+            return "none";
+        case ClockAction::kSlew:
+            return "slew";
+        case ClockAction::kStep:
+            return "step";
+        case ClockAction::kStepCapped:
+            return "step-capped";
+        case ClockAction::kPanic:
+            return "panic";
     }
     return "?";
 }
 
-Discipline::Discipline(const DisciplineConfig& cfg, bool clock_adjusts, double initial_frequency_ppm)
+Discipline::Discipline(const DisciplineConfig& cfg, bool clock_adjusts,
+                       double initial_frequency_ppm)
     : cfg_(cfg), clock_adjusts_(clock_adjusts), frequency_ppm_(initial_frequency_ppm) {}
 
 namespace {
@@ -34,7 +40,8 @@ struct Fit {
 
 // Weighted least squares of offset over time (relative to t0) for points [first, end).
 template <typename P>
-Fit fit_line(const std::vector<P>& pts, std::size_t first, double t0, const std::vector<double>& w) {
+Fit fit_line(const std::vector<P>& pts, std::size_t first, double t0,
+             const std::vector<double>& w) {
     Fit f;
     double sw = 0, st = 0, so = 0;
     for (std::size_t i = first; i < pts.size(); ++i) {
@@ -79,7 +86,8 @@ int min_runs(std::size_t m) {
 
 }  // namespace
 
-void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double* slope, double* err) {
+void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double* slope,
+                                     double* err) {
     std::size_t n = points_.size();
     double t0 = points_.back().t_ns;
     if (n == 1) {
@@ -97,7 +105,8 @@ void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double*
     // is not carried by its single luckiest sample; never below the configured minimum.
     std::vector<double> extras(n);
     for (std::size_t i = 0; i < n; ++i) extras[i] = (points_[i].delay_ns - min_delay) / 2.0;
-    std::nth_element(extras.begin(), extras.begin() + static_cast<std::ptrdiff_t>(n / 2), extras.end());
+    std::nth_element(extras.begin(), extras.begin() + static_cast<std::ptrdiff_t>(n / 2),
+                     extras.end());
     double floor_ns = std::max(static_cast<double>(std::max<int64_t>(cfg_.regression_floor_ns, 1)),
                                cfg_.regression_floor_fraction * extras[n / 2]);
     for (std::size_t i = 0; i < n; ++i) {
@@ -122,14 +131,17 @@ void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double*
         sw2 += w[i] * w[i];
     }
     effective_samples_ = sw2 > 0.0 ? sw * sw / sw2 : 0.0;
-    *slope = f.b;
-    slope_sd_ = n - first > 2 ? std::sqrt(f.b_var) : 1.0;
+    // A slope from two points has no error estimate: leave the frequency alone until three.
+    // After that, shrink a slope that is not clearly above its standard error toward zero, so
+    // a few noisy points close together cannot throw the frequency around.
+    std::size_t m = n - first;
+    *slope = m < 3 ? 0.0 : f.b_var > 0.0 ? f.b * (f.b * f.b) / (f.b * f.b + f.b_var) : f.b;
+    slope_sd_ = m > 2 ? std::sqrt(f.b_var) : 1.0;
     *offset_now = f.a + f.b * (static_cast<double>(now_ns) - t0);
     *err = std::sqrt(f.a_var);
 }
 
-void Discipline::estimate_pll(const DisciplineSample& s, double* offset_now,
-                              double* dfreq) {
+void Discipline::estimate_pll(const DisciplineSample& s, double* offset_now, double* dfreq) {
     // RFC 5905 11.3-style hybrid loop. Phase 0: take the first offset whole. Phase 1: measure
     // the frequency from the drift of the (re-based) offsets over a few polls, correcting the
     // phase fully meanwhile. Phase 2: type II PLL (FLL added for long intervals).
@@ -154,7 +166,7 @@ void Discipline::estimate_pll(const DisciplineSample& s, double* offset_now,
             pll_phase_ = 2;
         }
     } else {
-        constexpr double kPll = 16.0;    // loop time constant in poll intervals
+        constexpr double kPll = 16.0;  // loop time constant in poll intervals
         constexpr double kAllan_s = 2048.0;
         constexpr double kFll = 4.0;
         double tau_s = kPll * poll_s;
@@ -179,7 +191,8 @@ Adjustment Discipline::update(const DisciplineSample& s, int64_t now_ns) {
     if (cfg_.algorithm == DisciplineAlgorithm::kRegression) {
         points_.push_back({static_cast<double>(s.sample_time_ns), static_cast<double>(s.offset_ns),
                            static_cast<double>(s.delay_ns)});
-        if (static_cast<int>(points_.size()) > cfg_.max_regression_samples) points_.erase(points_.begin());
+        if (static_cast<int>(points_.size()) > cfg_.max_regression_samples)
+            points_.erase(points_.begin());
         // The time limit never cuts the window below kMinWindow points, so long polls still
         // have enough samples to average.
         constexpr std::size_t kMinWindow = 8;
@@ -188,7 +201,9 @@ Adjustment Discipline::update(const DisciplineSample& s, int64_t now_ns) {
         double span_ns = static_cast<double>(cfg_.max_regression_span_ns);
         if (cfg_.assumed_wander_per_sqrt_s > 0.0 && residual_rms_ns_ > 0.0) {
             double sigma_s = residual_rms_ns_ * 1e-9;
-            span_ns = std::max(span_ns, kSpanFactor * std::pow(sigma_s / cfg_.assumed_wander_per_sqrt_s, 2.0 / 3.0) * 1e9);
+            span_ns = std::max(
+                span_ns,
+                kSpanFactor * std::pow(sigma_s / cfg_.assumed_wander_per_sqrt_s, 2.0 / 3.0) * 1e9);
         }
         while (points_.size() > kMinWindow && points_.back().t_ns - points_.front().t_ns > span_ns)
             points_.erase(points_.begin());
@@ -224,7 +239,8 @@ Adjustment Discipline::decide(double offset_now_ns, double dfreq_ppm, int64_t no
         adj.action = ClockAction::kPanic;
         return adj;
     }
-    double new_freq = std::clamp(frequency_ppm_ + dfreq_ppm, -cfg_.max_frequency_ppm, cfg_.max_frequency_ppm);
+    double new_freq =
+        std::clamp(frequency_ppm_ + dfreq_ppm, -cfg_.max_frequency_ppm, cfg_.max_frequency_ppm);
     bool step_allowed = cfg_.step_limit_updates < 0 || updates_ <= cfg_.step_limit_updates;
     if (magnitude > cfg_.step_threshold_ns && step_allowed) {
         adj.action = ClockAction::kStep;
@@ -252,21 +268,26 @@ void Discipline::rebase(double slew_ns, double dfreq_ppm, int64_t at_ns) {
         p.offset_ns -= slew_ns + dfreq_ppm * 1e-6 * (p.t_ns - static_cast<double>(at_ns));
         if (is_step) p.t_ns += slew_ns;
     }
-    pll_first_offset_ns_ -= slew_ns + dfreq_ppm * 1e-6 * static_cast<double>(pll_first_time_ns_ - at_ns);
+    pll_first_offset_ns_ -=
+        slew_ns + dfreq_ppm * 1e-6 * static_cast<double>(pll_first_time_ns_ - at_ns);
     pll_first_time_ns_ += static_cast<int64_t>(slew_ns);
-    pll_last_offset_ns_ -= slew_ns + dfreq_ppm * 1e-6 * static_cast<double>(pll_last_time_ns_ - at_ns);
+    pll_last_offset_ns_ -=
+        slew_ns + dfreq_ppm * 1e-6 * static_cast<double>(pll_last_time_ns_ - at_ns);
     pll_last_time_ns_ += static_cast<int64_t>(slew_ns);
 }
 
-void Discipline::on_external_step(int64_t offset_ns) { rebase(static_cast<double>(offset_ns), 0.0, 0); }
+void Discipline::on_external_step(int64_t offset_ns) {
+    rebase(static_cast<double>(offset_ns), 0.0, 0);
+}
 
 void Discipline::adapt_poll(double offset_now_ns, const DisciplineSample& s) {
     // Lengthen the poll while corrections stay within the noise; shorten it on a surprise.
     double noise = std::max({static_cast<double>(s.jitter_ns), residual_rms_ns_, 1000.0});
     // A longer poll only once the frequency is known well enough that its error cannot carry
     // the clock further than the noise during the longer interval (regression only).
-    bool frequency_settled = cfg_.algorithm != DisciplineAlgorithm::kRegression ||
-                             (points_.size() >= 8 && slope_sd_ * std::ldexp(1e9, poll_log2_ + 1) < noise);
+    bool frequency_settled =
+        cfg_.algorithm != DisciplineAlgorithm::kRegression ||
+        (points_.size() >= 8 && slope_sd_ * std::ldexp(1e9, poll_log2_ + 1) < noise);
     if (std::abs(offset_now_ns) < 3.0 * noise) {
         if (++poll_score_ >= 4 && frequency_settled) {
             ++poll_log2_;

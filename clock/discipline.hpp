@@ -24,21 +24,21 @@ struct DisciplineSample {
 
 /// What the discipline decided.
 enum class ClockAction : uint8_t {
-    kNone,         ///< nothing to correct yet
-    kSlew,         ///< slew by offset_ns
-    kStep,         ///< step by offset_ns
-    kStepCapped,   ///< wanted to step further back than allowed: step by the cap, offset_ns
-    kPanic,        ///< offset beyond the panic threshold: nothing done (log it!)
+    kNone,        ///< nothing to correct yet
+    kSlew,        ///< slew by offset_ns
+    kStep,        ///< step by offset_ns
+    kStepCapped,  ///< wanted to step further back than allowed: step by the cap, offset_ns
+    kPanic,       ///< offset beyond the panic threshold: nothing done (log it!)
 };
 const char* to_string(ClockAction a);
 
 struct Adjustment {
     ClockAction action = ClockAction::kNone;
-    int64_t offset_ns = 0;           ///< slew/step amount, positive = move the clock forward
-    int64_t wanted_offset_ns = 0;    ///< the estimated offset at now (for kPanic / kStepCapped logs)
-    double frequency_ppm = 0.0;      ///< new total frequency correction (positive = faster)
+    int64_t offset_ns = 0;         ///< slew/step amount, positive = move the clock forward
+    int64_t wanted_offset_ns = 0;  ///< the estimated offset at now (for kPanic / kStepCapped logs)
+    double frequency_ppm = 0.0;    ///< new total frequency correction (positive = faster)
     double frequency_change_ppm = 0.0;  ///< change from the previous one
-    double estimated_error_ns = 0.0;  ///< one-sigma error of the offset estimate
+    double estimated_error_ns = 0.0;    ///< one-sigma error of the offset estimate
 };
 
 /// The estimator and the step/slew/panic policy.

@@ -24,22 +24,36 @@ namespace {
 
 const char* to_string(SourceState s) {
     switch (s) {
-        case SourceState::kNoSample: return "no-sample";
-        case SourceState::kUnreachable: return "unreachable";
-        case SourceState::kDemobilized: return "demobilized";
-        case SourceState::kNoSelect: return "noselect";
-        case SourceState::kUnusable: return "unusable";
-        case SourceState::kTimeLoop: return "time-loop";
-        case SourceState::kFalseticker: return "falseticker";
-        case SourceState::kOutlier: return "outlier";
-        case SourceState::kCandidate: return "candidate";
-        case SourceState::kSelected: return "selected";
+        case SourceState::kNoSample:
+            return "no-sample";
+        case SourceState::kUnreachable:
+            return "unreachable";
+        case SourceState::kDemobilized:
+            return "demobilized";
+        case SourceState::kNoSelect:
+            return "noselect";
+        case SourceState::kUnusable:
+            return "unusable";
+        case SourceState::kTimeLoop:
+            return "time-loop";
+        case SourceState::kFalseticker:
+            return "falseticker";
+        case SourceState::kOutlier:
+            return "outlier";
+        case SourceState::kCandidate:
+            return "candidate";
+        case SourceState::kSelected:
+            return "selected";
     }
     return "?";
 }
 
-SyncEngine::SyncEngine(const EngineConfig& cfg, SystemClock& clock, Random& rng, double initial_frequency_ppm)
-    : cfg_(cfg), clock_(clock), rng_(rng), discipline_(cfg.discipline, clock.adjusts(), initial_frequency_ppm) {
+SyncEngine::SyncEngine(const EngineConfig& cfg, SystemClock& clock, Random& rng,
+                       double initial_frequency_ppm)
+    : cfg_(cfg),
+      clock_(clock),
+      rng_(rng),
+      discipline_(cfg.discipline, clock.adjusts(), initial_frequency_ppm) {
     state_.precision_log2 = cfg_.precision_log2;
     if (clock_.adjusts()) clock_.adjust_frequency(initial_frequency_ppm);
 }
@@ -68,17 +82,20 @@ void SyncEngine::event(EngineEvent::Kind k, SourceId id, int64_t value, std::str
     events_.push_back(EngineEvent{k, id, value, std::move(msg)});
 }
 
-std::vector<EngineEvent> SyncEngine::take_events() { return std::exchange(events_, {}); }
+std::vector<EngineEvent> SyncEngine::take_events() {
+    return std::exchange(events_, {});
+}
 
-ResponseResult SyncEngine::on_response(SourceId id, std::span<const std::byte> datagram, int64_t t4_ns,
-                                       int64_t now_ns) {
+ResponseResult SyncEngine::on_response(SourceId id, std::span<const std::byte> datagram,
+                                       int64_t t4_ns, int64_t now_ns) {
     if (id >= sources_.size() || !sources_[id].live) return {};
     Slot& slot = sources_[id];
     ResponseResult r = slot.source.on_response(datagram, t4_ns, now_ns, clock_.pending_slew_ns());
     const std::string& name = slot.source.config().name;
     if (r.outcome == ResponseOutcome::kKissRate) {
         event(EngineEvent::Kind::kKissRate, id, 0,
-              strf("source %s: KoD RATE, poll interval raised to 2^%d s", name.c_str(), slot.source.poll_log2()));
+              strf("source %s: KoD RATE, poll interval raised to 2^%d s", name.c_str(),
+                   slot.source.poll_log2()));
     } else if (r.outcome == ResponseOutcome::kKissDeny) {
         event(EngineEvent::Kind::kKissDeny, id, 0,
               strf("source %s: KoD %s, no longer used", name.c_str(),
@@ -103,8 +120,8 @@ std::optional<Candidate> SyncEngine::candidate_of(const Slot& s, int64_t now_ns)
     c.refid = h->refid;
     c.prefer = src.config().prefer;
     int64_t age_ns = std::max<int64_t>(0, now_ns - f->best.local_time_ns);
-    c.root_distance_ns = (h->root_delay.to_ns() + f->best.delay_ns) / 2 + h->root_dispersion.to_ns() +
-                         f->dispersion_ns + f->jitter_ns +
+    c.root_distance_ns = (h->root_delay.to_ns() + f->best.delay_ns) / 2 +
+                         h->root_dispersion.to_ns() + f->dispersion_ns + f->jitter_ns +
                          static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(age_ns));
     c.root_distance_ns = std::max<int64_t>(c.root_distance_ns, 1);
     c.usable = s.live && !src.demobilized() && !src.config().noselect &&
@@ -143,7 +160,8 @@ void SyncEngine::select_and_update(SourceId from, int64_t now_ns) {
         if (verdicts[i] == Verdict::kTimeLoop && !s.loop_reported) {
             s.loop_reported = true;
             event(EngineEvent::Kind::kTimeLoop, i, 0,
-                  strf("time loop: source %s (stratum %d) takes its time from us (its refid %s is one of "
+                  strf("time loop: source %s (stratum %d) takes its time from us (its refid %s is "
+                       "one of "
                        "our addresses); not used",
                        s.source.config().name.c_str(), cands[i].stratum,
                        proto::format_refid(cands[i].refid, cands[i].stratum).c_str()));
@@ -153,13 +171,16 @@ void SyncEngine::select_and_update(SourceId from, int64_t now_ns) {
         s.verdict = verdicts[i];
     }
     if (!sel.system_peer) {
-        if (system_peer_) event(EngineEvent::Kind::kNoSelection, from, 0, "no selectable sources: clock not updated");
+        if (system_peer_)
+            event(EngineEvent::Kind::kNoSelection, from, 0,
+                  "no selectable sources: clock not updated");
         system_peer_.reset();
         return;
     }
     SourceId peer = *sel.system_peer;
     if (system_peer_ != peer)
-        event(EngineEvent::Kind::kSelected, peer, 0, strf("selected source %s", sources_[peer].source.config().name.c_str()));
+        event(EngineEvent::Kind::kSelected, peer, 0,
+              strf("selected source %s", sources_[peer].source.config().name.c_str()));
     system_peer_ = peer;
 
     // What reaches the discipline:
@@ -217,43 +238,49 @@ void SyncEngine::select_and_update(SourceId from, int64_t now_ns) {
 void SyncEngine::apply(const Adjustment& adj, int64_t now_ns) {
     int64_t update_time_ns = now_ns;
     switch (adj.action) {
-        case ClockAction::kNone: return;
+        case ClockAction::kNone:
+            return;
         case ClockAction::kPanic:
-            event(EngineEvent::Kind::kPanic, system_peer_.value_or(0), adj.wanted_offset_ns,
-                  strf("offset %.6f s exceeds the panic threshold %.0f s: clock NOT adjusted; set it "
-                       "by hand or raise the threshold",
-                              static_cast<double>(adj.wanted_offset_ns) * 1e-9,
-                              static_cast<double>(cfg_.discipline.panic_threshold_ns) * 1e-9));
+            event(
+                EngineEvent::Kind::kPanic, system_peer_.value_or(0), adj.wanted_offset_ns,
+                strf("offset %.6f s exceeds the panic threshold %.0f s: clock NOT adjusted; set it "
+                     "by hand or raise the threshold",
+                     static_cast<double>(adj.wanted_offset_ns) * 1e-9,
+                     static_cast<double>(cfg_.discipline.panic_threshold_ns) * 1e-9));
             return;
         case ClockAction::kStep:
         case ClockAction::kStepCapped:
-            if (clock_.adjusts()) {
-                clock_.step(adj.offset_ns);
-                update_time_ns += adj.offset_ns;
-            }
-            event(adj.action == ClockAction::kStep ? EngineEvent::Kind::kStep : EngineEvent::Kind::kStepCapped,
-                  system_peer_.value_or(0), adj.offset_ns,
-                  adj.action == ClockAction::kStep
-                      ? strf("clock %s by %+.6f s", clock_.adjusts() ? "stepped" : "would be stepped",
-                                    static_cast<double>(adj.offset_ns) * 1e-9)
-                      : strf("clock %s back by only %.6f s of the %.6f s wanted (max_backward_step)",
-                                    clock_.adjusts() ? "stepped" : "would be stepped",
-                                    static_cast<double>(-adj.offset_ns) * 1e-9,
-                                    static_cast<double>(-adj.wanted_offset_ns) * 1e-9));
+            // Observe mode: a NullClock records the request and changes nothing.
+            clock_.step(adj.offset_ns);
+            if (clock_.adjusts()) update_time_ns += adj.offset_ns;
+            event(
+                adj.action == ClockAction::kStep ? EngineEvent::Kind::kStep
+                                                 : EngineEvent::Kind::kStepCapped,
+                system_peer_.value_or(0), adj.offset_ns,
+                adj.action == ClockAction::kStep
+                    ? strf("clock %s by %+.6f s", clock_.adjusts() ? "stepped" : "would be stepped",
+                           static_cast<double>(adj.offset_ns) * 1e-9)
+                    : strf("clock %s back by only %.6f s of the %.6f s wanted (max_backward_step)",
+                           clock_.adjusts() ? "stepped" : "would be stepped",
+                           static_cast<double>(-adj.offset_ns) * 1e-9,
+                           static_cast<double>(-adj.wanted_offset_ns) * 1e-9));
             break;
         case ClockAction::kSlew:
-            if (clock_.adjusts()) clock_.slew(clock_.pending_slew_ns() + adj.offset_ns);
+            clock_.slew(clock_.pending_slew_ns() + adj.offset_ns);
             break;
     }
+    if (!clock_.adjusts()) clock_.adjust_frequency(adj.frequency_ppm);  // recorded only
     if (clock_.adjusts()) {
         if (adj.frequency_change_ppm != 0.0) clock_.adjust_frequency(adj.frequency_ppm);
         bool was_step = adj.action == ClockAction::kStep || adj.action == ClockAction::kStepCapped;
-        for (auto& s : sources_) s.source.on_clock_correction(adj.offset_ns, adj.frequency_change_ppm, now_ns, was_step);
+        for (auto& s : sources_)
+            s.source.on_clock_correction(adj.offset_ns, adj.frequency_change_ppm, now_ns, was_step);
     }
     synced_ = true;
     state_.reference_time = proto::NtpTimestamp::from_unix_ns(update_time_ns);
     int64_t maxerr = state_.root_delay.to_ns() / 2 + root_disp_base_ns_;
-    clock_.set_sync_status(maxerr, static_cast<int64_t>(adj.estimated_error_ns) + sys_jitter_ns_, true);
+    clock_.set_sync_status(maxerr, static_cast<int64_t>(adj.estimated_error_ns) + sys_jitter_ns_,
+                           true);
 }
 
 proto::SystemState SyncEngine::system_state(int64_t now_ns) const {
@@ -265,8 +292,9 @@ proto::SystemState SyncEngine::system_state(int64_t now_ns) const {
     }
     // Dispersion grows with the time since the last update (RFC 5905 PHI).
     int64_t since_ns = std::max<int64_t>(0, now_ns - state_.reference_time.to_unix_ns(now_ns));
-    s.root_dispersion = proto::NtpShort::from_ns(root_disp_base_ns_ +
-                                                 static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(since_ns)));
+    s.root_dispersion = proto::NtpShort::from_ns(
+        root_disp_base_ns_ +
+        static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(since_ns)));
     return s;
 }
 
@@ -305,12 +333,24 @@ std::vector<SourceSnapshot> SyncEngine::snapshot(int64_t now_ns) const {
             s.state = SourceState::kNoSelect;
         } else {
             switch (slot.verdict) {
-                case Verdict::kUnusable: s.state = SourceState::kUnusable; break;
-                case Verdict::kTimeLoop: s.state = SourceState::kTimeLoop; break;
-                case Verdict::kFalseticker: s.state = SourceState::kFalseticker; break;
-                case Verdict::kOutlier: s.state = SourceState::kOutlier; break;
-                case Verdict::kCandidate: s.state = SourceState::kCandidate; break;
-                case Verdict::kSelected: s.state = SourceState::kSelected; break;
+                case Verdict::kUnusable:
+                    s.state = SourceState::kUnusable;
+                    break;
+                case Verdict::kTimeLoop:
+                    s.state = SourceState::kTimeLoop;
+                    break;
+                case Verdict::kFalseticker:
+                    s.state = SourceState::kFalseticker;
+                    break;
+                case Verdict::kOutlier:
+                    s.state = SourceState::kOutlier;
+                    break;
+                case Verdict::kCandidate:
+                    s.state = SourceState::kCandidate;
+                    break;
+                case Verdict::kSelected:
+                    s.state = SourceState::kSelected;
+                    break;
             }
         }
         out.push_back(std::move(s));

@@ -24,12 +24,12 @@ using SourceId = std::size_t;
 
 /// Where a source stands, for monitoring.
 enum class SourceState : uint8_t {
-    kNoSample,      ///< nothing measured yet
-    kUnreachable,   ///< was reachable, now silent
-    kDemobilized,   ///< KoD DENY/RSTR (or removed): not used any more
-    kNoSelect,      ///< configured noselect
-    kUnusable,      ///< unsynchronized upstream or too far
-    kTimeLoop,      ///< takes its time from us
+    kNoSample,     ///< nothing measured yet
+    kUnreachable,  ///< was reachable, now silent
+    kDemobilized,  ///< KoD DENY/RSTR (or removed): not used any more
+    kNoSelect,     ///< configured noselect
+    kUnusable,     ///< unsynchronized upstream or too far
+    kTimeLoop,     ///< takes its time from us
     kFalseticker,
     kOutlier,
     kCandidate,
@@ -42,11 +42,11 @@ struct SourceSnapshot {
     SourceId id = 0;
     std::string name;
     SourceState state = SourceState::kNoSample;
-    int64_t offset_ns = 0;   ///< filtered offset, positive = we are behind the source
-    int64_t delay_ns = 0;    ///< round trip of the filtered sample
+    int64_t offset_ns = 0;  ///< filtered offset, positive = we are behind the source
+    int64_t delay_ns = 0;   ///< round trip of the filtered sample
     int64_t jitter_ns = 0;
     int64_t root_distance_ns = 0;
-    uint8_t reach = 0;       ///< reachability register, newest poll in bit 0
+    uint8_t reach = 0;  ///< reachability register, newest poll in bit 0
     int8_t poll_log2 = 0;
     uint8_t stratum = 16;
     uint32_t refid = 0;
@@ -58,25 +58,35 @@ struct SourceSnapshot {
 
 /// Something the daemon should log (and count).
 struct EngineEvent {
-    enum class Kind : uint8_t { kStep, kStepCapped, kPanic, kTimeLoop, kKissRate, kKissDeny, kSelected, kNoSelection };
+    enum class Kind : uint8_t {
+        kStep,
+        kStepCapped,
+        kPanic,
+        kTimeLoop,
+        kKissRate,
+        kKissDeny,
+        kSelected,
+        kNoSelection
+    };
     Kind kind;
     SourceId source = 0;
-    int64_t value_ns = 0;   ///< offset for steps/panic
-    std::string message;    ///< one self-contained log line
+    int64_t value_ns = 0;  ///< offset for steps/panic
+    std::string message;   ///< one self-contained log line
 };
 
 /// The last discipline update (for monitoring and the simulator).
 struct UpdateInfo {
-    int64_t time_ns = 0;     ///< local time of the update
+    int64_t time_ns = 0;  ///< local time of the update
     Adjustment adjustment;
-    int64_t offset_ns = 0;   ///< combined offset fed to the discipline
+    int64_t offset_ns = 0;  ///< combined offset fed to the discipline
     std::optional<SourceId> system_peer;
 };
 
 class SyncEngine {
   public:
     /// `clock` and `rng` must outlive the engine. `initial_frequency_ppm` is the drift-file value.
-    SyncEngine(const EngineConfig& cfg, SystemClock& clock, Random& rng, double initial_frequency_ppm = 0.0);
+    SyncEngine(const EngineConfig& cfg, SystemClock& clock, Random& rng,
+               double initial_frequency_ppm = 0.0);
 
     /// Add a source; `first` receives its start actions (the first timer).
     SourceId add_source(const SourceConfig& cfg, int64_t now_ns, SourceActions* first);
@@ -85,7 +95,8 @@ class SyncEngine {
     /// The source's poll timer fired.
     SourceActions on_timer(SourceId id, int64_t now_ns);
     /// A datagram from the source's address arrived at local time `t4_ns`.
-    ResponseResult on_response(SourceId id, std::span<const std::byte> datagram, int64_t t4_ns, int64_t now_ns);
+    ResponseResult on_response(SourceId id, std::span<const std::byte> datagram, int64_t t4_ns,
+                               int64_t now_ns);
 
     /// What the server half advertises at local time `now_ns`.
     proto::SystemState system_state(int64_t now_ns) const;
@@ -99,7 +110,9 @@ class SyncEngine {
     const std::optional<UpdateInfo>& last_update() const { return last_update_; }
     const Discipline& discipline() const { return discipline_; }
     std::size_t source_count() const { return sources_.size(); }
-    const Source* source(SourceId id) const { return id < sources_.size() && sources_[id].live ? &sources_[id].source : nullptr; }
+    const Source* source(SourceId id) const {
+        return id < sources_.size() && sources_[id].live ? &sources_[id].source : nullptr;
+    }
 
   private:
     struct Slot {

@@ -17,22 +17,26 @@ FilterOutput ClockFilter::add(const FilterSample& s) {
     return out;
 }
 
-std::optional<FilterOutput> ClockFilter::current(int64_t now_ns) const { return evaluate(now_ns); }
+std::optional<FilterOutput> ClockFilter::current(int64_t now_ns) const {
+    return evaluate(now_ns);
+}
 
 std::optional<FilterOutput> ClockFilter::evaluate(int64_t now_ns) const {
     if (count_ == 0) return std::nullopt;
     // Sort by delay; ties go to the newer sample (smaller age).
     std::array<const FilterSample*, kSize> order{};
     for (int i = 0; i < count_; ++i) order[i] = &samples_[(next_ - 1 - i + kSize) % kSize];
-    std::stable_sort(order.begin(), order.begin() + count_,
-                     [](const FilterSample* a, const FilterSample* b) { return a->delay_ns < b->delay_ns; });
+    std::stable_sort(
+        order.begin(), order.begin() + count_,
+        [](const FilterSample* a, const FilterSample* b) { return a->delay_ns < b->delay_ns; });
     FilterOutput out;
     out.best = *order[0];
     double disp = 0.0;
     double weight = 0.5;
     double jitter_sq = 0.0;
     for (int i = 0; i < count_; ++i) {
-        double age_s = std::max<double>(0.0, static_cast<double>(now_ns - order[i]->local_time_ns) * 1e-9);
+        double age_s =
+            std::max<double>(0.0, static_cast<double>(now_ns - order[i]->local_time_ns) * 1e-9);
         disp += weight * (static_cast<double>(order[i]->dispersion_ns) + kPhi * 1e9 * age_s);
         weight *= 0.5;
         double d = static_cast<double>(order[i]->offset_ns - out.best.offset_ns);
@@ -47,7 +51,8 @@ void ClockFilter::rebase(int64_t slew_ns, double dfreq_ppm, int64_t at_ns) {
     for (int i = 0; i < count_; ++i) {
         FilterSample& s = samples_[(next_ - 1 - i + kSize) % kSize];
         s.offset_ns = rebased_offset(s.offset_ns, s.local_time_ns, slew_ns, dfreq_ppm, at_ns);
-        s.local_time_ns += slew_ns;  // keep the time axis on the corrected scale (matters for steps)
+        s.local_time_ns +=
+            slew_ns;  // keep the time axis on the corrected scale (matters for steps)
     }
     if (last_used_time_ns_ != INT64_MIN) last_used_time_ns_ += slew_ns;
 }

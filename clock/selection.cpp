@@ -10,12 +10,18 @@ namespace ntplite::clock {
 
 const char* to_string(Verdict v) {
     switch (v) {
-        case Verdict::kUnusable: return "unusable";
-        case Verdict::kTimeLoop: return "time-loop";
-        case Verdict::kFalseticker: return "falseticker";
-        case Verdict::kOutlier: return "outlier";
-        case Verdict::kCandidate: return "candidate";
-        case Verdict::kSelected: return "selected";
+        case Verdict::kUnusable:
+            return "unusable";
+        case Verdict::kTimeLoop:
+            return "time-loop";
+        case Verdict::kFalseticker:
+            return "falseticker";
+        case Verdict::kOutlier:
+            return "outlier";
+        case Verdict::kCandidate:
+            return "candidate";
+        case Verdict::kSelected:
+            return "selected";
     }
     return "?";
 }

@@ -18,7 +18,7 @@ struct Candidate {
     uint8_t stratum = 16;          ///< the source's stratum
     uint32_t refid = 0;            ///< the source's refid (whom it takes time from)
     bool prefer = false;
-    bool usable = true;            ///< false: unreachable, no samples, noselect, unsynchronized
+    bool usable = true;  ///< false: unreachable, no samples, noselect, unsynchronized
 };
 
 /// Why a candidate ended where it did.
@@ -35,10 +35,10 @@ const char* to_string(Verdict v);
 /// The result of a selection round.
 struct SelectionResult {
     std::optional<std::size_t> system_peer;  ///< index into the candidates; empty = no sync
-    int64_t offset_ns = 0;        ///< combined offset of the survivors
-    int64_t jitter_ns = 0;        ///< selection jitter combined with the system peer's
-    int survivors = 0;            ///< candidates combined
-    int truechimers = 0;          ///< candidates inside the intersection
+    int64_t offset_ns = 0;                   ///< combined offset of the survivors
+    int64_t jitter_ns = 0;                   ///< selection jitter combined with the system peer's
+    int survivors = 0;                       ///< candidates combined
+    int truechimers = 0;                     ///< candidates inside the intersection
 };
 
 /// Marks time loops: a stratum >= 2 candidate whose refid is one of `own_refids`.

@@ -17,13 +17,20 @@ constexpr int64_t kLocalPrecision_ns = 1'000;
 
 const char* to_string(ResponseOutcome o) {
     switch (o) {
-        case ResponseOutcome::kAccepted: return "accepted";
-        case ResponseOutcome::kUnexpected: return "unexpected";
-        case ResponseOutcome::kMalformed: return "malformed";
-        case ResponseOutcome::kFailedCheck: return "failed-check";
-        case ResponseOutcome::kKissRate: return "kod-rate";
-        case ResponseOutcome::kKissDeny: return "kod-deny";
-        case ResponseOutcome::kKissOther: return "kod-other";
+        case ResponseOutcome::kAccepted:
+            return "accepted";
+        case ResponseOutcome::kUnexpected:
+            return "unexpected";
+        case ResponseOutcome::kMalformed:
+            return "malformed";
+        case ResponseOutcome::kFailedCheck:
+            return "failed-check";
+        case ResponseOutcome::kKissRate:
+            return "kod-rate";
+        case ResponseOutcome::kKissDeny:
+            return "kod-deny";
+        case ResponseOutcome::kKissOther:
+            return "kod-other";
     }
     return "?";
 }
@@ -40,7 +47,9 @@ int Source::effective_poll() const {
     return std::min(kMaxPollLog2, std::max(p, kod_poll_floor_log2_));
 }
 
-int64_t Source::poll_interval_ns() const { return proto::PollInterval{static_cast<int8_t>(poll_log2_)}.to_ns(); }
+int64_t Source::poll_interval_ns() const {
+    return proto::PollInterval{static_cast<int8_t>(poll_log2_)}.to_ns();
+}
 
 Reachability Source::reachability() const {
     if (!ever_reached_) return Reachability::kNeverReached;
@@ -97,15 +106,17 @@ SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
         if (burst_left_ > 0) interval = kIburstSpacing_ns;
     }
     a.timer_at_ns = now_ns + interval;
-    if (cfg_.pool_member && ever_reached_ && polls_since_reply_ >= cfg_.unreachable_polls_before_replace)
+    if (cfg_.pool_member && ever_reached_ &&
+        polls_since_reply_ >= cfg_.unreachable_polls_before_replace)
         a.reresolve = true;
-    if (cfg_.pool_member && !ever_reached_ && requests_sent_ >= static_cast<uint64_t>(cfg_.unreachable_polls_before_replace))
+    if (cfg_.pool_member && !ever_reached_ &&
+        requests_sent_ >= static_cast<uint64_t>(cfg_.unreachable_polls_before_replace))
         a.reresolve = true;
     return a;
 }
 
-ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t t4_ns, int64_t now_ns,
-                                   int64_t pending_slew_ns) {
+ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t t4_ns,
+                                   int64_t now_ns, int64_t pending_slew_ns) {
     ResponseResult r;
     if (demobilized_) return r;
     auto parsed = proto::parse(datagram);
@@ -137,7 +148,8 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
         if (*kiss == proto::KissCode::kRate) {
             // Back off: at least one step longer than now and no shorter than the server asks.
             kod_poll_floor_log2_ =
-                std::min(kMaxPollLog2, std::max<int>({poll_log2_ + 1, p.poll_log2, kod_poll_floor_log2_ + 1}));
+                std::min(kMaxPollLog2,
+                         std::max<int>({poll_log2_ + 1, p.poll_log2, kod_poll_floor_log2_ + 1}));
             poll_log2_ = effective_poll();
             r.outcome = ResponseOutcome::kKissRate;
             r.actions.timer_at_ns = sent_local_ns_ + poll_interval_ns();
@@ -154,7 +166,8 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
     proto::CheckFailure f = proto::check_duplicate(p, last_accepted_transmit_);
     if (f == proto::CheckFailure::kNone) f = proto::check_zero_timestamps(p);
     if (f == proto::CheckFailure::kNone) f = proto::check_synchronized(p);
-    if (f == proto::CheckFailure::kNone) f = proto::check_root_distance(p, cfg_.max_root_distance_ns);
+    if (f == proto::CheckFailure::kNone)
+        f = proto::check_root_distance(p, cfg_.max_root_distance_ns);
     if (f != proto::CheckFailure::kNone) {
         r.outcome = ResponseOutcome::kFailedCheck;
         r.check = f;
@@ -173,12 +186,14 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
     polls_since_reply_ = 0;
     last_header_ = p;
 
-    int64_t server_precision_ns = proto::PollInterval{std::max<int8_t>(p.precision_log2, -30)}.to_ns();
+    int64_t server_precision_ns =
+        proto::PollInterval{std::max<int8_t>(p.precision_log2, -30)}.to_ns();
     FilterSample s;
     s.offset_ns = m.offset_ns - pending_slew_ns;
     s.delay_ns = std::max<int64_t>(m.delay_ns, kLocalPrecision_ns);
-    s.dispersion_ns = server_precision_ns + kLocalPrecision_ns +
-                      static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(t4_ns - sent_local_ns_));
+    s.dispersion_ns =
+        server_precision_ns + kLocalPrecision_ns +
+        static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(t4_ns - sent_local_ns_));
     s.local_time_ns = t4_ns;
     r.filter = filter_.add(s);
     r.outcome = ResponseOutcome::kAccepted;
@@ -190,6 +205,8 @@ void Source::on_clock_correction(int64_t slew_ns, double dfreq_ppm, int64_t at_n
     if (was_step) outstanding_ = false;  // T1 was read on the old timescale
 }
 
-void Source::set_poll_hint(int8_t poll_log2) { poll_hint_log2_ = poll_log2; }
+void Source::set_poll_hint(int8_t poll_log2) {
+    poll_hint_log2_ = poll_log2;
+}
 
 }  // namespace ntplite::clock

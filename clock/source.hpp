@@ -20,22 +20,22 @@ namespace ntplite::clock {
 
 /// What the IO layer must do for a source after an event.
 struct SourceActions {
-    bool send = false;                                  ///< send `request` to the source
+    bool send = false;  ///< send `request` to the source
     std::array<std::byte, proto::kHeaderSize> request{};
-    std::optional<int64_t> timer_at_ns;                 ///< (re)arm the poll timer (local time)
-    bool demobilize = false;                            ///< stop using this address for good
-    bool reresolve = false;                             ///< pool member gone bad: replace it
+    std::optional<int64_t> timer_at_ns;  ///< (re)arm the poll timer (local time)
+    bool demobilize = false;             ///< stop using this address for good
+    bool reresolve = false;              ///< pool member gone bad: replace it
 };
 
 /// What became of one received datagram.
 enum class ResponseOutcome : uint8_t {
-    kAccepted,          ///< valid; a sample went into the filter
-    kUnexpected,        ///< no request outstanding (late, duplicate or unsolicited)
-    kMalformed,         ///< did not parse (see parse_error)
-    kFailedCheck,       ///< failed an RFC validity test (see check)
-    kKissRate,          ///< KoD RATE: poll backed off
-    kKissDeny,          ///< KoD DENY/RSTR: source demobilized
-    kKissOther,         ///< another KoD code: ignored as a sample
+    kAccepted,     ///< valid; a sample went into the filter
+    kUnexpected,   ///< no request outstanding (late, duplicate or unsolicited)
+    kMalformed,    ///< did not parse (see parse_error)
+    kFailedCheck,  ///< failed an RFC validity test (see check)
+    kKissRate,     ///< KoD RATE: poll backed off
+    kKissDeny,     ///< KoD DENY/RSTR: source demobilized
+    kKissOther,    ///< another KoD code: ignored as a sample
 };
 const char* to_string(ResponseOutcome o);
 
@@ -43,7 +43,7 @@ struct ResponseResult {
     ResponseOutcome outcome = ResponseOutcome::kUnexpected;
     proto::ParseError parse_error{};
     proto::CheckFailure check = proto::CheckFailure::kNone;
-    std::optional<FilterOutput> filter;   ///< set when accepted
+    std::optional<FilterOutput> filter;  ///< set when accepted
     SourceActions actions;
 };
 
@@ -81,7 +81,6 @@ class Source {
     bool demobilized() const { return demobilized_; }
     uint64_t requests_sent() const { return requests_sent_; }
 
-
   private:
     int effective_poll() const;
     int64_t poll_interval_ns() const;
@@ -98,8 +97,8 @@ class Source {
     int polls_since_reply_ = 0;
     bool ever_reached_ = false;
     bool outstanding_ = false;
-    proto::NtpTimestamp sent_transmit_{};   // the random transmit timestamp of the request
-    int64_t sent_local_ns_ = 0;             // real T1 on our clock
+    proto::NtpTimestamp sent_transmit_{};  // the random transmit timestamp of the request
+    int64_t sent_local_ns_ = 0;            // real T1 on our clock
     proto::NtpTimestamp last_accepted_transmit_{};
     std::optional<proto::Packet> last_header_;
     std::optional<proto::KissCode> last_kiss_;

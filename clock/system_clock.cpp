@@ -16,10 +16,12 @@ void SimulatedClock::integrate(double dt_s) {
     // Within one piece the rate is constant except that a slew may finish part way through.
     double drift_ppm = intrinsic_ppm_ + freq_ppm_;
     double slew_rate_ns_per_s = params_.max_slew_ppm * 1e3;
-    double slew_time_s =
-        pending_slew_ns_ == 0.0 ? 0.0 : std::min(dt_s, std::abs(pending_slew_ns_) / slew_rate_ns_per_s);
+    double slew_time_s = pending_slew_ns_ == 0.0
+                             ? 0.0
+                             : std::min(dt_s, std::abs(pending_slew_ns_) / slew_rate_ns_per_s);
     double slewed_ns = std::copysign(slew_time_s * slew_rate_ns_per_s, pending_slew_ns_);
-    if (slew_time_s >= std::abs(pending_slew_ns_) / slew_rate_ns_per_s) slewed_ns = pending_slew_ns_;
+    if (slew_time_s >= std::abs(pending_slew_ns_) / slew_rate_ns_per_s)
+        slewed_ns = pending_slew_ns_;
     pending_slew_ns_ -= slewed_ns;
     offset_ns_ += drift_ppm * 1e3 * dt_s + slewed_ns;
 }
@@ -36,13 +38,16 @@ void SimulatedClock::advance_to(int64_t true_ns) {
         wander_carry_s_ += piece_s;
         if (wander_carry_s_ >= 1.0 - 1e-12) {
             wander_carry_s_ = 0.0;
-            if (params_.wander_ppm_per_s != 0.0) intrinsic_ppm_ += params_.wander_ppm_per_s * normal_(rng_);
+            if (params_.wander_ppm_per_s != 0.0)
+                intrinsic_ppm_ += params_.wander_ppm_per_s * normal_(rng_);
         }
     }
     true_ns_ = true_ns;
 }
 
-int64_t SimulatedClock::now_ns() const { return true_ns_ + std::llround(offset_ns_); }
+int64_t SimulatedClock::now_ns() const {
+    return true_ns_ + std::llround(offset_ns_);
+}
 
 int64_t SimulatedClock::local_at(int64_t true_ns) const {
     double dt_s = static_cast<double>(true_ns - true_ns_) * 1e-9;

@@ -73,7 +73,8 @@ class SystemClock {
 class NullClock final : public SystemClock {
   public:
     /// `time_source` returns Unix ns (the daemon passes a CLOCK_REALTIME read; tests a fake).
-    explicit NullClock(std::function<int64_t()> time_source) : time_source_(std::move(time_source)) {}
+    explicit NullClock(std::function<int64_t()> time_source)
+        : time_source_(std::move(time_source)) {}
 
     int64_t now_ns() const override { return time_source_(); }
     bool adjusts() const override { return false; }
@@ -108,11 +109,11 @@ class NullClock final : public SystemClock {
 
 /// Parameters of a SimulatedClock.
 struct SimulatedClockParams {
-    int64_t initial_offset_ns = 0;      ///< local - true at true time 0 (positive = clock ahead)
-    double frequency_error_ppm = 0.0;   ///< intrinsic rate error (positive = clock runs fast)
-    double wander_ppm_per_s = 0.0;      ///< random-walk step of the rate error, per second (std)
-    double max_slew_ppm = 500.0;        ///< slew rate limit (the kernel's adjtime rate)
-    uint64_t seed = 1;                  ///< wander RNG seed
+    int64_t initial_offset_ns = 0;     ///< local - true at true time 0 (positive = clock ahead)
+    double frequency_error_ppm = 0.0;  ///< intrinsic rate error (positive = clock runs fast)
+    double wander_ppm_per_s = 0.0;     ///< random-walk step of the rate error, per second (std)
+    double max_slew_ppm = 500.0;       ///< slew rate limit (the kernel's adjtime rate)
+    uint64_t seed = 1;                 ///< wander RNG seed
 };
 
 /// A model clock driven by true (virtual) time: local = true + offset, where the offset grows
@@ -156,9 +157,9 @@ class SimulatedClock final : public SystemClock {
     std::mt19937_64 rng_;
     std::normal_distribution<double> normal_{0.0, 1.0};
     int64_t true_ns_;
-    double offset_ns_;           // local - true
-    double intrinsic_ppm_;       // random-walking rate error
-    double freq_ppm_ = 0.0;      // applied correction
+    double offset_ns_;       // local - true
+    double intrinsic_ppm_;   // random-walking rate error
+    double freq_ppm_ = 0.0;  // applied correction
     double pending_slew_ns_ = 0.0;
     double wander_carry_s_ = 0.0;  // time since the last wander step
     proto::LeapIndicator leap_ = proto::LeapIndicator::kNone;

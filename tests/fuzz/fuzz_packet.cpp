@@ -1,8 +1,9 @@
 // libFuzzer target for the NTP packet codec and the server reply.
 // Properties: parse never crashes; parse -> serialize -> parse agrees on every header field and
 // reproduces the input's 48 header bytes; respond() on anything parsed writes at most 48 bytes.
-// fuzz-sources: proto/packet.cpp proto/respond.cpp proto/refid.cpp proto/md5.cpp proto/checks.cpp
-// proto/exchange.cpp
+// clang-format off
+// fuzz-sources: proto/packet.cpp proto/respond.cpp proto/refid.cpp proto/md5.cpp proto/checks.cpp proto/exchange.cpp
+// clang-format on
 #include <array>
 #include <cstddef>
 #include <cstdint>

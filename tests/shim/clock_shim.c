@@ -21,7 +21,7 @@
 //                                   without CAP_SYS_TIME, to test the daemon's observe fallback)
 // A malformed value aborts the process with a message: a misconfigured test must not pass.
 //
-// Intercepted reads: clock_gettime (CLOCK_REALTIME, _COARSE, CLOCK_TAI; other clocks pass
+// Intercepted reads: clock_gettime (CLOCK_REALTIME, _COARSE, _ALARM, CLOCK_TAI; other clocks pass
 // through), gettimeofday, time, timespec_get, ntp_gettime(x). Kernel RX timestamps
 // (SCM_TIMESTAMP, SCM_TIMESTAMPNS, software SCM_TIMESTAMPING; old and _NEW) delivered by
 // recvmsg/recvmmsg are rewritten into the emulated timescale.
@@ -247,7 +247,7 @@ static void ensure_init(void) {
 
 /* Slew done by the singleshot remainder `rem_ns` after `dt_ns` of real time. */
 static int64_t singleshot_applied(int64_t rem_ns, int64_t dt_ns) {
-    int64_t max_ns = dt_ns * SINGLESHOT_RATE_PPM / 1000000;
+    int64_t max_ns = (int64_t)((__int128)dt_ns * SINGLESHOT_RATE_PPM / 1000000);
     if (rem_ns > max_ns) return max_ns;
     if (rem_ns < -max_ns) return -max_ns;
     return rem_ns;
@@ -520,6 +520,7 @@ int clock_gettime(clockid_t id, struct timespec* ts) {
     switch (id) {
         case CLOCK_REALTIME:
         case CLOCK_REALTIME_COARSE:
+        case CLOCK_REALTIME_ALARM:
             *ts = ns_to_ts(emulated_now_ns());
             return 0;
         case CLOCK_TAI:

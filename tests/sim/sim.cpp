@@ -44,7 +44,8 @@ class Simulation {
             const ServerParams& s = p.servers[i];
             clock::SourceConfig sc;
             sc.name = s.name;
-            sc.address_refid = s.address_refid ? s.address_refid : static_cast<uint32_t>(0x0a000001 + i);
+            sc.address_refid =
+                s.address_refid ? s.address_refid : static_cast<uint32_t>(0x0a000001 + i);
             sc.minpoll_log2 = s.minpoll_log2;
             sc.maxpoll_log2 = s.maxpoll_log2;
             sc.iburst = s.iburst;
@@ -66,11 +67,13 @@ class Simulation {
                 dispatch(e);
             }
             clock_.advance_to(tick);
-            if (m_.first_update_ns < 0 && engine_.updates() > 0) m_.first_update_ns = clock_.true_now_ns();
+            if (m_.first_update_ns < 0 && engine_.updates() > 0)
+                m_.first_update_ns = clock_.true_now_ns();
             double off = clock_.offset_from_true_ns();
             double freq = clock_.residual_frequency_ppm();
             if (tick >= p_.tight_from_ns) {
-                m_.max_abs_offset_after_tight_ns = std::max(m_.max_abs_offset_after_tight_ns, std::abs(off));
+                m_.max_abs_offset_after_tight_ns =
+                    std::max(m_.max_abs_offset_after_tight_ns, std::abs(off));
                 sum_sq_freq_tight += freq * freq;
                 ++n_tight;
             }
@@ -93,7 +96,9 @@ class Simulation {
             m_.rms_offset_ns = std::sqrt(sum_sq_off / static_cast<double>(n_metric));
             m_.rms_freq_ppm = std::sqrt(sum_sq_freq / static_cast<double>(n_metric));
         }
-        if (n_tight) m_.rms_freq_from_tight_ppm = std::sqrt(sum_sq_freq_tight / static_cast<double>(n_tight));
+        if (n_tight)
+            m_.rms_freq_from_tight_ppm =
+                std::sqrt(sum_sq_freq_tight / static_cast<double>(n_tight));
         m_.steps = clock_.steps();
         m_.final_sources = engine_.snapshot(clock_.now_ns());
         for (std::size_t i = 0; i < ids_.size(); ++i)
@@ -111,13 +116,17 @@ class Simulation {
 
     int64_t one_way_delay(const LinkParams& l, bool outbound) {
         double d = static_cast<double>(l.base_delay_ns);
-        if (l.exp_jitter_mean_ns > 0) d += std::exponential_distribution<double>(1.0 / l.exp_jitter_mean_ns)(net_rng_);
-        if (l.normal_jitter_sd_ns > 0) d += std::abs(std::normal_distribution<double>(0, l.normal_jitter_sd_ns)(net_rng_));
+        if (l.exp_jitter_mean_ns > 0)
+            d += std::exponential_distribution<double>(1.0 / l.exp_jitter_mean_ns)(net_rng_);
+        if (l.normal_jitter_sd_ns > 0)
+            d += std::abs(std::normal_distribution<double>(0, l.normal_jitter_sd_ns)(net_rng_));
         if (outbound) d += static_cast<double>(l.asymmetry_ns);
         return static_cast<int64_t>(d);
     }
 
-    bool lost(const LinkParams& l) { return l.loss > 0 && std::uniform_real_distribution<double>(0, 1)(net_rng_) < l.loss; }
+    bool lost(const LinkParams& l) {
+        return l.loss > 0 && std::uniform_real_distribution<double>(0, 1)(net_rng_) < l.loss;
+    }
 
     void push(Event e) {
         e.seq = seq_++;
@@ -128,7 +137,9 @@ class Simulation {
         int64_t now_true = clock_.true_now_ns();
         if (a.send) {
             const ServerParams& s = p_.servers[server];
-            if (!lost(s.link)) push(Event{now_true + one_way_delay(s.link, true), 0, EvKind::kAtServer, server, 0, a.request});
+            if (!lost(s.link))
+                push(Event{now_true + one_way_delay(s.link, true), 0, EvKind::kAtServer, server, 0,
+                           a.request});
         }
         if (a.timer_at_ns) {
             int64_t at_true = std::max(now_true, clock_.true_at(*a.timer_at_ns));
@@ -143,7 +154,9 @@ class Simulation {
                 if (e.generation != timer_gen_[e.server]) return;
                 handle(e.server, engine_.on_timer(ids_[e.server], clock_.now_ns()));
                 return;
-            case EvKind::kAtServer: serve(e); return;
+            case EvKind::kAtServer:
+                serve(e);
+                return;
             case EvKind::kAtClient: {
                 int64_t t4 = clock_.now_ns();
                 int before = engine_.updates();
@@ -151,14 +164,19 @@ class Simulation {
                 auto r = engine_.on_response(ids_[e.server], e.bytes, t4, t4);
                 if (p_.trace && engine_.updates() != before) {
                     const auto& u = *engine_.last_update();
-                    std::printf("t=%8.1f true_off=%9.1fus meas=%9.1fus adj=%s %9.1fus freq=%9.4f (true resid %8.4f) "
-                                "poll=%d n_resid=%.1fus win=%zu neff=%.1f\n",
-                                static_cast<double>(e.t_ns) * 1e-9, true_off_before * 1e-3,
-                                static_cast<double>(u.offset_ns) * 1e-3, clock::to_string(u.adjustment.action),
-                                static_cast<double>(u.adjustment.offset_ns) * 1e-3, u.adjustment.frequency_ppm,
-                                clock_.residual_frequency_ppm(), engine_.discipline().poll_hint_log2(),
-                                engine_.discipline().residual_rms_ns() * 1e-3, engine_.discipline().window_samples(),
-                                engine_.discipline().effective_samples());
+                    std::printf(
+                        "t=%8.1f true_off=%9.1fus meas=%9.1fus adj=%s %9.1fus freq=%9.4f (true "
+                        "resid %8.4f) "
+                        "poll=%d n_resid=%.1fus win=%zu neff=%.1f\n",
+                        static_cast<double>(e.t_ns) * 1e-9, true_off_before * 1e-3,
+                        static_cast<double>(u.offset_ns) * 1e-3,
+                        clock::to_string(u.adjustment.action),
+                        static_cast<double>(u.adjustment.offset_ns) * 1e-3,
+                        u.adjustment.frequency_ppm, clock_.residual_frequency_ppm(),
+                        engine_.discipline().poll_hint_log2(),
+                        engine_.discipline().residual_rms_ns() * 1e-3,
+                        engine_.discipline().window_samples(),
+                        engine_.discipline().effective_samples());
                 }
                 handle(e.server, r.actions);
                 return;
@@ -179,15 +197,19 @@ class Simulation {
         st.refid = s.refid;
         st.root_delay = proto::NtpShort::from_ns(s.root_delay_ns);
         st.root_dispersion = proto::NtpShort::from_ns(s.root_dispersion_ns);
-        st.reference_time = proto::NtpTimestamp::from_unix_ns(server_time(s, e.t_ns) - 16 * kSecond);
+        st.reference_time =
+            proto::NtpTimestamp::from_unix_ns(server_time(s, e.t_ns) - 16 * kSecond);
         Event reply{0, 0, EvKind::kAtClient, e.server, 0, {}};
         std::size_t written = 0;
         int64_t rx = server_time(s, e.t_ns);
         bool kod = e.t_ns >= s.kod_rate_from_ns;
-        auto out = proto::respond(*req, proto::NtpTimestamp::from_unix_ns(rx), st, kod, reply.bytes, &written);
-        if (out == proto::RespondOutcome::kIgnoredNotClient || written != proto::kHeaderSize) return;
+        auto out = proto::respond(*req, proto::NtpTimestamp::from_unix_ns(rx), st, kod, reply.bytes,
+                                  &written);
+        if (out == proto::RespondOutcome::kIgnoredNotClient || written != proto::kHeaderSize)
+            return;
         constexpr int64_t kProcessing_ns = 5'000;  // server turnaround
-        proto::patch_transmit(reply.bytes, proto::NtpTimestamp::from_unix_ns(server_time(s, e.t_ns + kProcessing_ns)));
+        proto::patch_transmit(reply.bytes, proto::NtpTimestamp::from_unix_ns(
+                                               server_time(s, e.t_ns + kProcessing_ns)));
         if (lost(s.link)) return;
         reply.t_ns = e.t_ns + kProcessing_ns + one_way_delay(s.link, false);
         push(reply);
@@ -213,15 +235,17 @@ RunMetrics run_scenario(const ScenarioParams& p) {
 }
 
 std::string table_header() {
-    return "| scenario | seed | first update (s) | settled <1 ms (s) | max |off| after 60 s (us) | RMS off after "
+    return "| scenario | seed | first update (s) | settled <1 ms (s) | max |off| after 60 s (us) | "
+           "RMS off after "
            "2000 s (us) | max |off| after 2000 s (us) | RMS freq err (ppm) | steps |\n"
            "|---|---|---|---|---|---|---|---|---|\n";
 }
 
 std::string table_row(const std::string& scenario, uint64_t seed, const RunMetrics& m) {
     char buf[512];
-    std::snprintf(buf, sizeof buf, "| %s | %llu | %.1f | %.0f | %.1f | %.2f | %.1f | %.4f | %d |\n", scenario.c_str(),
-                  static_cast<unsigned long long>(seed), static_cast<double>(m.first_update_ns) * 1e-9,
+    std::snprintf(buf, sizeof buf, "| %s | %llu | %.1f | %.0f | %.1f | %.2f | %.1f | %.4f | %d |\n",
+                  scenario.c_str(), static_cast<unsigned long long>(seed),
+                  static_cast<double>(m.first_update_ns) * 1e-9,
                   static_cast<double>(m.settle_ns) * 1e-9, m.max_abs_offset_after_tight_ns * 1e-3,
                   m.rms_offset_ns * 1e-3, m.max_abs_offset_ns * 1e-3, m.rms_freq_ppm, m.steps);
     return buf;

@@ -19,11 +19,11 @@ inline constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
 /// One-way path characteristics.
 struct LinkParams {
-    int64_t base_delay_ns = 100'000;   ///< fixed part, each way
+    int64_t base_delay_ns = 100'000;      ///< fixed part, each way
     double exp_jitter_mean_ns = 100'000;  ///< exponential extra delay (mean), each way
-    double normal_jitter_sd_ns = 0;    ///< |normal| extra delay (sd), each way
-    int64_t asymmetry_ns = 0;          ///< added to the client->server direction only
-    double loss = 0.0;                 ///< probability a datagram (either way) is lost
+    double normal_jitter_sd_ns = 0;       ///< |normal| extra delay (sd), each way
+    int64_t asymmetry_ns = 0;             ///< added to the client->server direction only
+    double loss = 0.0;                    ///< probability a datagram (either way) is lost
 };
 
 /// A simulated server.
@@ -32,12 +32,12 @@ struct ServerParams {
     int64_t clock_offset_ns = 0;       ///< its clock minus true time (falseticker: large)
     double frequency_error_ppm = 0.0;  ///< its clock's rate error
     uint8_t stratum = 1;
-    uint32_t refid = 0x47505300;       ///< "GPS"
-    uint32_t address_refid = 0;        ///< the refid of its address as the client sees it
+    uint32_t refid = 0x47505300;  ///< "GPS"
+    uint32_t address_refid = 0;   ///< the refid of its address as the client sees it
     int64_t root_delay_ns = 0;
     int64_t root_dispersion_ns = 10'000;
-    int64_t dies_at_ns = kNever;       ///< true time from which it never answers
-    int64_t kod_rate_from_ns = kNever; ///< true time from which it answers with KoD RATE
+    int64_t dies_at_ns = kNever;        ///< true time from which it never answers
+    int64_t kod_rate_from_ns = kNever;  ///< true time from which it answers with KoD RATE
     LinkParams link;
     bool iburst = true;
     int8_t minpoll_log2 = 4;
@@ -55,27 +55,27 @@ struct ScenarioParams {
     uint64_t seed = 1;
     int64_t metrics_from_ns = 2'000 * kSecond;  ///< RMS/max windows start here
     int64_t tight_from_ns = 60 * kSecond;       ///< |offset| < 1 ms expected from here
-    bool trace = false;                          ///< print every clock update to stdout
+    bool trace = false;                         ///< print every clock update to stdout
 };
 
 /// What a run measured (true-time based; offsets are local - true).
 struct RunMetrics {
-    int64_t first_update_ns = -1;   ///< true time of the first clock update (-1: never)
+    int64_t first_update_ns = -1;  ///< true time of the first clock update (-1: never)
     double max_abs_offset_after_tight_ns = 0;
-    double rms_offset_ns = 0;       ///< after metrics_from
-    double max_abs_offset_ns = 0;   ///< after metrics_from
-    double rms_freq_ppm = 0;        ///< after metrics_from
+    double rms_offset_ns = 0;            ///< after metrics_from
+    double max_abs_offset_ns = 0;        ///< after metrics_from
+    double rms_freq_ppm = 0;             ///< after metrics_from
     double rms_freq_from_tight_ppm = 0;  ///< after tight_from
-    int64_t settle_ns = 0;          ///< last true time |offset| >= 1 ms (+1 s); 0 if never
+    int64_t settle_ns = 0;               ///< last true time |offset| >= 1 ms (+1 s); 0 if never
     int steps = 0;
-    std::vector<int> selected_samples;  ///< per server: 1-s samples with it as system peer
-    std::vector<uint64_t> requests;     ///< per server: requests it received
+    std::vector<int> selected_samples;     ///< per server: 1-s samples with it as system peer
+    std::vector<uint64_t> requests;        ///< per server: requests it received
     std::vector<int64_t> peer_changes_ns;  ///< true times the system peer changed
     std::vector<int> final_poll_log2;      ///< per server
     std::vector<clock::EngineEvent> events;
     std::vector<std::vector<int64_t>> request_times_ns;  ///< per server: true arrival times
     std::vector<clock::SourceSnapshot> final_sources;    ///< engine snapshot at the end
-    std::vector<int64_t> peer_at_s;                       ///< per second: system peer index (-1 none)
+    std::vector<int64_t> peer_at_s;  ///< per second: system peer index (-1 none)
 };
 
 /// Run one scenario to completion. `observe` (optional) is called once per simulated second.

@@ -83,7 +83,8 @@ TEST(SimScenarios, ServerDiesFailover) {
         expect_reference_criteria(m);
         int64_t death_s = kDeathTime_ns / kSecond;
         ASSERT_GT(static_cast<int64_t>(m.peer_at_s.size()), death_s + 400);
-        EXPECT_EQ(m.peer_at_s[death_s - 2], 0) << "primary should be the system peer before it dies";
+        EXPECT_EQ(m.peer_at_s[death_s - 2], 0)
+            << "primary should be the system peer before it dies";
         int64_t switched_s = -1;
         for (int64_t s = death_s; s < static_cast<int64_t>(m.peer_at_s.size()); ++s)
             if (m.peer_at_s[s] == 1) {
@@ -106,9 +107,11 @@ TEST(SimScenarios, KodRateBacksOffPoll) {
         SCOPED_TRACE(table_row("kod-rate", seed, m));
         expect_reference_criteria(m);
         int64_t before = requests_between(m, 2, kKodTime_ns - 10'000 * kSecond, kKodTime_ns);
-        int64_t after = requests_between(m, 2, kKodTime_ns + 10'000 * kSecond, kKodTime_ns + 20'000 * kSecond);
+        int64_t after =
+            requests_between(m, 2, kKodTime_ns + 10'000 * kSecond, kKodTime_ns + 20'000 * kSecond);
         EXPECT_GT(before, 0);
-        EXPECT_LE(after * 2, before) << "requests per 10,000 s before/after KoD: " << before << "/" << after;
+        EXPECT_LE(after * 2, before)
+            << "requests per 10,000 s before/after KoD: " << before << "/" << after;
         EXPECT_GT(m.final_poll_log2[2], 6);
         ASSERT_EQ(m.final_sources.size(), 3u);
         EXPECT_EQ(m.final_sources[2].last_kiss, proto::KissCode::kRate);

@@ -18,6 +18,13 @@ DisciplineSample at(int64_t t_s, int64_t offset_ns) {
     return s;
 }
 
+TEST(Discipline, TwoPointsLeaveTheFrequencyAlone) {
+    Discipline d(DisciplineConfig{}, true);
+    d.update(at(0, 0), 0);
+    Adjustment a = d.update(at(2, 100'000), 2 * kS);
+    EXPECT_EQ(a.frequency_change_ppm, 0.0) << "no error estimate from two points";
+}
+
 TEST(Discipline, SmallOffsetIsSlewed) {
     Discipline d(DisciplineConfig{}, true);
     Adjustment a = d.update(at(0, 5'000'000), 0);
@@ -123,8 +130,13 @@ TEST(Discipline, FrequencyIsClamped) {
     DisciplineConfig cfg;
     cfg.max_frequency_ppm = 100.0;
     Discipline d(cfg, true);
-    d.update(at(0, 0), 0);
-    Adjustment a = d.update(at(1, 1'000'000), kS);  // 1000 ppm apparent
+    double true_offset_ns = 0.0;
+    Adjustment a{};
+    for (int i = 0; i <= 20; ++i) {  // a clock 300 ppm slow, beyond the limit
+        a = d.update(at(i * 16, static_cast<int64_t>(true_offset_ns)), i * 16 * kS);
+        true_offset_ns -= static_cast<double>(a.offset_ns);
+        true_offset_ns += (300.0 - a.frequency_ppm) * 1e3 * 16;
+    }
     EXPECT_EQ(a.frequency_ppm, 100.0);
 }
 

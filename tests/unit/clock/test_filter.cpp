@@ -5,7 +5,9 @@
 namespace ntplite::clock {
 namespace {
 
-FilterSample sample(int64_t offset, int64_t delay, int64_t t) { return FilterSample{offset, delay, 1'000, t}; }
+FilterSample sample(int64_t offset, int64_t delay, int64_t t) {
+    return FilterSample{offset, delay, 1'000, t};
+}
 
 TEST(ClockFilter, PicksMinimumDelaySample) {
     ClockFilter f;

@@ -7,7 +7,8 @@
 namespace ntplite::clock {
 namespace {
 
-Candidate cand(int64_t offset_us, int64_t lambda_us, uint8_t stratum = 1, uint32_t refid = 0x47505300) {
+Candidate cand(int64_t offset_us, int64_t lambda_us, uint8_t stratum = 1,
+               uint32_t refid = 0x47505300) {
     Candidate c;
     c.offset_ns = offset_us * 1000;
     c.root_distance_ns = lambda_us * 1000;
@@ -38,7 +39,8 @@ TEST(Intersection, OneFalsetickerOfThree) {
 }
 
 TEST(Intersection, TwoFalsetickersOfFive) {
-    auto r = run({cand(0, 500), cand(-50'000, 500), cand(200, 500), cand(50'000, 500), cand(-100, 500)});
+    auto r =
+        run({cand(0, 500), cand(-50'000, 500), cand(200, 500), cand(50'000, 500), cand(-100, 500)});
     EXPECT_EQ(r.r.truechimers, 3);
     EXPECT_EQ(r.v[1], Verdict::kFalseticker);
     EXPECT_EQ(r.v[3], Verdict::kFalseticker);
@@ -123,7 +125,8 @@ TEST(TimeLoop, SourceTakingTimeFromUsIsRejectedWithReason) {
     SelectionConfig cfg;
     uint32_t our_address = 0x0a000001;  // 10.0.0.1
     cfg.own_refids = {our_address};
-    auto r = run({cand(0, 100, 3, our_address), cand(10, 100, 1), cand(20, 100, 2, 0x0a000099)}, cfg);
+    auto r =
+        run({cand(0, 100, 3, our_address), cand(10, 100, 1), cand(20, 100, 2, 0x0a000099)}, cfg);
     EXPECT_EQ(r.v[0], Verdict::kTimeLoop);
     EXPECT_STREQ(to_string(r.v[0]), "time-loop");
     ASSERT_TRUE(r.r.system_peer);

@@ -36,7 +36,8 @@ Reply make_reply(const SourceActions& request, int64_t t1_ns, int64_t offset_ns,
     return r;
 }
 
-Reply make_kod(const SourceActions& request, const char* code, bool right_origin = true, int8_t poll = 0) {
+Reply make_kod(const SourceActions& request, const char* code, bool right_origin = true,
+               int8_t poll = 0) {
     auto req = proto::parse(request.request);
     proto::Packet p;
     p.mode = proto::Mode::kServer;
@@ -119,7 +120,8 @@ TEST(Source, OriginMismatchIsRejected) {
     EXPECT_EQ(s.reach(), 0);
     // The genuine reply still counts afterwards.
     Reply good = make_reply(a, kT0, 0, 1000);
-    EXPECT_EQ(s.on_response(good.bytes, kT0 + 3000, kT0 + 3000).outcome, ResponseOutcome::kAccepted);
+    EXPECT_EQ(s.on_response(good.bytes, kT0 + 3000, kT0 + 3000).outcome,
+              ResponseOutcome::kAccepted);
 }
 
 TEST(Source, SecondCopyOfAReplyIsUnexpected) {

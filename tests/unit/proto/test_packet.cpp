@@ -150,11 +150,12 @@ std::vector<TrailerCase> trailer_cases() {
     append_zeros(t, 2);
     add("extension + 2 stray bytes", t, ParseError::kBadLength, 0, 0);
     t = {};
-    append_ext(t, 0x0104, 12, 16);
+    append_ext(t, 0x0104, 12, 12);  // otherwise well formed: a 12-byte field, then a MAC
+    append_zeros(t, 20);
     add("extension length 12 < 16", t, ParseError::kBadExtensionLength, 0, 0);
     t = {};
-    append_ext(t, 0x0104, 18, 20);
-    append_zeros(t, 8);
+    append_ext(t, 0x0104, 18, 18);  // otherwise well formed: an 18-byte field, then a MAC
+    append_zeros(t, 20);
     add("extension length not multiple of 4", t, ParseError::kBadExtensionLength, 0, 0);
     t = {};
     append_ext(t, 0x0104, 0, 16);
