@@ -132,12 +132,12 @@ std::optional<Candidate> SyncEngine::candidate_of(const Slot& s, int64_t now_ns)
 }
 
 bool SyncEngine::startup_gate_open() const {
-    // Before the first update, wait until every source has answered or had its chance (4
+    // Before the first update, wait until every source has answered or had its chance (2
     // requests), so a lone early falseticker cannot set the clock before the others speak.
     if (discipline_.updates() > 0) return true;
     for (const Slot& s : sources_) {
         if (!s.live || s.source.demobilized()) continue;
-        if (s.source.reach() == 0 && s.source.requests_sent() < 4) return false;
+        if (s.source.reach() == 0 && s.source.requests_sent() < 2) return false;
     }
     return true;
 }
@@ -206,6 +206,7 @@ void SyncEngine::select_and_update(SourceId from, int64_t now_ns) {
         ds.offset_ns = fed.offset_ns;
         ds.sample_time_ns = fed.local_time_ns;
         auto fo = fs.filter().current(now_ns);
+        if (!fo) return;
         ds.delay_ns = std::max<int64_t>(fed.delay_ns - fo->best.delay_ns, 0) + 1;
     } else {
         if (pf->best.local_time_ns <= last_used_sample_time_ns_) return;
