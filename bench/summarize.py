@@ -132,7 +132,13 @@ def render(runs, command, labels, revision):
         out.append("")
         if "raw" in m:
             out.append(f"For scale: the raw C responder itself needs {m['raw']['cpu_us']:.2f} µs of "
-                       "CPU per response on this machine (kernel UDP send/receive dominates).")
+                       "CPU per response on this machine (kernel UDP send/receive dominates)" +
+                       (f", and chronyd answers {m['chronyd']['rps'] / m['raw']['rps']:.2f}× the "
+                        "raw responder's rate" if "chronyd" in m else "") + ".")
+            for n in lite:
+                extra = m[n]["cpu_us"] - m["raw"]["cpu_us"]
+                out.append(f"- {labels.get(n, n)}: {extra:+.2f} µs CPU per response above the raw "
+                           f"responder ({m[n]['cpu_us'] / m['raw']['cpu_us']:.2f}×).")
             out.append("")
     out.append("<details><summary>All runs</summary>")
     out.append("")

@@ -71,6 +71,10 @@ struct EngineConfig {
     SelectionConfig selection;
     DisciplineConfig discipline;
     int8_t precision_log2 = -20;  ///< advertised precision of our clock
+    /// Holdover after the last usable source is lost: for this long after the last clock update
+    /// the server keeps answering as synchronized (root dispersion growing with time), then as
+    /// unsynchronized (the daemon may then switch to its `[local]` fallback). <0: forever.
+    int64_t holdover_ns = -1;
 };
 
 }  // namespace ntplite::clock

@@ -11,6 +11,8 @@
 namespace ntplite::clock {
 
 namespace {
+constexpr int64_t kMaxDistance_ns = 1'500'000'000;  // RFC 5905 MAXDIST
+
 // printf-style formatting into a std::string (g++ 12 has no <format>).
 [[gnu::format(printf, 1, 2)]] std::string strf(const char* fmt, ...) {
     char buf[512];
@@ -284,18 +286,42 @@ void SyncEngine::apply(const Adjustment& adj, int64_t now_ns) {
                            true);
 }
 
+bool SyncEngine::source_usable() const {
+    for (const Slot& s : sources_) {
+        if (!s.live || s.source.demobilized() || (s.source.reach() & 0x07) == 0) continue;
+        if (s.verdict == Verdict::kSelected || s.verdict == Verdict::kCandidate) return true;
+    }
+    return false;
+}
+
+bool SyncEngine::synchronized_at(int64_t now_ns) const {
+    if (!synced_) return false;
+    // Holdover counts from the last clock update: without usable sources nothing updates.
+    int64_t since_ns = std::max<int64_t>(0, now_ns - state_.reference_time.to_unix_ns(now_ns));
+    int64_t root_disp_ns =
+        root_disp_base_ns_ + static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(since_ns));
+    if (state_.root_delay.to_ns() / 2 + root_disp_ns > kMaxDistance_ns) return false;
+    if (cfg_.holdover_ns < 0 || source_usable()) return true;
+    return since_ns <= cfg_.holdover_ns;
+}
+
 proto::SystemState SyncEngine::system_state(int64_t now_ns) const {
     proto::SystemState s = state_;
-    if (!synced_) {
+    if (!synchronized_at(now_ns)) {
         s.leap = proto::LeapIndicator::kUnsynchronized;
         s.stratum = 16;
         return s;
     }
     // Dispersion grows with the time since the last update (RFC 5905 PHI).
     int64_t since_ns = std::max<int64_t>(0, now_ns - state_.reference_time.to_unix_ns(now_ns));
-    s.root_dispersion = proto::NtpShort::from_ns(
-        root_disp_base_ns_ +
-        static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(since_ns)));
+    int64_t root_disp_ns = root_disp_base_ns_ +
+                           static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(since_ns));
+    s.root_dispersion = proto::NtpShort::from_ns(root_disp_ns);
+    // Without updates the error bound grows; past MAXDIST our time is no longer worth serving.
+    if (state_.root_delay.to_ns() / 2 + root_disp_ns > kMaxDistance_ns) {
+        s.leap = proto::LeapIndicator::kUnsynchronized;
+        s.stratum = 16;
+    }
     return s;
 }
 

@@ -106,6 +106,12 @@ class SyncEngine {
     std::vector<EngineEvent> take_events();
 
     bool synchronized() const { return synced_; }
+    /// Synchronized at local time `now_ns`: updated at least once, and either a source is still
+    /// usable (selected or candidate, answered one of its last 3 polls) or the last update is at
+    /// most EngineConfig::holdover_ns old. system_state() is unsynchronized otherwise.
+    bool synchronized_at(int64_t now_ns) const;
+    /// Synchronized only thanks to the holdover: no usable source left (for monitoring).
+    bool in_holdover(int64_t now_ns) const { return synchronized_at(now_ns) && !source_usable(); }
     int updates() const { return discipline_.updates(); }
     const std::optional<UpdateInfo>& last_update() const { return last_update_; }
     const Discipline& discipline() const { return discipline_; }
@@ -122,6 +128,7 @@ class SyncEngine {
         bool loop_reported = false;
     };
     bool startup_gate_open() const;
+    bool source_usable() const;
     void select_and_update(SourceId from, int64_t now_ns);
     void apply(const Adjustment& adj, int64_t now_ns);
     std::optional<Candidate> candidate_of(const Slot& s, int64_t now_ns) const;

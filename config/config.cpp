@@ -14,30 +14,40 @@ namespace ntplite::config {
 
 std::string ConfigError::to_string() const {
     if (pos.line == 0) return file + ": " + message;
-    return file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " + message;
+    return file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " +
+           message;
 }
 
 std::string_view to_string(LogLevel level) {
     switch (level) {
-        case LogLevel::kTrace: return "trace";
-        case LogLevel::kDebug: return "debug";
-        case LogLevel::kInfo: return "info";
-        case LogLevel::kWarn: return "warn";
-        case LogLevel::kError: return "error";
-        case LogLevel::kCritical: return "critical";
-        case LogLevel::kOff: return "off";
+        case LogLevel::kTrace:
+            return "trace";
+        case LogLevel::kDebug:
+            return "debug";
+        case LogLevel::kInfo:
+            return "info";
+        case LogLevel::kWarn:
+            return "warn";
+        case LogLevel::kError:
+            return "error";
+        case LogLevel::kCritical:
+            return "critical";
+        case LogLevel::kOff:
+            return "off";
     }
     return "?";
 }
 
 namespace {
 
-SourcePos pos_of(const toml::source_region& r) { return {r.begin.line, r.begin.column}; }
+SourcePos pos_of(const toml::source_region& r) {
+    return {r.begin.line, r.begin.column};
+}
 
 /// Walks the parsed document section by section, collecting every error instead of stopping at
 /// the first, so one --check-config run shows all of them.
 class Reader {
-public:
+  public:
     explicit Reader(std::string file) : file_(std::move(file)) {}
 
     std::vector<ConfigError>& errors() { return errors_; }
@@ -66,7 +76,8 @@ public:
         const toml::node* n = root.get(key);
         if (!n) return nullptr;
         if (!n->is_table()) {
-            error(n->source(), "\"" + std::string(key) + "\" must be a table ([" + std::string(key) + "])");
+            error(n->source(),
+                  "\"" + std::string(key) + "\" must be a table ([" + std::string(key) + "])");
             return nullptr;
         }
         return n->as_table();
@@ -79,8 +90,8 @@ public:
         if (!n) return out;
         const toml::array* arr = n->as_array();
         if (!arr || !arr->is_array_of_tables()) {
-            error(n->source(), "\"" + std::string(key) + "\" must be written as [[" + std::string(key) +
-                                   "]] tables");
+            error(n->source(), "\"" + std::string(key) + "\" must be written as [[" +
+                                   std::string(key) + "]] tables");
             return out;
         }
         for (const auto& t : *arr) out.push_back(t.as_table());
@@ -102,7 +113,8 @@ public:
         }
     }
 
-    void get_double(const toml::table& t, std::string_view key, double min, double max, double& out) {
+    void get_double(const toml::table& t, std::string_view key, double min, double max,
+                    double& out) {
         const toml::node* n = t.get(key);
         if (!n) return;
         std::optional<double> v;
@@ -112,7 +124,8 @@ public:
             error(n->source(), "\"" + std::string(key) + "\" must be a number");
         } else if (!std::isfinite(*v) || *v < min || *v > max) {
             std::ostringstream msg;
-            msg << "\"" << key << "\" = " << *v << " is out of range (" << min << ".." << max << ")";
+            msg << "\"" << key << "\" = " << *v << " is out of range (" << min << ".." << max
+                << ")";
             error(n->source(), msg.str());
         } else {
             out = *v;
@@ -131,7 +144,7 @@ public:
 
     /// The string at `key` and its position, or nullopt (error if not a string).
     std::optional<std::pair<std::string, toml::source_region>> get_string(const toml::table& t,
-                                                                            std::string_view key) {
+                                                                          std::string_view key) {
         const toml::node* n = t.get(key);
         if (!n) return std::nullopt;
         if (auto v = n->value_exact<std::string>()) return std::pair{*v, n->source()};
@@ -140,14 +153,16 @@ public:
     }
 
     /// A list of CIDR prefixes; a single string is accepted as a one-element list.
-    std::optional<std::vector<CidrPrefix>> get_prefixes(const toml::table& t, std::string_view key) {
+    std::optional<std::vector<CidrPrefix>> get_prefixes(const toml::table& t,
+                                                        std::string_view key) {
         const toml::node* n = t.get(key);
         if (!n) return std::nullopt;
         std::vector<CidrPrefix> out;
         auto one = [&](const toml::node& item) {
             auto s = item.value_exact<std::string>();
             if (!s) {
-                error(item.source(), "\"" + std::string(key) + "\" entries must be strings like \"10.0.0.0/8\"");
+                error(item.source(),
+                      "\"" + std::string(key) + "\" entries must be strings like \"10.0.0.0/8\"");
                 return;
             }
             if (auto p = parse_cidr(*s)) {
@@ -233,7 +248,8 @@ public:
     }
 
     void read_ratelimit(const toml::table& t, RateLimitConfig& out) {
-        check_keys(t, "[ratelimit]", {"enabled", "interval_log2", "burst", "leak", "kod", "table_size"});
+        check_keys(t, "[ratelimit]",
+                   {"enabled", "interval_log2", "burst", "leak", "kod", "table_size"});
         out.enabled = true;
         get_bool(t, "enabled", out.enabled);
         get_int(t, "interval_log2", -4, 12, out.interval_log2);
@@ -244,8 +260,9 @@ public:
     }
 
     void read_clock(const toml::table& t, ClockConfig& out) {
-        check_keys(t, "[clock]", {"mode", "step_threshold", "step_limit", "panic_threshold",
-                                  "max_backward_step", "min_sources"});
+        check_keys(t, "[clock]",
+                   {"mode", "step_threshold", "step_limit", "panic_threshold", "max_backward_step",
+                    "min_sources"});
         if (auto s = get_string(t, "mode")) {
             if (s->first == "discipline") {
                 out.mode = ClockMode::kDiscipline;
@@ -264,8 +281,9 @@ public:
 
     void read_source(const toml::table& t, SourceConfig& out) {
         out.pos = pos_of(t.source());
-        check_keys(t, "[[source]]", {"mode", "address", "iburst", "minpoll", "maxpoll", "prefer",
-                                     "noselect", "max_sources"});
+        check_keys(t, "[[source]]",
+                   {"mode", "address", "iburst", "minpoll", "maxpoll", "prefer", "noselect",
+                    "max_sources"});
         if (auto s = get_string(t, "mode")) {
             if (s->first == "server") {
                 out.mode = SourceMode::kServer;
@@ -295,9 +313,9 @@ public:
         }
         if (out.minpoll_log2 > out.maxpoll_log2) {
             const toml::node* n = t.get("maxpoll") ? t.get("maxpoll") : t.get("minpoll");
-            error(n ? n->source() : t.source(),
-                  "minpoll (" + std::to_string(out.minpoll_log2) + ") is greater than maxpoll (" +
-                      std::to_string(out.maxpoll_log2) + ")");
+            error(n ? n->source() : t.source(), "minpoll (" + std::to_string(out.minpoll_log2) +
+                                                    ") is greater than maxpoll (" +
+                                                    std::to_string(out.maxpoll_log2) + ")");
         }
     }
 
@@ -321,13 +339,13 @@ public:
             if (spec && spec->kind == ListenSpec::Kind::kAddress) {
                 out.listen = *spec;
             } else {
-                error(s->second, spec ? "metrics \"listen\" must be an IP address and port"
-                                      : spec.error());
+                error(s->second,
+                      spec ? "metrics \"listen\" must be an IP address and port" : spec.error());
             }
         }
     }
 
-private:
+  private:
     std::string file_;
     std::vector<ConfigError> errors_;
 };

@@ -50,19 +50,19 @@ struct AccessConfig {
 /// [[server]]: one listening address.
 struct ServerConfig {
     ListenSpec listen;
-    unsigned threads = 0;                 ///< worker threads; 0 = one per core
-    std::optional<AccessConfig> access;   ///< per-server allow/deny; absent = the top-level [access]
-    SourcePos pos;                        ///< where the table starts (for later messages)
+    unsigned threads = 0;                ///< worker threads; 0 = one per core
+    std::optional<AccessConfig> access;  ///< per-server allow/deny; absent = the top-level [access]
+    SourcePos pos;                       ///< where the table starts (for later messages)
 };
 
 /// [ratelimit]: per client address, like chrony's `ratelimit`.
 struct RateLimitConfig {
-    bool enabled = false;          ///< true once a [ratelimit] table is present (enabled = true)
-    int interval_log2 = 3;         ///< average interval allowed between requests, log2 seconds
-    unsigned burst = 8;            ///< requests a client may send back to back
-    double leak = 0.125;           ///< fraction (0..1) of limited requests still answered normally
-    bool kod = true;               ///< answer other limited requests with KoD RATE (else drop)
-    unsigned table_size = 4096;    ///< client slots per worker thread (memory is fixed)
+    bool enabled = false;        ///< true once a [ratelimit] table is present (enabled = true)
+    int interval_log2 = 3;       ///< average interval allowed between requests, log2 seconds
+    unsigned burst = 8;          ///< requests a client may send back to back
+    double leak = 0.125;         ///< fraction (0..1) of limited requests still answered normally
+    bool kod = true;             ///< answer other limited requests with KoD RATE (else drop)
+    unsigned table_size = 4096;  ///< client slots per worker thread (memory is fixed)
 };
 
 enum class ClockMode : uint8_t { kDiscipline, kObserve };
@@ -94,9 +94,9 @@ struct SourceConfig {
 
 /// [control]: local monitoring/control access.
 struct ControlConfig {
-    std::string socket;                ///< Unix socket path; empty = none
-    uint32_t socket_mode = 0660;       ///< permission bits of the socket file
-    std::vector<CidrPrefix> allow;     ///< who may send mode 6 queries (default localhost)
+    std::string socket;             ///< Unix socket path; empty = none
+    uint32_t socket_mode = 0660;    ///< permission bits of the socket file
+    std::vector<CidrPrefix> allow;  ///< who may send mode 6 queries (default localhost)
 };
 
 /// [metrics]: Prometheus endpoint.

@@ -112,13 +112,14 @@ std::expected<CidrPrefix, std::string> parse_cidr(std::string_view text) {
     for (unsigned i = 0; i < 16; ++i) {
         unsigned bit0 = i * 8;
         uint8_t mask = bit0 + 8 <= mapped_len ? 0xff
-                       : bit0 >= mapped_len   ? 0x00
-                                              : static_cast<uint8_t>(0xff << (8 - (mapped_len - bit0)));
+                       : bit0 >= mapped_len
+                           ? 0x00
+                           : static_cast<uint8_t>(0xff << (8 - (mapped_len - bit0)));
         check.network.bytes[i] = p.network.bytes[i] & mask;
     }
     if (!(check.network == p.network)) {
-        return std::unexpected("prefix \"" + std::string(text) + "\" has host bits set (did you mean " +
-                               check.to_string() + "?)");
+        return std::unexpected("prefix \"" + std::string(text) +
+                               "\" has host bits set (did you mean " + check.to_string() + "?)");
     }
     return p;
 }
@@ -161,7 +162,8 @@ std::expected<HostPort, std::string> parse_host_port(std::string_view text) {
         auto rest = text.substr(close + 1);
         if (!rest.empty()) {
             if (rest.front() != ':') {
-                return std::unexpected("expected ':PORT' after ']' in \"" + std::string(text) + "\"");
+                return std::unexpected("expected ':PORT' after ']' in \"" + std::string(text) +
+                                       "\"");
             }
             auto port = parse_port(rest.substr(1));
             if (!port) return std::unexpected(port.error());
@@ -173,7 +175,8 @@ std::expected<HostPort, std::string> parse_host_port(std::string_view text) {
         return out;
     }
     auto first_colon = text.find(':');
-    if (first_colon != std::string_view::npos && text.find(':', first_colon + 1) != std::string_view::npos) {
+    if (first_colon != std::string_view::npos &&
+        text.find(':', first_colon + 1) != std::string_view::npos) {
         // Several colons and no brackets: a bare IPv6 address, default port.
         out.host = std::string(text);
         if (!parse_ip(out.host)) {

@@ -32,9 +32,9 @@ std::expected<IpAddress, std::string> parse_ip(std::string_view text);
 /// A CIDR prefix. `length_bits` counts in the 128-bit mapped space, so "10.0.0.0/8" is stored as
 /// length 104 with v4 = true; an IPv6 prefix never matches an IPv4 address and vice versa.
 struct CidrPrefix {
-    IpAddress network{};     ///< host bits cleared
-    uint8_t length_bits = 0; ///< 0..128 in the mapped space
-    bool v4 = false;         ///< family of the prefix as written
+    IpAddress network{};      ///< host bits cleared
+    uint8_t length_bits = 0;  ///< 0..128 in the mapped space
+    bool v4 = false;          ///< family of the prefix as written
 
     /// True if `addr` is of the same family and its first length_bits bits equal the network's.
     bool contains(const IpAddress& addr) const;
@@ -53,8 +53,8 @@ inline constexpr uint16_t kNtpPort = 123;
 struct ListenSpec {
     enum class Kind : uint8_t { kAddress, kInterface };
     Kind kind = Kind::kAddress;
-    IpAddress address{};     ///< kAddress only
-    std::string interface;   ///< kInterface only, e.g. "lo", "eth0"
+    IpAddress address{};    ///< kAddress only
+    std::string interface;  ///< kInterface only, e.g. "lo", "eth0"
     uint16_t port = kNtpPort;
     std::string to_string() const;
 };

@@ -10,7 +10,7 @@
 namespace ntplite::daemon {
 
 class Acl {
-public:
+  public:
     /// Allows everyone.
     Acl() = default;
     /// The longest prefix containing an address decides; at equal length deny beats allow. With
@@ -22,7 +22,7 @@ public:
     /// True if every address is allowed (lets the hot path skip the lookup).
     bool allows_all() const { return rules_.empty() && default_allow_; }
 
-private:
+  private:
     struct Rule {
         config::CidrPrefix prefix;
         bool allow = false;

@@ -28,27 +28,39 @@ int8_t measure_precision_log2() {
     return log2;
 }
 
-Engine::Engine(config::Config cfg) : cfg_(std::move(cfg)), precision_log2_(measure_precision_log2()) {}
+Engine::Engine(config::Config cfg)
+    : cfg_(std::move(cfg)), precision_log2_(measure_precision_log2()) {}
 
 Engine::~Engine() {
     for (auto& w : workers_) w->stop();
 }
 
 std::expected<void, std::string> Engine::start() {
-    publish_initial_state();
+    publish_fallback_state();
+    if (cfg_.local.stratum) {
+        spdlog::info(
+            "serving the local clock at stratum {} (refid LOCL) while no source is selected",
+            *cfg_.local.stratum);
+        schedule_local_refresh();
+    } else {
+        spdlog::info("answering as unsynchronized until a source is selected");
+    }
     std::random_device rd;
     for (std::size_t s = 0; s < cfg_.servers.size(); ++s) {
         const config::ServerConfig& server = cfg_.servers[s];
         auto endpoints = resolve_listen(server.listen);
-        if (!endpoints) return std::unexpected(cfg_.file + ": [[server]] " + server.listen.to_string() +
-                                               ": " + endpoints.error());
+        if (!endpoints)
+            return std::unexpected(cfg_.file + ": [[server]] " + server.listen.to_string() + ": " +
+                                   endpoints.error());
         acls_.push_back(std::make_unique<Acl>(cfg_.access_for(server)));
-        unsigned threads = server.threads != 0 ? server.threads : std::thread::hardware_concurrency();
+        unsigned threads =
+            server.threads != 0 ? server.threads : std::thread::hardware_concurrency();
         if (threads == 0) threads = 1;
         for (unsigned t = 0; t < threads; ++t) {
             uint64_t seed = (uint64_t{rd()} << 32) | rd();
-            auto worker = std::make_unique<ServerWorker>("server" + std::to_string(s) + "." + std::to_string(t),
-                                                         *acls_.back(), cfg_.ratelimit, state_, seed);
+            auto worker = std::make_unique<ServerWorker>(
+                "server" + std::to_string(s) + "." + std::to_string(t), *acls_.back(),
+                cfg_.ratelimit, state_, seed);
             for (const Endpoint& e : *endpoints) {
                 if (auto ok = worker->add_endpoint(e); !ok) return std::unexpected(ok.error());
             }
@@ -64,25 +76,40 @@ std::expected<void, std::string> Engine::start() {
     }
     if (cfg_.servers.empty()) spdlog::info("no [[server]] table: not serving time");
     for (auto& w : workers_) w->start();
-    signals_.emplace(io_, [this](int signal) { shutdown(signal); },
-                     [this] { spdlog::info("server counters: {}", totals().to_string()); });
+    signals_.emplace(
+        io_, [this](int signal) { shutdown(signal); },
+        [this] {
+            spdlog::info("server counters: {}", totals().to_string());
+            if (sync_) sync_->log_state();
+        });
     schedule_summary();
+    if (!cfg_.sources.empty()) {
+        sync_ = std::make_unique<SyncClient>(
+            io_, cfg_, [this](std::optional<proto::SystemState> s) { set_synchronized_state(s); },
+            precision_log2_);
+        sync_->start();
+    }
     return {};
 }
 
-void Engine::publish_initial_state() {
+void Engine::publish_fallback_state() {
     if (cfg_.local.stratum) {
-        spdlog::info("serving the local clock at stratum {} (refid LOCL) while no source is selected",
-                     *cfg_.local.stratum);
         state_.publish(local_reference_state(*cfg_.local.stratum,
                                              proto::NtpTimestamp::from_unix_ns(realtime_ns()),
                                              precision_log2_));
-        schedule_local_refresh();
     } else {
         proto::SystemState unsync;
         unsync.precision_log2 = precision_log2_;
         state_.publish(unsync);
-        spdlog::info("answering as unsynchronized until a source is selected");
+    }
+}
+
+void Engine::set_synchronized_state(std::optional<proto::SystemState> state) {
+    synchronized_ = state.has_value();
+    if (state) {
+        state_.publish(*state);
+    } else {
+        publish_fallback_state();
     }
 }
 
@@ -90,9 +117,7 @@ void Engine::schedule_local_refresh() {
     local_timer_.expires_after(std::chrono::seconds(kLocalRefresh_s));
     local_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
-        state_.publish(local_reference_state(*cfg_.local.stratum,
-                                             proto::NtpTimestamp::from_unix_ns(realtime_ns()),
-                                             precision_log2_));
+        if (!synchronized_) publish_fallback_state();
         schedule_local_refresh();
     });
 }
@@ -106,7 +131,9 @@ void Engine::schedule_summary() {
     });
 }
 
-void Engine::run() { io_.run(); }
+void Engine::run() {
+    io_.run();
+}
 
 void Engine::stop() {
     asio::post(io_, [this] { shutdown(0); });
@@ -118,6 +145,7 @@ void Engine::shutdown(int signal) {
     local_timer_.cancel();
     summary_timer_.cancel();
     if (signals_) signals_->cancel();
+    if (sync_) sync_->stop();
     spdlog::info("server counters: {}", totals().to_string());
     io_.stop();
 }

@@ -19,11 +19,12 @@
 #include "daemon/server_worker.hpp"
 #include "daemon/signals.hpp"
 #include "daemon/state_publisher.hpp"
+#include "daemon/sync_client.hpp"
 
 namespace ntplite::daemon {
 
 class Engine {
-public:
+  public:
     /// How often the counter summary is logged at debug level.
     static constexpr int kSummaryInterval_s = 60;
     /// How often the local reference state is refreshed (its reference time is "now").
@@ -39,14 +40,22 @@ public:
     /// Asks run() to return (thread-safe).
     void stop();
 
-    /// The single-writer seam for the sync engine.
-    StatePublisher& state() { return state_; }
+    /// The seam for the sync engine (call on the engine thread, i.e. from its handlers): the
+    /// state of the selected source, or nullopt when none is selected any more, which falls back
+    /// to the [local] reference or "unsynchronized". Published verbatim to the server threads.
+    void set_synchronized_state(std::optional<proto::SystemState> state);
+    /// What the server threads currently advertise.
+    proto::SystemState advertised_state() const { return state_.read(); }
     /// Counters of every worker, summed.
     CounterTotals totals() const;
     std::size_t worker_count() const { return workers_.size(); }
+    /// The client half (nullptr without [[source]] tables), for monitoring: call its
+    /// snapshot() on the engine thread.
+    const SyncClient* sync() const { return sync_.get(); }
 
-private:
-    void publish_initial_state();
+  private:
+    /// Publishes [local] or "unsynchronized" (no source selected).
+    void publish_fallback_state();
     void schedule_local_refresh();
     void schedule_summary();
     void shutdown(int signal);
@@ -55,11 +64,13 @@ private:
     asio::io_context io_{1};
     StatePublisher state_;
     int8_t precision_log2_;
+    bool synchronized_ = false;  ///< a source's state is published (the local refresh pauses)
     std::vector<std::unique_ptr<Acl>> acls_;  ///< one per [[server]] table, shared by its workers
     std::vector<std::unique_ptr<ServerWorker>> workers_;
     asio::steady_timer local_timer_{io_};
     asio::steady_timer summary_timer_{io_};
     std::optional<SignalHandler> signals_;
+    std::unique_ptr<SyncClient> sync_;  ///< last: destroyed first, its handlers use the above
 };
 
 /// log2 of the time one clock read takes (rounded up), what NTP calls the clock's precision.

@@ -64,7 +64,8 @@ std::expected<std::vector<Endpoint>, std::string> resolve_listen(const config::L
         int family = i->ifa_addr->sa_family;
         if (family != AF_INET && family != AF_INET6) continue;
         sockaddr_storage ss{};
-        std::memcpy(&ss, i->ifa_addr, family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6));
+        std::memcpy(&ss, i->ifa_addr,
+                    family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6));
         Endpoint e{ip_from_sockaddr(ss), spec.port, 0};
         if (family == AF_INET6) {
             const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
@@ -74,7 +75,8 @@ std::expected<std::vector<Endpoint>, std::string> resolve_listen(const config::L
     }
     freeifaddrs(list);
     if (!found) return std::unexpected("no network interface named \"" + spec.interface + "\"");
-    if (out.empty()) return std::unexpected("interface \"" + spec.interface + "\" has no IP address");
+    if (out.empty())
+        return std::unexpected("interface \"" + spec.interface + "\" has no IP address");
     return out;
 }
 

@@ -1,7 +1,7 @@
 // ntpd-lite: command line, logging set-up, config loading, then the engine.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>
@@ -14,13 +14,20 @@ namespace {
 spdlog::level::level_enum to_spdlog(ntplite::config::LogLevel level) {
     using ntplite::config::LogLevel;
     switch (level) {
-        case LogLevel::kTrace: return spdlog::level::trace;
-        case LogLevel::kDebug: return spdlog::level::debug;
-        case LogLevel::kInfo: return spdlog::level::info;
-        case LogLevel::kWarn: return spdlog::level::warn;
-        case LogLevel::kError: return spdlog::level::err;
-        case LogLevel::kCritical: return spdlog::level::critical;
-        case LogLevel::kOff: return spdlog::level::off;
+        case LogLevel::kTrace:
+            return spdlog::level::trace;
+        case LogLevel::kDebug:
+            return spdlog::level::debug;
+        case LogLevel::kInfo:
+            return spdlog::level::info;
+        case LogLevel::kWarn:
+            return spdlog::level::warn;
+        case LogLevel::kError:
+            return spdlog::level::err;
+        case LogLevel::kCritical:
+            return spdlog::level::critical;
+        case LogLevel::kOff:
+            return spdlog::level::off;
     }
     return spdlog::level::info;
 }
@@ -43,7 +50,8 @@ int run(int argc, char** argv) {
     auto* config_opt = app.add_option("-c,--config", config_path, "configuration file (TOML)");
     auto* check_opt = app.add_option("--check-config", check_path,
                                      "validate a configuration file, print its errors and exit");
-    app.add_flag("--no-clock", no_clock, "never adjust the system clock (forces [clock] mode = \"observe\")");
+    app.add_flag("--no-clock", no_clock,
+                 "never adjust the system clock (forces [clock] mode = \"observe\")");
     config_opt->excludes(check_opt);
     CLI11_PARSE(app, argc, argv);
 

@@ -26,7 +26,7 @@ enum class RateDecision : uint8_t {
 /// a seeded hash of the address; a new client takes a free way or evicts the way whose debt
 /// expires first (the least active client), so floods keep their debt and memory stays fixed.
 class RateLimiter {
-public:
+  public:
     static constexpr std::size_t kWays = 4;
 
     /// `seed` randomises the hash so an attacker cannot aim collisions at a victim's set.
@@ -40,7 +40,7 @@ public:
     /// Clients evicted to make room for new ones since construction.
     uint64_t evictions() const { return evictions_; }
 
-private:
+  private:
     struct Slot {
         config::IpAddress address{};
         int64_t debt_until_ns = 0;  ///< budget fully restored at this time; <= now means idle
@@ -52,7 +52,7 @@ private:
     std::vector<Slot> slots_;
     std::size_t set_mask_ = 0;  ///< number of sets - 1
     int64_t interval_ns_;
-    int64_t burst_window_ns_;   ///< burst * interval
+    int64_t burst_window_ns_;  ///< burst * interval
     uint32_t leak_per_65536_;
     bool kod_;
     uint64_t seed_;

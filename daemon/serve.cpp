@@ -36,7 +36,8 @@ std::size_t serve_one(std::span<const std::byte> request, bool truncated,
     bool kiss = false;
     if (ctx.limiter) {
         switch (ctx.limiter->check(client, now_mono_ns)) {
-            case RateDecision::kAllow: break;
+            case RateDecision::kAllow:
+                break;
             case RateDecision::kLeak:
                 c.rate_limited.bump();
                 c.leaked.bump();

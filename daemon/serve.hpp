@@ -18,9 +18,9 @@ namespace ntplite::daemon {
 
 /// What serve_one() may consult and update; one per worker thread.
 struct ServeContext {
-    const Acl* acl = nullptr;             ///< nullptr = allow everyone
-    RateLimiter* limiter = nullptr;       ///< nullptr = no rate limiting
-    ServerCounters* counters = nullptr;   ///< required
+    const Acl* acl = nullptr;            ///< nullptr = allow everyone
+    RateLimiter* limiter = nullptr;      ///< nullptr = no rate limiting
+    ServerCounters* counters = nullptr;  ///< required
 };
 
 /// Handles one datagram from `client` received at `rx_time` (T2, kernel timestamp when there is

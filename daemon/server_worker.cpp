@@ -31,7 +31,7 @@ struct RxMeta {
     std::optional<int64_t> kernel_rx_ns;  ///< SCM_TIMESTAMPNS, Unix ns
     bool has_dst4 = false;                ///< IP_PKTINFO seen (wildcard IPv4 socket)
     in_pktinfo dst4{};
-    bool has_dst6 = false;                ///< IPV6_PKTINFO seen (wildcard IPv6 socket)
+    bool has_dst6 = false;  ///< IPV6_PKTINFO seen (wildcard IPv6 socket)
     in6_pktinfo dst6{};
 };
 
@@ -63,7 +63,8 @@ void set_reply_source(msghdr& t, const RxMeta& m, std::span<std::byte> ctrl) {
     t.msg_controllen = 0;
     if (!m.has_dst4 && !m.has_dst6) return;
     t.msg_control = ctrl.data();
-    t.msg_controllen = m.has_dst4 ? CMSG_SPACE(sizeof(in_pktinfo)) : CMSG_SPACE(sizeof(in6_pktinfo));
+    t.msg_controllen =
+        m.has_dst4 ? CMSG_SPACE(sizeof(in_pktinfo)) : CMSG_SPACE(sizeof(in6_pktinfo));
     std::memset(ctrl.data(), 0, t.msg_controllen);
     cmsghdr* c = CMSG_FIRSTHDR(&t);
     if (m.has_dst4) {
@@ -86,8 +87,9 @@ void set_reply_source(msghdr& t, const RxMeta& m, std::span<std::byte> ctrl) {
 
 }  // namespace
 
-ServerWorker::ServerWorker(std::string name, const Acl& acl, const config::RateLimitConfig& ratelimit,
-                           const StatePublisher& state, uint64_t seed)
+ServerWorker::ServerWorker(std::string name, const Acl& acl,
+                           const config::RateLimitConfig& ratelimit, const StatePublisher& state,
+                           uint64_t seed)
     : name_(std::move(name)), acl_(acl), state_(state) {
     if (ratelimit.enabled) limiter_.emplace(ratelimit, seed);
     ctx_.acl = acl_.allows_all() ? nullptr : &acl_;
@@ -101,7 +103,9 @@ ServerWorker::ServerWorker(std::string name, const Acl& acl, const config::RateL
     }
 }
 
-ServerWorker::~ServerWorker() { stop(); }
+ServerWorker::~ServerWorker() {
+    stop();
+}
 
 std::expected<void, std::string> ServerWorker::add_endpoint(const Endpoint& endpoint) {
     sockaddr_storage ss{};
@@ -187,9 +191,9 @@ void ServerWorker::process_batch(int fd, unsigned n) {
         const bool truncated = (h.msg_flags & MSG_TRUNC) != 0;
         const std::size_t len = std::min<std::size_t>(rx_msgs_[i].msg_len, kRxBufSize);
         const config::IpAddress client = ip_from_sockaddr(rx_addr_[i]);
-        const std::size_t out = serve_one(std::span<const std::byte>(rx_buf_[i].data(), len), truncated,
-                                          client, proto::NtpTimestamp::from_unix_ns(rx_ns), now_mono_ns,
-                                          state, ctx_, tx_buf_[replies]);
+        const std::size_t out = serve_one(
+            std::span<const std::byte>(rx_buf_[i].data(), len), truncated, client,
+            proto::NtpTimestamp::from_unix_ns(rx_ns), now_mono_ns, state, ctx_, tx_buf_[replies]);
         if (out == 0) continue;
         msghdr& t = tx_msgs_[replies].msg_hdr;
         t.msg_name = &rx_addr_[i];

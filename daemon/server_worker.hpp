@@ -29,7 +29,7 @@
 namespace ntplite::daemon {
 
 class ServerWorker {
-public:
+  public:
     /// Datagrams per recvmmsg/sendmmsg call.
     static constexpr unsigned kBatch = 32;
     /// Batches drained per readiness event before yielding to the worker's other sockets.
@@ -53,7 +53,7 @@ public:
     const ServerCounters& counters() const { return counters_; }
     const std::string& name() const { return name_; }
 
-private:
+  private:
     void arm(std::size_t socket_index);
     void drain(std::size_t socket_index);
     /// Handles one received batch of `n` datagrams on `fd`.

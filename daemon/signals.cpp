@@ -6,7 +6,9 @@ namespace ntplite::daemon {
 
 SignalHandler::SignalHandler(asio::io_context& io, std::function<void(int)> on_stop,
                              std::function<void()> on_dump)
-    : signals_(io, SIGINT, SIGTERM, SIGUSR1), on_stop_(std::move(on_stop)), on_dump_(std::move(on_dump)) {
+    : signals_(io, SIGINT, SIGTERM, SIGUSR1),
+      on_stop_(std::move(on_stop)),
+      on_dump_(std::move(on_dump)) {
     arm();
 }
 

@@ -9,14 +9,14 @@
 namespace ntplite::daemon {
 
 class SignalHandler {
-public:
+  public:
     /// Handlers run on `io`'s thread.
     SignalHandler(asio::io_context& io, std::function<void(int signal)> on_stop,
                   std::function<void()> on_dump);
     /// Stops listening (so the io_context can run out of work).
     void cancel();
 
-private:
+  private:
     void arm();
     asio::signal_set signals_;
     std::function<void(int)> on_stop_;

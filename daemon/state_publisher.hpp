@@ -12,7 +12,7 @@
 namespace ntplite::daemon {
 
 class StatePublisher {
-public:
+  public:
     /// Starts unsynchronized (the SystemState defaults).
     StatePublisher() { publish(proto::SystemState{}); }
 
@@ -23,7 +23,7 @@ public:
     /// How many times publish() was called (for tests and logs).
     uint64_t version() const { return seq_.load(std::memory_order_acquire) / 2; }
 
-private:
+  private:
     static constexpr std::size_t kWords = (sizeof(proto::SystemState) + 7) / 8;
     std::atomic<uint64_t> seq_{0};  ///< odd while a write is in progress
     std::array<std::atomic<uint64_t>, kWords> words_{};

@@ -78,7 +78,8 @@ int open_server_socket(const sockaddr_storage& addr, socklen_t addr_len, const c
         *what = step;
         return -1;
     };
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) return fail("SO_REUSEPORT");
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+        return fail("SO_REUSEPORT");
     // Without kernel timestamps the worker falls back to a clock read after receive.
     (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     // A bigger receive queue absorbs bursts between two batches; the kernel caps it at rmem_max.

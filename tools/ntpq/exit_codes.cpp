@@ -1,5 +1,7 @@
 #include "tools/ntpq/exit_codes.hpp"
 
+#include "tools/ntpq/mode6_client.hpp"
+
 namespace ntplite::tools {
 
 ExitCode exit_code_for(SntpError e) {
@@ -15,6 +17,22 @@ ExitCode exit_code_for(SntpError e) {
         case SntpError::kInvalidResponse:
             return ExitCode::kInvalidResponse;
         case SntpError::kNetwork:
+            return ExitCode::kInternal;
+    }
+    return ExitCode::kInternal;
+}
+
+ExitCode exit_code_for(const Mode6Failure& f) {
+    switch (f.kind) {
+        case Mode6Failure::Kind::kResolveFailed:
+            return ExitCode::kResolveFailed;
+        case Mode6Failure::Kind::kUnreachable:
+            return ExitCode::kDaemonUnreachable;
+        case Mode6Failure::Kind::kRefused:
+            return ExitCode::kDaemonRefused;
+        case Mode6Failure::Kind::kBadResponse:
+            return ExitCode::kInvalidResponse;
+        case Mode6Failure::Kind::kNetwork:
             return ExitCode::kInternal;
     }
     return ExitCode::kInternal;
@@ -38,7 +56,12 @@ std::string_view exit_codes_help() {
            "  4  no answer within --timeout (or port unreachable)\n"
            "  5  the server sent a Kiss-o'-Death (querying stops at once)\n"
            "  6  the server is unsynchronized (leap indicator 3 or stratum >= 16)\n"
-           "  7  only invalid replies (failed the RFC 5905 validity tests)\n";
+           "  7  only invalid replies (failed the RFC 5905 validity tests)\n"
+           "  8  daemon unreachable: no answer from --host/--port (or the control socket),\n"
+           "     or this address is not in the daemon's [control] allow list\n"
+           "  9  the daemon refused the request (error response, resync not possible)\n"
+           " 10  monitor: a server did not answer or disagrees with the majority\n"
+           "status/source exit 6 when the daemon is not synchronized.\n";
 }
 
 }  // namespace ntplite::tools

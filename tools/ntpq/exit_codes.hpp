@@ -17,7 +17,14 @@ enum class ExitCode : int {
     kKissOfDeath = 5,      ///< the server sent a Kiss-o'-Death
     kUnsynchronized = 6,   ///< the server is unsynchronized (LI=3 or stratum >= 16)
     kInvalidResponse = 7,  ///< only replies that failed the validity tests
+    kDaemonUnreachable = 8,  ///< peers/status/source/resync: no daemon answered (or not allowed)
+    kDaemonRefused = 9,      ///< the daemon answered with an error / refused the request
+    kDisagreement = 10,      ///< monitor: a server failed or disagrees with the majority
 };
+
+/// The exit status for a failed mode 6 request.
+struct Mode6Failure;
+ExitCode exit_code_for(const Mode6Failure& f);
 
 /// The exit status for one kind of failed query.
 ExitCode exit_code_for(SntpError e);

@@ -101,6 +101,11 @@ TEST(SyncEngine, SynchronizesAndAdvertisesTheSystemState) {
     EXPECT_EQ(snap[0].state, SourceState::kSelected);
     EXPECT_EQ(snap[0].reach & 1, 1);
     EXPECT_EQ(snap[0].stratum, 2);
+    // No more updates: after ~1.5 s / 15 ppm = 100,000 s the state is served as unsynchronized.
+    EXPECT_EQ(h.engine->system_state(h.clock.now_ns() + 50'000 * kS).stratum, 3);
+    EXPECT_EQ(h.engine->system_state(h.clock.now_ns() + 100'000 * kS).stratum, 16);
+    EXPECT_EQ(h.engine->system_state(h.clock.now_ns() + 100'000 * kS).leap,
+              proto::LeapIndicator::kUnsynchronized);
 }
 
 TEST(SyncEngine, FalsetickerIsMarkedAndNeverSelected) {

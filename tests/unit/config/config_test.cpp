@@ -149,34 +149,42 @@ TEST(Config, SyntaxErrorNamesLineAndColumn) {
 }
 
 TEST(Config, UnknownKeysAreErrors) {
-    EXPECT_EQ(one_error("[local]\nstratun = 5\n").rfind("test.toml:2:1: unknown key \"stratun\" in [local]", 0),
+    EXPECT_EQ(one_error("[local]\nstratun = 5\n")
+                  .rfind("test.toml:2:1: unknown key \"stratun\" in [local]", 0),
               0u);
     EXPECT_EQ(one_error("bogus = 1\n").rfind("test.toml:1:1: unknown key \"bogus\"", 0), 0u);
     EXPECT_EQ(one_error("[[server]]\nlisten = \"127.0.0.1\"\nthread = 2\n")
                   .rfind("test.toml:3:1: unknown key \"thread\" in [[server]]", 0),
               0u);
     EXPECT_EQ(one_error("[ratelimit]\nbursts = 2\n").rfind("test.toml:2:1: unknown key", 0), 0u);
-    EXPECT_EQ(one_error("[[source]]\naddress = \"a\"\nibust = true\n").rfind("test.toml:3:1:", 0), 0u);
+    EXPECT_EQ(one_error("[[source]]\naddress = \"a\"\nibust = true\n").rfind("test.toml:3:1:", 0),
+              0u);
 }
 
 TEST(Config, BadValuesNameTheValue) {
     EXPECT_EQ(one_error("[local]\nstratum = 16\n"),
               "test.toml:2:11: \"stratum\" = 16 is out of range (1..15)");
-    EXPECT_EQ(one_error("[local]\nstratum = \"5\"\n"), "test.toml:2:11: \"stratum\" must be an integer");
-    EXPECT_EQ(one_error("[log]\nlevel = \"loud\"\n").rfind("test.toml:2:9: unknown log level \"loud\"", 0),
+    EXPECT_EQ(one_error("[local]\nstratum = \"5\"\n"),
+              "test.toml:2:11: \"stratum\" must be an integer");
+    EXPECT_EQ(one_error("[log]\nlevel = \"loud\"\n")
+                  .rfind("test.toml:2:9: unknown log level \"loud\"", 0),
               0u);
     EXPECT_EQ(one_error("[[server]]\nlisten = \"127.0.0.1:99999\"\n")
                   .rfind("test.toml:2:10: invalid port \"99999\"", 0),
               0u);
-    EXPECT_EQ(one_error("[[server]]\nlisten = \"127.0.0.1\"\nthreads = -1\n").rfind("test.toml:3:11:", 0),
-              0u);
+    EXPECT_EQ(
+        one_error("[[server]]\nlisten = \"127.0.0.1\"\nthreads = -1\n").rfind("test.toml:3:11:", 0),
+        0u);
     EXPECT_EQ(one_error("[access]\nallow = [\"10.0.0.0/8\", \"10.0.0.0/40\"]\n")
                   .rfind("test.toml:2:24: invalid prefix length", 0),
               0u);
-    EXPECT_EQ(one_error("[ratelimit]\nleak = 1.5\n").rfind("test.toml:2:8: \"leak\" = 1.5 is out of range", 0),
+    EXPECT_EQ(one_error("[ratelimit]\nleak = 1.5\n")
+                  .rfind("test.toml:2:8: \"leak\" = 1.5 is out of range", 0),
               0u);
     EXPECT_EQ(one_error("[ratelimit]\nkod = 1\n"), "test.toml:2:7: \"kod\" must be true or false");
-    EXPECT_EQ(one_error("[clock]\nmode = \"adjust\"\n").rfind("test.toml:2:8: unknown clock mode", 0), 0u);
+    EXPECT_EQ(
+        one_error("[clock]\nmode = \"adjust\"\n").rfind("test.toml:2:8: unknown clock mode", 0),
+        0u);
     EXPECT_EQ(one_error("[[source]]\naddress = \"a\"\nminpoll = 6\nmaxpoll = 4\n")
                   .rfind("test.toml:4:11: minpoll (6) is greater than maxpoll (4)", 0),
               0u);
@@ -188,11 +196,14 @@ TEST(Config, BadValuesNameTheValue) {
 }
 
 TEST(Config, MissingRequiredKeysAndWrongShapes) {
-    EXPECT_EQ(one_error("[[server]]\nthreads = 1\n").rfind("test.toml:1:1: [[server]] needs a \"listen\"", 0),
+    EXPECT_EQ(one_error("[[server]]\nthreads = 1\n")
+                  .rfind("test.toml:1:1: [[server]] needs a \"listen\"", 0),
               0u);
-    EXPECT_EQ(one_error("[[source]]\nmode = \"pool\"\n").rfind("test.toml:1:1: [[source]] needs an \"address\"", 0),
+    EXPECT_EQ(one_error("[[source]]\nmode = \"pool\"\n")
+                  .rfind("test.toml:1:1: [[source]] needs an \"address\"", 0),
               0u);
-    EXPECT_EQ(one_error("[server]\nlisten = \"127.0.0.1\"\n").rfind("test.toml:1:1: \"server\" must be written as [[server]]", 0),
+    EXPECT_EQ(one_error("[server]\nlisten = \"127.0.0.1\"\n")
+                  .rfind("test.toml:1:1: \"server\" must be written as [[server]]", 0),
               0u);
     EXPECT_EQ(one_error("local = 5\n").rfind("test.toml:1:9: \"local\" must be a table", 0), 0u);
 }

@@ -6,9 +6,12 @@
 namespace ntplite::daemon {
 namespace {
 
-config::IpAddress ip(const char* s) { return *config::parse_ip(s); }
+config::IpAddress ip(const char* s) {
+    return *config::parse_ip(s);
+}
 
-config::AccessConfig lists(std::initializer_list<const char*> allow, std::initializer_list<const char*> deny) {
+config::AccessConfig lists(std::initializer_list<const char*> allow,
+                           std::initializer_list<const char*> deny) {
     config::AccessConfig a;
     for (auto* p : allow) a.allow.push_back(*config::parse_cidr(p));
     for (auto* p : deny) a.deny.push_back(*config::parse_cidr(p));

@@ -8,13 +8,16 @@ namespace {
 
 constexpr int64_t kSecond = 1'000'000'000;
 
-config::IpAddress ip(const char* s) { return *config::parse_ip(s); }
+config::IpAddress ip(const char* s) {
+    return *config::parse_ip(s);
+}
 config::IpAddress nth_client(uint32_t n) {
-    return config::IpAddress::from_v4({10, static_cast<uint8_t>(n >> 16), static_cast<uint8_t>(n >> 8),
-                                       static_cast<uint8_t>(n)});
+    return config::IpAddress::from_v4(
+        {10, static_cast<uint8_t>(n >> 16), static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
 }
 
-config::RateLimitConfig cfg(int interval_log2, unsigned burst, double leak, bool kod, unsigned table = 64) {
+config::RateLimitConfig cfg(int interval_log2, unsigned burst, double leak, bool kod,
+                            unsigned table = 64) {
     config::RateLimitConfig c;
     c.enabled = true;
     c.interval_log2 = interval_log2;

@@ -14,7 +14,9 @@ namespace {
 
 using proto::NtpTimestamp;
 
-config::IpAddress ip(const char* s) { return *config::parse_ip(s); }
+config::IpAddress ip(const char* s) {
+    return *config::parse_ip(s);
+}
 
 std::vector<std::byte> request(uint8_t version = 4, proto::Mode mode = proto::Mode::kClient,
                                uint64_t transmit = 0x1122334455667788u, std::size_t size = 48) {
@@ -95,7 +97,7 @@ TEST_F(Serve, LocalReferenceState) {
 }
 
 TEST_F(Serve, MalformedIsDroppedAndCounted) {
-    EXPECT_EQ(serve(request(4, proto::Mode::kClient, 1, 47)), 0u);   // too short
+    EXPECT_EQ(serve(request(4, proto::Mode::kClient, 1, 47)), 0u);  // too short
     EXPECT_EQ(serve(request(0)), 0u);                               // version 0
     EXPECT_EQ(serve(request(4, proto::Mode::kClient, 1, 51)), 0u);  // 3 stray bytes
     EXPECT_EQ(serve(request(), "192.0.2.1", synced(), true), 0u);   // truncated by the buffer
