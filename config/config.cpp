@@ -262,7 +262,7 @@ class Reader {
     void read_clock(const toml::table& t, ClockConfig& out) {
         check_keys(t, "[clock]",
                    {"mode", "step_threshold", "step_limit", "panic_threshold", "max_backward_step",
-                    "min_sources"});
+                    "min_sources", "holdover"});
         if (auto s = get_string(t, "mode")) {
             if (s->first == "discipline") {
                 out.mode = ClockMode::kDiscipline;
@@ -277,6 +277,7 @@ class Reader {
         get_double(t, "panic_threshold", 0.0, 1e9, out.panic_threshold_s);
         get_double(t, "max_backward_step", 0.0, 1e9, out.max_backward_step_s);
         get_int(t, "min_sources", 1, 64, out.min_sources);
+        get_double(t, "holdover", 0.0, 1e9, out.holdover_s);
     }
 
     void read_source(const toml::table& t, SourceConfig& out) {

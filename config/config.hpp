@@ -57,11 +57,11 @@ struct ServerConfig {
 
 /// [ratelimit]: per client address, like chrony's `ratelimit`.
 struct RateLimitConfig {
-    bool enabled = false;        ///< true once a [ratelimit] table is present (enabled = true)
-    int interval_log2 = 3;       ///< average interval allowed between requests, log2 seconds
-    unsigned burst = 8;          ///< requests a client may send back to back
-    double leak = 0.125;         ///< fraction (0..1) of limited requests still answered normally
-    bool kod = true;             ///< answer other limited requests with KoD RATE (else drop)
+    bool enabled = false;   ///< true once a [ratelimit] table is present (enabled = true)
+    int interval_log2 = 3;  ///< average interval allowed between requests, log2 seconds
+    unsigned burst = 8;     ///< requests a client may send back to back
+    double leak = 0.125;    ///< fraction (0..1) of limited requests still answered normally
+    bool kod = true;        ///< send a limited client one KoD RATE per interval (else only drop)
     unsigned table_size = 4096;  ///< client slots per worker thread (memory is fixed)
 };
 
@@ -75,6 +75,10 @@ struct ClockConfig {
     double panic_threshold_s = 1000;   ///< refuse (and log) offsets larger than this; 0 = no limit
     double max_backward_step_s = 1.0;  ///< largest single backward step; 0 = unlimited
     unsigned min_sources = 1;          ///< agreeing sources needed before the clock is adjusted
+    /// Seconds to keep serving as synchronized after the last usable source is lost (then
+    /// unsynchronized, or the [local] fallback); < 0 (the default, key absent) = until the error
+    /// bound (root distance) passes 1.5 s.
+    double holdover_s = -1.0;
 };
 
 enum class SourceMode : uint8_t { kServer, kPool };

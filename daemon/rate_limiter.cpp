@@ -51,7 +51,7 @@ RateLimiter::Slot& RateLimiter::find_or_claim(const config::IpAddress& client, i
         }
     }
     if (victim->used) ++evictions_;
-    *victim = Slot{client, now_ns, 0, true};
+    *victim = Slot{client, now_ns, now_ns, 0, true};
     return *victim;
 }
 
@@ -69,7 +69,11 @@ RateDecision RateLimiter::check(const config::IpAddress& client, int64_t now_ns)
         s.leak_acc -= 65536;
         return RateDecision::kLeak;
     }
-    return kod_ ? RateDecision::kKiss : RateDecision::kDrop;
+    if (kod_ && now_ns >= s.next_kod_ns) {
+        s.next_kod_ns = now_ns + interval_ns_;
+        return RateDecision::kKiss;
+    }
+    return RateDecision::kDrop;
 }
 
 }  // namespace ntplite::daemon

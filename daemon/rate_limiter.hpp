@@ -16,7 +16,7 @@ namespace ntplite::daemon {
 enum class RateDecision : uint8_t {
     kAllow,  ///< within the client's rate: answer
     kLeak,   ///< over the rate, but in the leaked fraction: answer normally anyway
-    kKiss,   ///< over the rate: answer with KoD RATE
+    kKiss,   ///< over the rate: answer with KoD RATE (at most one per interval per client)
     kDrop,   ///< over the rate: no answer
 };
 
@@ -25,6 +25,8 @@ enum class RateDecision : uint8_t {
 /// is allowed while that debt stays within burst intervals. Slots live in 4-way sets indexed by
 /// a seeded hash of the address; a new client takes a free way or evicts the way whose debt
 /// expires first (the least active client), so floods keep their debt and memory stays fixed.
+/// KoD RATE replies are themselves limited to one per interval per client: otherwise a flood
+/// with a spoofed source address would still be reflected at its victim one for one.
 class RateLimiter {
   public:
     static constexpr std::size_t kWays = 4;
@@ -44,6 +46,7 @@ class RateLimiter {
     struct Slot {
         config::IpAddress address{};
         int64_t debt_until_ns = 0;  ///< budget fully restored at this time; <= now means idle
+        int64_t next_kod_ns = 0;    ///< no KoD RATE to this client before this time
         uint32_t leak_acc = 0;      ///< leaked-answer accumulator, 1/65536 units
         bool used = false;
     };

@@ -470,7 +470,25 @@ void SyncClient::review_states(std::optional<clock::SourceId> sampled) {
 }
 
 void SyncClient::publish() {
-    if (engine_->synchronized() && publish_) publish_(engine_->system_state(now_ns()));
+    if (!publish_ || !engine_->synchronized()) return;  // never synchronized: the engine's fallback
+    int64_t now = now_ns();
+    bool synced = engine_->synchronized_at(now);
+    bool holdover = synced && engine_->in_holdover(now);
+    // Issue 6: holdover after the last usable source is lost, then the [local] fallback (or
+    // unsynchronized) until a source returns. One log line per transition.
+    if (holdover != in_holdover_logged_ || synced != synced_logged_) {
+        if (holdover)
+            spdlog::warn("sync: no usable source: holdover, still serving stratum {}",
+                         engine_->system_state(now).stratum);
+        else if (!synced)
+            spdlog::warn("sync: no usable source and holdover over: serving {}",
+                         cfg_.local.stratum ? "the [local] fallback" : "as unsynchronized");
+        else
+            spdlog::info("sync: synchronized again");
+        in_holdover_logged_ = holdover;
+        synced_logged_ = synced;
+    }
+    publish_(synced ? std::optional(engine_->system_state(now)) : std::nullopt);
 }
 
 void SyncClient::schedule_republish() {

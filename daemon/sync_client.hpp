@@ -120,6 +120,8 @@ class SyncClient {
     uint64_t rx_errors_ = 0;
     uint64_t tx_errors_ = 0;
     int logged_updates_ = 0;
+    bool in_holdover_logged_ = false;  // last holdover state logged by publish()
+    bool synced_logged_ = true;        // last synchronized_at() logged (true: no line at first sync)
 };
 
 }  // namespace ntplite::daemon

@@ -52,6 +52,7 @@ clock::EngineConfig engine_config_from(const config::ClockConfig& c, int8_t prec
     // The config says 0 = unlimited; the core says < 0 = no cap.
     e.discipline.max_backward_step_ns =
         c.max_backward_step_s == 0.0 ? -1 : seconds_to_ns(c.max_backward_step_s);
+    e.holdover_ns = c.holdover_s < 0.0 ? -1 : seconds_to_ns(c.holdover_s);  // both: < 0 = no limit
     return e;
 }
 

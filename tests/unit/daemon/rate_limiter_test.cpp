@@ -33,6 +33,11 @@ TEST(RateLimiter, BurstIsAllowedThenLimited) {
     const auto a = ip("192.0.2.1");
     for (int i = 0; i < 4; ++i) EXPECT_EQ(rl.check(a, 100 * kSecond), RateDecision::kAllow) << i;
     EXPECT_EQ(rl.check(a, 100 * kSecond), RateDecision::kKiss);
+    // One KoD per interval: the rest of a flood is dropped, not reflected one for one.
+    EXPECT_EQ(rl.check(a, 100 * kSecond), RateDecision::kDrop);
+    EXPECT_EQ(rl.check(a, 107 * kSecond), RateDecision::kDrop);
+    EXPECT_EQ(rl.check(a, 108 * kSecond), RateDecision::kAllow);  // one interval refilled one
+    EXPECT_EQ(rl.check(a, 108 * kSecond), RateDecision::kKiss);   // and the KoD budget
     RateLimiter quiet{cfg(3, 4, 0.0, false)};
     for (int i = 0; i < 4; ++i) quiet.check(a, 0);
     EXPECT_EQ(quiet.check(a, 0), RateDecision::kDrop);
@@ -70,8 +75,9 @@ TEST(RateLimiter, ClientsAreIndependent) {
     const auto a = ip("192.0.2.1"), b = ip("192.0.2.2"), mapped_a = ip("::ffff:192.0.2.1");
     EXPECT_EQ(rl.check(a, 0), RateDecision::kAllow);
     EXPECT_EQ(rl.check(a, 0), RateDecision::kKiss);
-    EXPECT_EQ(rl.check(mapped_a, 0), RateDecision::kKiss);  // same client
+    EXPECT_EQ(rl.check(mapped_a, 0), RateDecision::kDrop);  // same client, KoD already sent
     EXPECT_EQ(rl.check(b, 0), RateDecision::kAllow);
+    EXPECT_EQ(rl.check(b, 0), RateDecision::kKiss);
 }
 
 TEST(RateLimiter, LeakFractionIsAnsweredExactly) {
@@ -79,14 +85,16 @@ TEST(RateLimiter, LeakFractionIsAnsweredExactly) {
     for (double leak : {0.0, 0.125, 0.25, 0.5, 1.0}) {
         RateLimiter rl{cfg(10, 1, leak, true)};
         ASSERT_EQ(rl.check(a, 0), RateDecision::kAllow);
-        int leaked = 0, kissed = 0;
+        int leaked = 0, kissed = 0, dropped = 0;
         for (int i = 0; i < 800; ++i) {
             auto d = rl.check(a, 0);
             leaked += d == RateDecision::kLeak;
             kissed += d == RateDecision::kKiss;
+            dropped += d == RateDecision::kDrop;
         }
         EXPECT_EQ(leaked, static_cast<int>(800 * leak)) << leak;
-        EXPECT_EQ(leaked + kissed, 800);
+        EXPECT_EQ(kissed, leak < 1.0 ? 1 : 0) << leak;
+        EXPECT_EQ(leaked + kissed + dropped, 800);
     }
 }
 
