@@ -28,6 +28,8 @@ Discipline::Discipline(const DisciplineConfig& cfg, bool clock_adjusts,
 namespace {
 
 constexpr double kSpanFactor = 1.0;
+// Frequency error taken at two standard errors when deciding whether a longer poll is safe.
+constexpr double kSettledMargin = 2.0;
 
 struct Fit {
     double a = 0.0;  // offset at t = 0 (the newest point), ns
@@ -131,11 +133,18 @@ void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double*
         sw2 += w[i] * w[i];
     }
     effective_samples_ = sw2 > 0.0 ? sw * sw / sw2 : 0.0;
-    // A slope from two points has no error estimate: leave the frequency alone until three.
-    // After that, shrink a slope that is not clearly above its standard error toward zero, so
-    // a few noisy points close together cannot throw the frequency around.
+    // A slope from two points has no error estimate: use it only if they are far enough apart
+    // that their noise cannot dominate (iburst points 2 s apart wait for a third; points a
+    // poll apart, after iburst losses, are used so a large frequency error is not left running).
+    // From three points on, shrink a slope that is not clearly above its standard error toward
+    // zero, so a few noisy points close together cannot throw the frequency around.
     std::size_t m = n - first;
-    *slope = m < 3 ? 0.0 : f.b_var > 0.0 ? f.b * (f.b * f.b) / (f.b * f.b + f.b_var) : f.b;
+    constexpr double kTwoPointMinSpan_ns = 8e9;
+    if (m == 2) {
+        *slope = points_.back().t_ns - points_.front().t_ns >= kTwoPointMinSpan_ns ? f.b : 0.0;
+    } else {
+        *slope = f.b_var > 0.0 ? f.b * (f.b * f.b) / (f.b * f.b + f.b_var) : f.b;
+    }
     slope_sd_ = m > 2 ? std::sqrt(f.b_var) : 1.0;
     *offset_now = f.a + f.b * (static_cast<double>(now_ns) - t0);
     *err = std::sqrt(f.a_var);
@@ -285,9 +294,9 @@ void Discipline::adapt_poll(double offset_now_ns, const DisciplineSample& s) {
     double noise = std::max({static_cast<double>(s.jitter_ns), residual_rms_ns_, 1000.0});
     // A longer poll only once the frequency is known well enough that its error cannot carry
     // the clock further than the noise during the longer interval (regression only).
-    bool frequency_settled =
-        cfg_.algorithm != DisciplineAlgorithm::kRegression ||
-        (points_.size() >= 8 && slope_sd_ * std::ldexp(1e9, poll_log2_ + 1) < noise);
+    bool frequency_settled = cfg_.algorithm != DisciplineAlgorithm::kRegression ||
+                             (points_.size() >= 8 &&
+                              kSettledMargin * slope_sd_ * std::ldexp(1e9, poll_log2_ + 1) < noise);
     if (std::abs(offset_now_ns) < 3.0 * noise) {
         if (++poll_score_ >= 4 && frequency_settled) {
             ++poll_log2_;

@@ -73,6 +73,15 @@ void SyncEngine::remove_source(SourceId id) {
     if (system_peer_ == id) system_peer_.reset();
 }
 
+std::vector<std::pair<SourceId, SourceActions>> SyncEngine::burst_all(int64_t now_ns) {
+    std::vector<std::pair<SourceId, SourceActions>> out;
+    for (SourceId id = 0; id < sources_.size(); ++id) {
+        if (!sources_[id].live || sources_[id].source.demobilized()) continue;
+        out.emplace_back(id, sources_[id].source.burst(now_ns));
+    }
+    return out;
+}
+
 SourceActions SyncEngine::on_timer(SourceId id, int64_t now_ns) {
     if (id >= sources_.size() || !sources_[id].live) return {};
     return sources_[id].source.on_timer(now_ns, rng_);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "clock/config.hpp"
@@ -92,6 +93,8 @@ class SyncEngine {
     SourceId add_source(const SourceConfig& cfg, int64_t now_ns, SourceActions* first);
     /// Stop using a source (pool replacement, config reload). Its id is not reused.
     void remove_source(SourceId id);
+    /// Resync: every live source starts a burst now; returns each one's actions (its timer).
+    std::vector<std::pair<SourceId, SourceActions>> burst_all(int64_t now_ns);
     /// The source's poll timer fired.
     SourceActions on_timer(SourceId id, int64_t now_ns);
     /// A datagram from the source's address arrived at local time `t4_ns`.

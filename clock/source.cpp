@@ -68,6 +68,16 @@ SourceActions Source::start(int64_t now_ns, Random& rng) {
     return a;
 }
 
+SourceActions Source::burst(int64_t now_ns) {
+    SourceActions a;
+    if (demobilized_) return a;
+    burst_left_ = kIburstMaxRequests;
+    burst_sent_ = 0;
+    burst_replies_ = 0;
+    a.timer_at_ns = now_ns;
+    return a;
+}
+
 SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
     SourceActions a;
     if (demobilized_) return a;

@@ -66,6 +66,9 @@ class Source {
     /// The clock was corrected (slew_ns, positive = forward; frequency +dfreq_ppm) at `at_ns`:
     /// re-base stored samples. A step also voids the outstanding request (its T1 is stale).
     void on_clock_correction(int64_t slew_ns, double dfreq_ppm, int64_t at_ns, bool was_step);
+    /// Resync (monitoring's `resync`, like w32tm /resync): start an iburst-style burst now.
+    /// Returns the timer (at once); nothing for a demobilized source.
+    SourceActions burst(int64_t now_ns);
     /// The discipline's poll wish; the source clamps it to [minpoll, maxpoll] and KoD backoff.
     void set_poll_hint(int8_t poll_log2);
 

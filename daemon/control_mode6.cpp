@@ -90,6 +90,21 @@ const char* kiss_name(proto::KissCode k) {
     return "KISS";
 }
 
+/// True for refids that are 1-4 upper-case letters or digits, NUL padded ("LOCL", "GPS").
+bool is_ascii_code(uint32_t refid) {
+    if (refid == 0) return false;
+    bool ended = false;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        const char c = static_cast<char>((refid >> shift) & 0xff);
+        if (c == 0) {
+            ended = true;
+        } else if (ended || !((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+            return false;
+        }
+    }
+    return (refid >> 24) != 0;
+}
+
 Mode6Answer respond(const proto::ControlHeader& req, uint16_t status, bool error,
                     std::string_view data) {
     Mode6Answer a;
@@ -180,6 +195,10 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
     const SystemSnapshot& s = m.system;
     uint16_t peer = 0;
     if (s.system_peer) peer = association_id(*s.system_peer);
+    // Serving the local clock ([local] stratum N, no source) the refid is a code ("LOCL") at
+    // any stratum: show it as one, as ntpd does for its local clock driver.
+    std::string system_refid = refid_text(s.state.refid, s.state.stratum);
+    if (!s.system_peer && is_ascii_code(s.state.refid)) system_refid = refid_text(s.state.refid, 1);
     const std::vector<Var> vars = {
         quoted("version", s.version),
         quoted("processor", s.processor),
@@ -189,7 +208,7 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
         integer("precision", s.state.precision_log2),
         ms("rootdelay", s.state.root_delay.to_ns()),
         ms("rootdisp", s.state.root_dispersion.to_ns()),
-        raw("refid", refid_text(s.state.refid, s.state.stratum)),
+        raw("refid", system_refid),
         raw("reftime", lfp_hex(s.state.reference_time)),
         raw("clock", lfp_hex(proto::NtpTimestamp::from_unix_ns(s.now_unix_ns))),
         integer("peer", peer),

@@ -502,6 +502,17 @@ void SyncClient::schedule_republish() {
 
 // ---- Monitoring ---------------------------------------------------------------------------------
 
+std::size_t SyncClient::resync() {
+    if (stopped_) return 0;
+    std::size_t n = 0;
+    for (const auto& [id, actions] : engine_->burst_all(now_ns())) {
+        execute(id, actions);
+        ++n;
+    }
+    spdlog::info("resync requested: {} source(s) polled now", n);
+    return n;
+}
+
 SyncSnapshot SyncClient::snapshot() const {
     SyncSnapshot s;
     s.time_ns = now_ns();

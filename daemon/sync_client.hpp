@@ -70,6 +70,12 @@ class SyncClient {
 
     /// A copy of the system and per-source state (call on the io_context thread).
     SyncSnapshot snapshot() const;
+    /// Resync (control socket): every source starts a burst now. Returns how many did.
+    std::size_t resync();
+    /// The core, read-only, for monitoring (call on the io_context thread).
+    const clock::SyncEngine& engine() const { return *engine_; }
+    /// Local Unix ns on the clock the core uses.
+    int64_t clock_now_ns() const { return now_ns(); }
     /// Logs the whole state: one line for the system, one per source (SIGUSR1).
     void log_state() const;
     /// True once the core has updated the clock (the published state is then ours).

@@ -37,7 +37,23 @@ std::vector<SourceAddress> PoolMembership::choose(std::span<const SourceAddress>
         if (banned(a, now_ns)) continue;
         out.push_back(a);
     }
+    if (!out.empty() || !members_.empty()) return out;
+    // Nothing else to use and nothing in use (e.g. every member went unreachable in a network
+    // outage): retrying a temporarily banned address beats polling nobody for an hour. An
+    // address that sent KoD DENY/RSTR stays banned.
+    for (const auto& a : resolved) {
+        if (out.size() >= slots) break;
+        if (std::find(out.begin(), out.end(), a) != out.end()) continue;
+        if (denied(a)) continue;
+        out.push_back(a);
+    }
     return out;
+}
+
+bool PoolMembership::denied(const SourceAddress& a) const {
+    for (const auto& b : bans_)
+        if (b.address == a && b.until_ns == INT64_MAX) return true;
+    return false;
 }
 
 void PoolMembership::add(const SourceAddress& a) {

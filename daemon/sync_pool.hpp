@@ -40,7 +40,8 @@ class PoolMembership {
         : wanted_(wanted), ban_ns_(ban_ns) {}
 
     /// From a fresh resolution (in resolver order), the addresses to add now: distinct, not
-    /// members, not banned at `now_ns`, at most free_slots() of them.
+    /// members, not banned at `now_ns`, at most free_slots() of them. If that leaves the pool
+    /// with no member at all, temporarily banned (not denied) addresses are taken instead.
     std::vector<SourceAddress> choose(std::span<const SourceAddress> resolved,
                                       int64_t now_ns) const;
     /// Start using `a` (a result of choose()).
@@ -52,6 +53,8 @@ class PoolMembership {
     bool note_verdict(const SourceAddress& a, bool falseticker);
     /// True if `a` is banned at `now_ns`.
     bool banned(const SourceAddress& a, int64_t now_ns) const;
+    /// True if `a` sent KoD DENY/RSTR (banned for good).
+    bool denied(const SourceAddress& a) const;
 
     std::size_t size() const { return members_.size(); }
     std::size_t wanted() const { return wanted_; }

@@ -22,6 +22,7 @@ NETNS_SUBNET="10.99.0"  # /24, private, exists only inside the hub's bridge
 RELAY="$NTPLITE_SRC/tests/netns/udp_relay.py"
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
+REFID_LOCL=1280262988   # "LOCL" as a 32-bit refid (printed as 76.79.67.76 below stratum 2)
 _NETNS_LIST=""
 _NETNS_IFCOUNT=0
 _NETNS_DONE=0
@@ -50,6 +51,7 @@ _netns_teardown() {
 }
 _netns_exit() {
     rc=$?
+    set +e  # `(exit $rc)` below must hand rc to _cleanup, not end the shell under set -e
     trap - EXIT INT TERM
     _netns_teardown
     (exit $rc)
@@ -66,11 +68,28 @@ elapsed_since() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.2f", b - a }'
 # netns_init: the hub namespace and its bridge. Fails the test when namespaces are unavailable.
 netns_init() {
     [ "$(id -u)" = 0 ] || fail "network namespace tests need root"
+    for tool in ip setpriv unshare ss chronyd chronyc getent; do
+        command -v "$tool" > /dev/null || fail "$tool not found: run scripts/setup.sh"
+    done
+    [ -x "$NTPD" ] && [ -x "$NTPQ" ] || fail "ntpd-lite/ntpq-lite not built in $NTPLITE_BIN"
+    _netns_sweep
     ip netns add "$NETNS_HUB" || fail "cannot create network namespace $NETNS_HUB"
     _NETNS_LIST="$_NETNS_LIST $NETNS_HUB"
     ip -n "$NETNS_HUB" link set lo up
     ip -n "$NETNS_HUB" link add br0 type bridge
     ip -n "$NETNS_HUB" link set br0 up
+}
+
+# _netns_sweep: remove namespaces an earlier run of these tests left behind because it was
+# SIGKILLed (ctest timeout): only names of our own form ntpl<PID>- whose shell PID is gone.
+_netns_sweep() {
+    for ns in $(ip netns list 2>/dev/null | sed -n 's/^\(ntpl[0-9][0-9]*-[a-z0-9]*\).*/\1/p'); do
+        owner=$(echo "$ns" | sed 's/^ntpl\([0-9]*\)-.*/\1/')
+        kill -0 "$owner" 2>/dev/null && continue
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null && echo "removed stale namespace $ns (owner $owner gone)" >&2
+    done
+    return 0
 }
 
 # netns_ns NAME: the full namespace name of host NAME.
@@ -135,6 +154,31 @@ ns_ntpd() {
     ns_spawn "$1" "$2" "$NTPD" --config "$conf"
 }
 
+# ns_ntpd_hosts NAME LOG HOSTS_FILE BODY: ns_ntpd with HOSTS_FILE bind-mounted over /etc/hosts
+# in a private mount namespace of the daemon alone (the test resolver for pool names).
+ns_ntpd_hosts() {
+    conf="$T/$2.toml"
+    printf '%s\n' "$4" > "$conf"
+    grep -q '^\[clock\]' "$conf" || printf '\n[clock]\nmode = "observe"\n' >> "$conf"
+    grep -q '^mode = "observe"' "$conf" || fail "ntpd-lite config $conf must be observe mode"
+    # unshare and sh both exec, so the recorded PID is ntpd-lite's.
+    ns_spawn "$1" "$2" unshare -m --propagation private \
+        sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$3" "$NTPD" --config "$conf"
+}
+
+# ns_counter LOG KEY: one server counter of the ntpd-lite started as LOG (SIGUSR1 summary).
+ns_counter() {
+    log="$T/$1.log"
+    before=$(grep -c 'server counters:' "$log" || true)
+    eval "kill -USR1 \$PID_$1"
+    i=0
+    while [ "$(grep -c 'server counters:' "$log" || true)" -le "$before" ]; do
+        i=$((i+1)); [ $i -lt 50 ] || fail "ntpd-lite $1 did not dump its counters"
+        sleep 0.1
+    done
+    grep 'server counters:' "$log" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
 # ns_chronyd NAME LOG BODY: chronyd -x in NAME with BODY plus private pid/drift files; its
 # command port (for chronyc) is 323 on the namespace's own loopback, no Unix socket.
 ns_chronyd() {
@@ -158,12 +202,33 @@ ns_chronyc() { n=$1; shift; in_ns "$n" chronyc -h 127.0.0.1 -p 323 -c "$@"; }
 ns_relay() {
     ns_spawn "$1" "$2" "$PYTHON" -u "$RELAY" --listen "$3" --target "$4" --delay-ms "$5" \
         --loss-pct "${6:-0}" --lifetime-s 600
+    ns_wait_udp "$1" "${3%:*}" "${3##*:}"
 }
+
+# ntpd-lite config pieces. src_table ADDR [MORE]: a [[source]] server polled every 1-2 s.
+src_table() {
+    printf '[[source]]\nmode = "server"\naddress = "%s"\niburst = true\nminpoll = 0\nmaxpoll = 1\n%s\n' \
+        "$1" "${2:-}"
+}
+# srv_table LISTEN: a [[server]] table with one thread.
+srv_table() { printf '[[server]]\nlisten = "%s"\nthreads = 1\n' "$1"; }
 
 # ns_query NAME HOST[:PORT] OUT: one `ntpq-lite query --json` from NAME into $T/OUT.json;
 # returns ntpq-lite's exit status.
 ns_query() {
-    in_ns "$1" "$NTPQ" query "$2" --json --timeout 1 > "$T/$3.json" 2>/dev/null
+    in_ns "$1" "$NTPQ" query "$2" --json --timeout 2 > "$T/$3.json" 2>/dev/null
+}
+
+# ns_unsync NAME HOST[:PORT] [OUT]: true when HOST answers "unsynchronized": ntpq-lite exit 6
+# (LI 3 or stratum 16), or exit 5 for the stratum-0 form (RFC 5905 servers say "unsynchronized"
+# with stratum 0, which clients read as a kiss code) unless it is a real RATE/DENY/RSTR kiss.
+ns_unsync() {
+    out=${3:-probe}
+    st=0; ns_query "$1" "$2" "$out" || st=$?
+    [ "$st" = 6 ] && return 0
+    [ "$st" = 5 ] || return 1
+    case "$(sample "$out" kiss_code)" in RATE|DENY|RSTR) return 1 ;; esac
+    return 0
 }
 
 # sample FILE FIELD: a field of the first sample of a query's JSON ("" if absent).

@@ -3,9 +3,24 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 namespace ntplite::sim {
+
+std::vector<uint64_t> sim_seeds() {
+    uint64_t first = 1, last = 4;
+    if (const char* env = std::getenv("NTPLITE_SIM_SEEDS")) {
+        unsigned long long a = 0, b = 0;
+        if (std::sscanf(env, "%llu-%llu", &a, &b) == 2 && a <= b && b - a < 1000) {
+            first = a;
+            last = b;
+        }
+    }
+    std::vector<uint64_t> seeds;
+    for (uint64_t s = first; s <= last; ++s) seeds.push_back(s);
+    return seeds;
+}
 
 ScenarioParams reference_scenario(uint64_t seed) {
     ScenarioParams p;

@@ -3,12 +3,15 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 #include "tests/sim/sim.hpp"
 
 namespace ntplite::sim {
 
-inline constexpr std::array<uint64_t, 4> kSeeds{1, 2, 3, 4};
+/// Seeds every scenario runs with: 1..4, or FIRST..LAST from NTPLITE_SIM_SEEDS="FIRST-LAST"
+/// (for longer studies outside CI).
+std::vector<uint64_t> sim_seeds();
 
 /// chrony test-suite defaults: 100 ppm error, 1e-9/s wander, 0.1 s off, 100 us + exp(100 us)
 /// each way, minpoll 4 / maxpoll 6, 50,000 s, one server.

@@ -9,7 +9,7 @@ namespace ntplite::sim {
 namespace {
 
 TEST(SimDisciplineChoice, RegressionBeatsPllFllOnReference) {
-    for (uint64_t seed : kSeeds) {
+    for (uint64_t seed : sim_seeds()) {
         ScenarioParams reg = reference_scenario(seed);
         reg.engine.discipline.algorithm = clock::DisciplineAlgorithm::kRegression;
         ScenarioParams pll = reference_scenario(seed);

@@ -9,7 +9,7 @@ namespace ntplite::sim {
 namespace {
 
 TEST(SimReference, MeetsChronyCriteria) {
-    for (uint64_t seed : kSeeds) {
+    for (uint64_t seed : sim_seeds()) {
         ScenarioParams p = reference_scenario(seed);
         RunMetrics m = run_scenario(p);
         record_row("reference", seed, m);

@@ -15,7 +15,7 @@ int64_t requests_between(const RunMetrics& m, std::size_t server, int64_t from_n
 }
 
 TEST(SimScenarios, FalsetickerNeverSelected) {
-    for (uint64_t seed : kSeeds) {
+    for (uint64_t seed : sim_seeds()) {
         RunMetrics m = run_scenario(falseticker_scenario(seed));
         record_row("falseticker", seed, m);
         SCOPED_TRACE(table_row("falseticker", seed, m));
@@ -31,7 +31,7 @@ TEST(SimScenarios, FalsetickerNeverSelected) {
 // first update <= 10 s, |offset| < 2 ms from 60 s on, RMS <= 35 us and max <= 200 us after
 // 2,000 s, RMS frequency error <= 0.1 ppm.
 TEST(SimScenarios, Loss30Percent) {
-    for (uint64_t seed : kSeeds) {
+    for (uint64_t seed : sim_seeds()) {
         RunMetrics m = run_scenario(loss_scenario(seed));
         record_row("loss30", seed, m);
         SCOPED_TRACE(table_row("loss30", seed, m));
@@ -49,7 +49,7 @@ TEST(SimScenarios, Loss30Percent) {
 // first update <= 10 s, |offset| < 50 ms from 60 s on, RMS <= 2.5 ms and max <= 10 ms after
 // 2,000 s, RMS frequency error <= 1 ppm.
 TEST(SimScenarios, Wan10msJitter) {
-    for (uint64_t seed : kSeeds) {
+    for (uint64_t seed : sim_seeds()) {
         RunMetrics m = run_scenario(wan_scenario(seed));
         record_row("wan10ms", seed, m);
         SCOPED_TRACE(table_row("wan10ms", seed, m));
@@ -64,7 +64,7 @@ TEST(SimScenarios, Wan10msJitter) {
 
 // 10 s behind at start: exactly one step, then slews; the reference criteria otherwise.
 TEST(SimScenarios, TenSecondStartOffsetSteppedOnce) {
-    for (uint64_t seed : kSeeds) {
+    for (uint64_t seed : sim_seeds()) {
         RunMetrics m = run_scenario(big_offset_scenario(seed));
         record_row("start-10s", seed, m);
         SCOPED_TRACE(table_row("start-10s", seed, m));
@@ -76,7 +76,7 @@ TEST(SimScenarios, TenSecondStartOffsetSteppedOnce) {
 // The system peer dies at 10,000 s: the backup is the system peer within 5 polls at maxpoll
 // (5 x 64 s), and the reference accuracy criteria hold over the whole run.
 TEST(SimScenarios, ServerDiesFailover) {
-    for (uint64_t seed : kSeeds) {
+    for (uint64_t seed : sim_seeds()) {
         RunMetrics m = run_scenario(dying_server_scenario(seed));
         record_row("server-dies", seed, m);
         SCOPED_TRACE(table_row("server-dies", seed, m));
@@ -101,7 +101,7 @@ TEST(SimScenarios, ServerDiesFailover) {
 // Server 2 sends KoD RATE from 10,000 s: its poll backs off beyond maxpoll, it gets at most
 // half the requests it got before, and the clock keeps the reference accuracy from the others.
 TEST(SimScenarios, KodRateBacksOffPoll) {
-    for (uint64_t seed : kSeeds) {
+    for (uint64_t seed : sim_seeds()) {
         RunMetrics m = run_scenario(kod_rate_scenario(seed));
         record_row("kod-rate", seed, m);
         SCOPED_TRACE(table_row("kod-rate", seed, m));

@@ -71,8 +71,9 @@ const PeerInfo* DaemonReport::system_peer() const {
 }
 
 std::optional<int64_t> parse_lfp_unix_ns(std::string_view text, int64_t pivot_unix_ns) {
-    if (text.size() < 3 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X')) return std::nullopt;
-    text.remove_prefix(2);
+    // ntpd sends "0x" + hex; accept the bare hex that ntpq prints, too.
+    if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) text.remove_prefix(2);
+    if (text.empty()) return std::nullopt;
     const auto dot = text.find('.');
     uint32_t sec = 0, frac = 0;
     const std::string_view s = text.substr(0, dot);

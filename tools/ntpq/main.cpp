@@ -3,7 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "tools/ntpq/control_client.hpp"
+#include "tools/ntpq/daemon_commands.hpp"
 #include "tools/ntpq/exit_codes.hpp"
+#include "tools/ntpq/monitor_command.hpp"
 #include "tools/ntpq/query_command.hpp"
 
 namespace {
@@ -27,6 +30,26 @@ void add_query_command(CLI::App& app, ntplite::tools::QueryOptions& o) {
     q->footer(ntplite::tools::query_help_footer());
 }
 
+// `peers`, `status`, `source`: mode 6 queries of a daemon.
+CLI::App* add_daemon_command(CLI::App& app, const char* name, const char* help,
+                             ntplite::tools::DaemonOptions& o) {
+    CLI::App* c = app.add_subcommand(name, help);
+    c->add_option("--host", o.host, "daemon address or name (default 127.0.0.1)");
+    c->add_option("--port", o.port, "daemon NTP port (default 123)")->check(CLI::Range(1, 65535));
+    c->add_option("-t,--timeout", o.timeout_s, "seconds to wait for each answer (default 2)")
+        ->check(CLI::Range(0.001, 60.0));
+    c->add_flag("--json", o.json, "print one JSON document instead of text");
+    return c;
+}
+
+void add_control_options(CLI::App* c, ntplite::tools::ControlOptions& o) {
+    c->add_option("--socket", o.socket_path,
+                  "ntpd-lite control socket (default /run/ntpd-lite/control.sock)");
+    c->add_option("-t,--timeout", o.timeout_s, "seconds to wait for the answer (default 2)")
+        ->check(CLI::Range(0.001, 60.0));
+    c->add_flag("--json", o.json, "print one JSON document instead of text");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -35,6 +58,24 @@ int main(int argc, char** argv) {
     app.footer(std::string(ntplite::tools::exit_codes_help()));
     ntplite::tools::QueryOptions query;
     add_query_command(app, query);
+    ntplite::tools::DaemonOptions peers, status, source;
+    add_daemon_command(app, "peers", "List the daemon's sources like `ntpq -p` (mode 6)", peers);
+    add_daemon_command(app, "status", "Is the daemon synchronized, to what, how well (mode 6)", status);
+    add_daemon_command(app, "source", "One line: the source in use (like w32tm /query /source)", source);
+    ntplite::tools::MonitorOptions monitor;
+    CLI::App* m = app.add_subcommand("monitor", "Query several servers once each and compare them (SNTP)");
+    m->add_option("servers", monitor.servers, "HOST[:PORT] ...")->required();
+    m->add_option("-t,--timeout", monitor.timeout_s, "seconds to wait for each server (default 1)")
+        ->check(CLI::Range(0.001, 60.0));
+    m->add_option("--tolerance", monitor.tolerance_s,
+                  "seconds two offsets may differ (plus half their delays) and still agree (default 0.1)")
+        ->check(CLI::Range(0.0, 86400.0));
+    m->add_flag("--json", monitor.json, "print one JSON document instead of text");
+    ntplite::tools::ControlOptions resync, snapshot;
+    add_control_options(app.add_subcommand("resync", "Ask ntpd-lite to poll all sources now (control socket)"),
+                        resync);
+    add_control_options(app.add_subcommand("snapshot", "Print ntpd-lite's full JSON state (control socket)"),
+                        snapshot);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -46,6 +87,25 @@ int main(int argc, char** argv) {
     try {
         if (app.got_subcommand("query")) {
             return static_cast<int>(ntplite::tools::run_query(query, std::cout, std::cerr));
+        }
+        using ntplite::tools::DaemonCommand;
+        if (app.got_subcommand("peers")) {
+            return static_cast<int>(run_daemon_command(DaemonCommand::kPeers, peers, std::cout, std::cerr));
+        }
+        if (app.got_subcommand("status")) {
+            return static_cast<int>(run_daemon_command(DaemonCommand::kStatus, status, std::cout, std::cerr));
+        }
+        if (app.got_subcommand("source")) {
+            return static_cast<int>(run_daemon_command(DaemonCommand::kSource, source, std::cout, std::cerr));
+        }
+        if (app.got_subcommand("monitor")) {
+            return static_cast<int>(ntplite::tools::run_monitor(monitor, std::cout, std::cerr));
+        }
+        if (app.got_subcommand("resync")) {
+            return static_cast<int>(ntplite::tools::run_resync(resync, std::cout, std::cerr));
+        }
+        if (app.got_subcommand("snapshot")) {
+            return static_cast<int>(ntplite::tools::run_snapshot(snapshot, std::cout, std::cerr));
         }
     } catch (const std::exception& e) {
         std::cerr << "ntpq-lite: internal error: " << e.what() << "\n";

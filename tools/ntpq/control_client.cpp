@@ -1,0 +1,145 @@
+#include "tools/ntpq/control_client.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+namespace ntplite::tools {
+namespace {
+
+struct Fd {
+    int fd = -1;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+ControlFailure unreachable(const std::string& path, const std::string& why) {
+    return {ExitCode::kDaemonUnreachable, "daemon_unreachable",
+            "cannot reach the control socket " + path + ": " + why +
+                " (is ntpd-lite running with [control] socket = \"" + path + "\"?)"};
+}
+
+bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        pollfd p{fd, events, 0};
+        const int r = ::poll(&p, 1, static_cast<int>(left.count()) + 1);
+        if (r > 0) return true;
+        if (r == 0) return false;
+        if (errno != EINTR) return false;
+    }
+}
+
+void print_failure(const ControlFailure& f, bool json, std::ostream& out, std::ostream& err) {
+    if (json) {
+        nlohmann::ordered_json j;
+        j["schema"] = kResyncJsonSchema;
+        j["ok"] = false;
+        j["exit_code"] = static_cast<int>(f.code);
+        j["error"] = {{"code", f.token}, {"message", f.message}};
+        out << j.dump(2) << "\n";
+    }
+    err << "ntpq-lite: " << f.message << "\n";
+}
+
+}  // namespace
+
+std::expected<std::string, ControlFailure> control_request(const std::string& path,
+                                                           std::string_view command,
+                                                           std::chrono::milliseconds timeout) {
+    sockaddr_un addr{};
+    if (path.size() >= sizeof addr.sun_path) return std::unexpected(unreachable(path, "path too long"));
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.data(), path.size());
+    Fd s{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+    if (s.fd < 0) return std::unexpected(unreachable(path, std::strerror(errno)));
+    if (::connect(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        if (errno == EACCES || errno == EPERM) {
+            return std::unexpected(ControlFailure{
+                ExitCode::kDaemonRefused, "daemon_refused",
+                "permission denied on the control socket " + path + " (see [control] socket_mode)"});
+        }
+        return std::unexpected(unreachable(path, std::strerror(errno)));
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const std::string line = std::string(command) + "\n";
+    if (::send(s.fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
+        return std::unexpected(unreachable(path, std::strerror(errno)));
+    }
+    std::string reply;
+    char buf[4096];
+    for (;;) {
+        if (!wait_for(s.fd, POLLIN, deadline)) {
+            return std::unexpected(unreachable(path, "no answer within " + std::to_string(timeout.count()) + " ms"));
+        }
+        const ssize_t n = ::recv(s.fd, buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return std::unexpected(unreachable(path, std::strerror(errno)));
+        if (n == 0) break;
+        reply.append(buf, static_cast<std::size_t>(n));
+        if (reply.size() > (16u << 20)) break;
+    }
+    if (reply.empty()) return std::unexpected(unreachable(path, "the daemon closed the connection without answering"));
+    return reply;
+}
+
+ExitCode run_resync(const ControlOptions& o, std::ostream& out, std::ostream& err) {
+    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
+    auto reply = control_request(o.socket_path, "resync", timeout);
+    if (!reply) {
+        print_failure(reply.error(), o.json, out, err);
+        return reply.error().code;
+    }
+    auto j = nlohmann::json::parse(*reply, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("ok")) {
+        ControlFailure f{ExitCode::kInvalidResponse, "invalid_response", "the daemon's answer is not the expected JSON"};
+        print_failure(f, o.json, out, err);
+        return f.code;
+    }
+    if (!j["ok"].get<bool>()) {
+        ControlFailure f{ExitCode::kDaemonRefused, "daemon_refused",
+                         "resync refused: " + j.value("error", std::string("no reason given"))};
+        print_failure(f, o.json, out, err);
+        return f.code;
+    }
+    const auto sources = j.value("sources", 0);
+    if (o.json) {
+        nlohmann::ordered_json d;
+        d["schema"] = kResyncJsonSchema;
+        d["ok"] = true;
+        d["sources"] = sources;
+        d["message"] = j.value("message", std::string());
+        d["exit_code"] = 0;
+        d["error"] = nullptr;
+        out << d.dump(2) << "\n";
+    } else {
+        out << "resync: " << j.value("message", std::string("ok")) << "\n";
+    }
+    return ExitCode::kOk;
+}
+
+ExitCode run_snapshot(const ControlOptions& o, std::ostream& out, std::ostream& err) {
+    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
+    auto reply = control_request(o.socket_path, "snapshot", timeout);
+    if (!reply) {
+        print_failure(reply.error(), o.json, out, err);
+        return reply.error().code;
+    }
+    auto j = nlohmann::ordered_json::parse(*reply, nullptr, false);
+    if (j.is_discarded()) {
+        err << "ntpq-lite: the daemon's snapshot is not valid JSON\n";
+        return ExitCode::kInvalidResponse;
+    }
+    out << j.dump(2) << "\n";
+    return ExitCode::kOk;
+}
+
+}  // namespace ntplite::tools
