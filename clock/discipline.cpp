@@ -139,7 +139,7 @@ void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double*
     // From three points on, shrink a slope that is not clearly above its standard error toward
     // zero, so a few noisy points close together cannot throw the frequency around.
     std::size_t m = n - first;
-    constexpr double kTwoPointMinSpan_ns = 8e9;
+    constexpr double kTwoPointMinSpan_ns = 5e9;
     if (m == 2) {
         *slope = points_.back().t_ns - points_.front().t_ns >= kTwoPointMinSpan_ns ? f.b : 0.0;
     } else {

@@ -130,15 +130,13 @@ std::optional<Candidate> SyncEngine::candidate_of(const Slot& s, int64_t now_ns)
     c.stratum = h->stratum;
     c.refid = h->refid;
     c.prefer = src.config().prefer;
-    int64_t age_ns = std::max<int64_t>(0, now_ns - f->best.local_time_ns);
+    // RFC 5905 root distance; the filter dispersion is already aged to now_ns.
     c.root_distance_ns = (h->root_delay.to_ns() + f->best.delay_ns) / 2 +
-                         h->root_dispersion.to_ns() + f->dispersion_ns + f->jitter_ns +
-                         static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(age_ns));
+                         h->root_dispersion.to_ns() + f->dispersion_ns + f->jitter_ns;
     c.root_distance_ns = std::max<int64_t>(c.root_distance_ns, 1);
+    // Usable only if it answered one of its last 3 polls, so a dead source is dropped fast.
     c.usable = s.live && !src.demobilized() && !src.config().noselect &&
-               (src.reach() & 0x07) != 0 &&  // answered one of its last 3 polls: fail over fast
-
-               h->leap != proto::LeapIndicator::kUnsynchronized;
+               (src.reach() & 0x07) != 0 && h->leap != proto::LeapIndicator::kUnsynchronized;
     return c;
 }
 
@@ -307,8 +305,8 @@ bool SyncEngine::synchronized_at(int64_t now_ns) const {
     if (!synced_) return false;
     // Holdover counts from the last clock update: without usable sources nothing updates.
     int64_t since_ns = std::max<int64_t>(0, now_ns - state_.reference_time.to_unix_ns(now_ns));
-    int64_t root_disp_ns =
-        root_disp_base_ns_ + static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(since_ns));
+    int64_t root_disp_ns = root_disp_base_ns_ +
+                           static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(since_ns));
     if (state_.root_delay.to_ns() / 2 + root_disp_ns > kMaxDistance_ns) return false;
     if (cfg_.holdover_ns < 0 || source_usable()) return true;
     return since_ns <= cfg_.holdover_ns;

@@ -45,6 +45,9 @@ std::expected<void, std::string> Engine::start() {
     } else {
         spdlog::info("answering as unsynchronized until a source is selected");
     }
+    control_ = std::make_unique<ControlService>(
+        io_, cfg_,
+        ControlService::Sources{&state_, [this] { return sync_.get(); }, [this] { return totals(); }});
     std::random_device rd;
     for (std::size_t s = 0; s < cfg_.servers.size(); ++s) {
         const config::ServerConfig& server = cfg_.servers[s];
@@ -56,14 +59,24 @@ std::expected<void, std::string> Engine::start() {
         unsigned threads =
             server.threads != 0 ? server.threads : std::thread::hardware_concurrency();
         if (threads == 0) threads = 1;
+        asio::io_context* shared_io = nullptr;
+#if defined(NTPLITE_SIMULATOR_COMPAT)
+        // Simulator-compatible build: everything on the engine's one thread and io_context.
+        if (server.threads > 1)
+            spdlog::warn("[[server]] threads = {} ignored: this build runs on one thread",
+                         server.threads);
+        threads = 1;
+        shared_io = &io_;
+#endif
         for (unsigned t = 0; t < threads; ++t) {
             uint64_t seed = (uint64_t{rd()} << 32) | rd();
             auto worker = std::make_unique<ServerWorker>(
                 "server" + std::to_string(s) + "." + std::to_string(t), *acls_.back(),
-                cfg_.ratelimit, state_, seed);
+                cfg_.ratelimit, state_, seed, shared_io);
             for (const Endpoint& e : *endpoints) {
                 if (auto ok = worker->add_endpoint(e); !ok) return std::unexpected(ok.error());
             }
+            worker->set_control(control_->udp());
             workers_.push_back(std::move(worker));
         }
         std::string where;
@@ -83,6 +96,7 @@ std::expected<void, std::string> Engine::start() {
             if (sync_) sync_->log_state();
         });
     schedule_summary();
+    if (auto ok = control_->start(); !ok) return std::unexpected(ok.error());
     if (!cfg_.sources.empty()) {
         sync_ = std::make_unique<SyncClient>(
             io_, cfg_, [this](std::optional<proto::SystemState> s) { set_synchronized_state(s); },
@@ -146,6 +160,7 @@ void Engine::shutdown(int signal) {
     summary_timer_.cancel();
     if (signals_) signals_->cancel();
     if (sync_) sync_->stop();
+    if (control_) control_->stop();
     spdlog::info("server counters: {}", totals().to_string());
     io_.stop();
 }

@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "daemon/acl.hpp"
 #include "daemon/asio.hpp"
+#include "daemon/control_service.hpp"
 #include "daemon/counters.hpp"
 #include "daemon/server_worker.hpp"
 #include "daemon/signals.hpp"
@@ -66,6 +67,8 @@ class Engine {
     int8_t precision_log2_;
     bool synchronized_ = false;  ///< a source's state is published (the local refresh pauses)
     std::vector<std::unique_ptr<Acl>> acls_;  ///< one per [[server]] table, shared by its workers
+    /// Monitoring (mode 6, control socket, metrics); before the workers, which borrow it.
+    std::unique_ptr<ControlService> control_;
     std::vector<std::unique_ptr<ServerWorker>> workers_;
     asio::steady_timer local_timer_{io_};
     asio::steady_timer summary_timer_{io_};

@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 
+#include "daemon/control_udp.hpp"
 #include "daemon/udp_batch.hpp"
 
 namespace ntplite::daemon {
@@ -89,8 +90,12 @@ void set_reply_source(msghdr& t, const RxMeta& m, std::span<std::byte> ctrl) {
 
 ServerWorker::ServerWorker(std::string name, const Acl& acl,
                            const config::RateLimitConfig& ratelimit, const StatePublisher& state,
-                           uint64_t seed)
-    : name_(std::move(name)), acl_(acl), state_(state) {
+                           uint64_t seed, asio::io_context* shared_io)
+    : name_(std::move(name)),
+      acl_(acl),
+      state_(state),
+      own_io_(shared_io ? nullptr : std::make_unique<asio::io_context>(1)),
+      io_(shared_io ? *shared_io : *own_io_) {
     if (ratelimit.enabled) limiter_.emplace(ratelimit, seed);
     ctx_.acl = acl_.allows_all() ? nullptr : &acl_;
     ctx_.limiter = limiter_ ? &*limiter_ : nullptr;
@@ -129,10 +134,17 @@ std::expected<void, std::string> ServerWorker::add_endpoint(const Endpoint& endp
 
 void ServerWorker::start() {
     for (std::size_t i = 0; i < sockets_.size(); ++i) arm(i);
-    thread_ = std::thread([this] { io_.run(); });
+    if (own_io_) thread_ = std::thread([this] { io_.run(); });
 }
 
 void ServerWorker::stop() {
+    if (!own_io_) {
+        // Shared io_context: only our pending waits end (operation_aborted); the owner's
+        // run() goes on with its other work.
+        boost::system::error_code ec;
+        for (auto& s : sockets_) s.cancel(ec);
+        return;
+    }
     io_.stop();
     if (thread_.joinable()) thread_.join();
 }
@@ -191,6 +203,13 @@ void ServerWorker::process_batch(int fd, unsigned n) {
         const bool truncated = (h.msg_flags & MSG_TRUNC) != 0;
         const std::size_t len = std::min<std::size_t>(rx_msgs_[i].msg_len, kRxBufSize);
         const config::IpAddress client = ip_from_sockaddr(rx_addr_[i]);
+        if (control_ && !truncated && ControlUdp::is_mode6(std::span(rx_buf_[i].data(), len))) {
+            // Monitoring: checked against [control] allow and answered on the engine thread.
+            counters_.received.bump();
+            control_->offer(fd, std::span(rx_buf_[i].data(), len), client, rx_addr_[i], h.msg_namelen,
+                            meta.has_dst4 ? &meta.dst4 : nullptr, meta.has_dst6 ? &meta.dst6 : nullptr);
+            continue;
+        }
         const std::size_t out = serve_one(
             std::span<const std::byte>(rx_buf_[i].data(), len), truncated, client,
             proto::NtpTimestamp::from_unix_ns(rx_ns), now_mono_ns, state, ctx_, tx_buf_[replies]);

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <ctime>
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -28,6 +29,8 @@
 
 namespace ntplite::daemon {
 
+class ControlUdp;
+
 class ServerWorker {
   public:
     /// Datagrams per recvmmsg/sendmmsg call.
@@ -36,9 +39,12 @@ class ServerWorker {
     static constexpr unsigned kMaxBatchesPerWake = 16;
 
     /// `acl` and `state` must outlive the worker. `ratelimit.enabled` decides whether a limiter
-    /// is created; `seed` randomises its hash.
+    /// is created; `seed` randomises its hash. With `shared_io` (the simulator-compatible build:
+    /// one thread) the worker's sockets live on that io_context and start() spawns no thread;
+    /// otherwise the worker has its own io_context and thread.
     ServerWorker(std::string name, const Acl& acl, const config::RateLimitConfig& ratelimit,
-                 const StatePublisher& state, uint64_t seed);
+                 const StatePublisher& state, uint64_t seed,
+                 asio::io_context* shared_io = nullptr);
     ~ServerWorker();
     ServerWorker(const ServerWorker&) = delete;
     ServerWorker& operator=(const ServerWorker&) = delete;
@@ -51,6 +57,8 @@ class ServerWorker {
     void stop();
 
     const ServerCounters& counters() const { return counters_; }
+    /// Mode 6 datagrams go to `control` (before start(); nullptr = dropped and counted).
+    void set_control(ControlUdp* control) { control_ = control; }
     const std::string& name() const { return name_; }
 
   private:
@@ -66,8 +74,10 @@ class ServerWorker {
     std::optional<RateLimiter> limiter_;
     ServerCounters counters_;
     ServeContext ctx_;
+    ControlUdp* control_ = nullptr;  ///< monitoring's mode 6 path (not owned)
 
-    asio::io_context io_{1};
+    std::unique_ptr<asio::io_context> own_io_;  ///< null when running on a shared io_context
+    asio::io_context& io_;
     std::vector<asio::ip::udp::socket> sockets_;
     std::thread thread_;
 

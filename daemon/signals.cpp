@@ -4,6 +4,15 @@
 
 namespace ntplite::daemon {
 
+#if defined(NTPLITE_SIMULATOR_COMPAT)
+
+// Default signal actions; no descriptor of ours in the wait set (see signals.hpp).
+SignalHandler::SignalHandler(asio::io_context&, std::function<void(int)>, std::function<void()>) {}
+
+void SignalHandler::cancel() {}
+
+#else
+
 SignalHandler::SignalHandler(asio::io_context& io, std::function<void(int)> on_stop,
                              std::function<void()> on_dump)
     : signals_(io, SIGINT, SIGTERM, SIGUSR1),
@@ -29,5 +38,7 @@ void SignalHandler::arm() {
         on_stop_(signal);
     });
 }
+
+#endif
 
 }  // namespace ntplite::daemon

@@ -1,5 +1,8 @@
 // Every signal the daemon reacts to, in one place (a simulator build can swap this file's
 // behaviour without touching the engine): SIGTERM/SIGINT stop, SIGUSR1 dumps the counters.
+// In the simulator-compatible build (NTPLITE_SIMULATOR_COMPAT) there is no asio::signal_set:
+// it would add its self-pipe to the reactor's wait set. Signals keep their default action there
+// (SIGTERM/SIGINT end the process at once), and this class does nothing.
 #pragma once
 
 #include <functional>
@@ -17,10 +20,12 @@ class SignalHandler {
     void cancel();
 
   private:
+#if !defined(NTPLITE_SIMULATOR_COMPAT)
     void arm();
     asio::signal_set signals_;
     std::function<void(int)> on_stop_;
     std::function<void()> on_dump_;
+#endif
 };
 
 }  // namespace ntplite::daemon

@@ -127,7 +127,7 @@ class SyncClient {
     uint64_t tx_errors_ = 0;
     int logged_updates_ = 0;
     bool in_holdover_logged_ = false;  // last holdover state logged by publish()
-    bool synced_logged_ = true;        // last synchronized_at() logged (true: no line at first sync)
+    bool synced_logged_ = true;  // last synchronized_at() logged (true: no line at first sync)
 };
 
 }  // namespace ntplite::daemon

@@ -126,8 +126,7 @@ TEST(SyncEngineHoldover, ZeroHoldoverDropsAsSoonAsNoSourceIsUsable) {
     EXPECT_TRUE(h.engine->synchronized_at(h.clock.now_ns()));
     h.run(30, false);  // 3+ missed polls of 4 s
     EXPECT_FALSE(h.engine->synchronized_at(h.clock.now_ns()));
-    EXPECT_EQ(h.engine->system_state(h.clock.now_ns()).leap,
-              proto::LeapIndicator::kUnsynchronized);
+    EXPECT_EQ(h.engine->system_state(h.clock.now_ns()).leap, proto::LeapIndicator::kUnsynchronized);
 }
 
 TEST(SyncEngineHoldover, NeverSynchronizedIsNeverInHoldover) {
