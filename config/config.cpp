@@ -262,7 +262,7 @@ class Reader {
     void read_clock(const toml::table& t, ClockConfig& out) {
         check_keys(t, "[clock]",
                    {"mode", "step_threshold", "step_limit", "panic_threshold", "max_backward_step",
-                    "min_sources", "holdover"});
+                    "min_sources", "holdover", "drift_file", "drift_save_interval"});
         if (auto s = get_string(t, "mode")) {
             if (s->first == "discipline") {
                 out.mode = ClockMode::kDiscipline;
@@ -278,6 +278,13 @@ class Reader {
         get_double(t, "max_backward_step", 0.0, 1e9, out.max_backward_step_s);
         get_int(t, "min_sources", 1, 64, out.min_sources);
         get_double(t, "holdover", 0.0, 1e9, out.holdover_s);
+        if (auto s = get_string(t, "drift_file")) {
+            if (s->first.empty() || s->first.find('\0') != std::string::npos)
+                error(s->second, "drift_file must be a file path");
+            else
+                out.drift_file = s->first;
+        }
+        get_double(t, "drift_save_interval", 1.0, 1e9, out.drift_save_interval_s);
     }
 
     void read_source(const toml::table& t, SourceConfig& out) {

@@ -79,6 +79,10 @@ struct ClockConfig {
     /// unsynchronized, or the [local] fallback); < 0 (the default, key absent) = until the error
     /// bound (root distance) passes 1.5 s.
     double holdover_s = -1.0;
+    /// Drift file: the learned frequency (ppm), loaded at start and saved every
+    /// drift_save_interval_s and at exit (discipline mode only). "" (the default) = none.
+    std::string drift_file;
+    double drift_save_interval_s = 3600.0;  ///< seconds between periodic saves (>= 1)
 };
 
 enum class SourceMode : uint8_t { kServer, kPool };

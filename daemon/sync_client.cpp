@@ -88,7 +88,9 @@ struct SyncClient::Group {
     Group(asio::io_context& io, const config::SourceConfig& c)
         : cfg(c),
           label(std::string(c.mode == config::SourceMode::kPool ? "pool " : "server ") +
-                c.address.host + ":" + std::to_string(c.address.port)),
+                (c.address.host.find(':') != std::string::npos ? "[" + c.address.host + "]"
+                                                               : c.address.host) +
+                ":" + std::to_string(c.address.port)),
           members(wanted_members(c)),
           resolver(io),
           retry_timer(io) {}
@@ -120,40 +122,13 @@ std::vector<config::IpAddress> local_interface_addresses() {
     return out;
 }
 
-ClockChoice choose_system_clock(const config::ClockConfig& cfg) {
-    ClockChoice c;
-    if (cfg.mode == config::ClockMode::kObserve) {
-        c.clock = std::make_unique<clock::NullClock>([] { return realtime_ns(); });
-        spdlog::info("clock: observe mode, measuring only (the system clock is never adjusted)");
-        return c;
-    }
-    // Discipline: the kernel clock if it lets us, else observe. The drift file and leap
-    // handling are wired by the discipline work (issue 5); no drift path yet.
-    auto opened = clock::open_discipline_clock("", [](const clock::ClockFailure& f) {
-        spdlog::error(
-            "clock: the kernel refused a {} adjustment ({}, errno {}): no longer "
-            "adjusting the clock",
-            f.operation, clock::to_string(f.error), f.errno_value);
-    });
-    if (opened.refused) {
-        spdlog::warn("clock: the kernel refused adjustments ({}): running in observe mode",
-                     clock::to_string(opened.refused->error));
-    } else {
-        spdlog::info("clock: disciplining the system clock (initial frequency {:+.3f} ppm)",
-                     opened.initial_frequency_ppm);
-    }
-    c.clock = std::move(opened.clock);
-    c.initial_frequency_ppm = opened.initial_frequency_ppm;
-    return c;
-}
-
 SyncClient::SyncClient(asio::io_context& io, const config::Config& cfg, PublishFn publish,
                        int8_t precision_log2)
     : io_(io),
       cfg_(cfg),
       publish_(std::move(publish)),
-      clock_choice_(choose_system_clock(cfg.clock)),
-      clock_(clock_choice_.clock.get()),
+      clock_setup_(std::make_unique<ClockSetup>(cfg.clock)),
+      clock_(&clock_setup_->clock()),
       rng_(std::make_unique<KernelRandom>()),
       republish_timer_(io) {
     auto local = local_interface_addresses();
@@ -162,7 +137,7 @@ SyncClient::SyncClient(asio::io_context& io, const config::Config& cfg, PublishF
                   local.size());
     engine_ = std::make_unique<clock::SyncEngine>(
         engine_config_from(cfg.clock, precision_log2, std::move(own)), *clock_, *rng_,
-        clock_choice_.initial_frequency_ppm);
+        clock_setup_->initial_frequency_ppm());
     for (const auto& s : cfg.sources) groups_.push_back(std::make_unique<Group>(io, s));
 }
 
@@ -185,6 +160,7 @@ void SyncClient::start() {
 void SyncClient::stop() {
     if (stopped_) return;
     stopped_ = true;
+    clock_setup_->shutdown(*engine_, monotonic_ns());  // the drift file, at exit
     republish_timer_.cancel();
     for (auto& g : groups_) {
         g->resolver.cancel();
@@ -470,6 +446,9 @@ void SyncClient::review_states(std::optional<clock::SourceId> sampled) {
 }
 
 void SyncClient::publish() {
+    // Kernel-facing duties (leap, sync status on loss, drift file), after every event and every
+    // kRepublishInterval_ms.
+    if (!stopped_) clock_setup_->update(*engine_, now_ns(), monotonic_ns());
     if (!publish_ || !engine_->synchronized()) return;  // never synchronized: the engine's fallback
     int64_t now = now_ns();
     bool synced = engine_->synchronized_at(now);
@@ -488,7 +467,15 @@ void SyncClient::publish() {
         in_holdover_logged_ = holdover;
         synced_logged_ = synced;
     }
-    publish_(synced ? std::optional(engine_->system_state(now)) : std::nullopt);
+    std::optional<proto::SystemState> state;
+    if (synced) {
+        state = engine_->system_state(now);
+        // While disciplining, the leap we announce is the tracked majority (June/December only),
+        // not whatever the system peer's last header said.
+        if (clock_setup_->disciplining() && state->leap != proto::LeapIndicator::kUnsynchronized)
+            state->leap = clock_setup_->announce();
+    }
+    publish_(state);
 }
 
 void SyncClient::schedule_republish() {

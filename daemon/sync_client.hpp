@@ -19,6 +19,7 @@
 #include "clock/system_clock.hpp"
 #include "config/config.hpp"
 #include "daemon/asio.hpp"
+#include "daemon/clock_setup.hpp"
 #include "daemon/resolver.hpp"
 #include "daemon/sync_config.hpp"
 #include "daemon/sync_pool.hpp"
@@ -39,13 +40,6 @@ struct SyncSnapshot {
 /// The addresses of this host's interfaces (getifaddrs), for time-loop detection.
 std::vector<config::IpAddress> local_interface_addresses();
 
-/// Picks the SystemClock for [clock] mode: observe -> NullClock reading CLOCK_REALTIME;
-/// discipline -> open_discipline_clock() (the kernel clock, or a NullClock if it refuses).
-struct ClockChoice {
-    std::unique_ptr<clock::SystemClock> clock;
-    double initial_frequency_ppm = 0.0;
-};
-ClockChoice choose_system_clock(const config::ClockConfig& cfg);
 
 class SyncClient {
   public:
@@ -114,7 +108,9 @@ class SyncClient {
     asio::io_context& io_;
     const config::Config& cfg_;
     PublishFn publish_;
-    ClockChoice clock_choice_;
+    /// The SystemClock for [clock] mode (daemon/clock_setup.hpp), with the drift file, leap
+    /// and kernel-status duties around the core.
+    std::unique_ptr<ClockSetup> clock_setup_;
     clock::SystemClock* clock_;
     std::unique_ptr<clock::Random> rng_;
     std::unique_ptr<clock::SyncEngine> engine_;

@@ -50,7 +50,10 @@ MonitorVerdict evaluate_monitor(std::vector<MonitorRow>& rows, int64_t tolerance
         if (!r.result) {
             r.agrees = false;
         } else {
-            r.agrees = !v.has_majority || agree(*rows[best].result, *r.result, tolerance_ns);
+            // Without a majority nobody can be trusted over the others: all are flagged, unless
+            // every server agrees (one server alone, or all within the tolerance).
+            r.agrees = v.has_majority ? agree(*rows[best].result, *r.result, tolerance_ns)
+                                      : v.majority == v.answered;
         }
     }
     return v;

@@ -45,7 +45,8 @@ struct MonitorVerdict {
 /// Fills offset_from_first_ns and agrees, and returns the verdict. Two servers agree when their
 /// offsets differ by at most tolerance + half the sum of their delays (each offset is only known
 /// to within half its round trip). The group is the largest set agreeing with one member
-/// (earliest member on a tie); with a strict majority, everyone outside it is flagged. Pure.
+/// (earliest member on a tie); with a strict majority, everyone outside it is flagged; with no
+/// majority, everyone is. Pure.
 MonitorVerdict evaluate_monitor(std::vector<MonitorRow>& rows, int64_t tolerance_ns);
 
 /// The text table and summary line.

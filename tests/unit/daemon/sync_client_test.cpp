@@ -11,6 +11,7 @@
 #include "daemon/server_worker.hpp"
 #include "daemon/sync_client.hpp"
 #include "proto/packet.hpp"
+#include "proto/refid.hpp"
 
 namespace ntplite::daemon {
 namespace {
@@ -20,9 +21,10 @@ using asio::ip::udp;
 /// Answers every client request with a stratum-2 reply carrying this machine's clock.
 class FakeServer {
   public:
-    explicit FakeServer(asio::io_context& io, bool reply_from_other_port = false)
-        : socket_(io, udp::endpoint(asio::ip::address_v4::loopback(), 0)),
-          other_(io, udp::endpoint(asio::ip::address_v4::loopback(), 0)),
+    explicit FakeServer(asio::io_context& io, bool reply_from_other_port = false,
+                        asio::ip::address where = asio::ip::address_v4::loopback())
+        : socket_(io, udp::endpoint(where, 0)),
+          other_(io, udp::endpoint(where, 0)),
           wrong_port_(reply_from_other_port) {
         receive();
     }
@@ -65,10 +67,9 @@ class FakeServer {
     std::array<std::byte, 512> buf_{};
 };
 
-config::Config observe_config(uint16_t port) {
-    std::string text =
-        "[clock]\nmode = \"observe\"\n\n[[source]]\naddress = \"127.0.0.1:" + std::to_string(port) +
-        "\"\niburst = true\nminpoll = 0\nmaxpoll = 1\n";
+config::Config observe_config(uint16_t port, const std::string& host = "127.0.0.1") {
+    std::string text = "[clock]\nmode = \"observe\"\n\n[[source]]\naddress = \"" + host + ":" +
+                       std::to_string(port) + "\"\niburst = true\nminpoll = 0\nmaxpoll = 1\n";
     auto cfg = config::parse_config(text, "test.toml");
     EXPECT_TRUE(cfg);
     return std::move(*cfg);
@@ -124,6 +125,27 @@ TEST(SyncClient, IgnoresRepliesFromAnotherPort) {
     ASSERT_EQ(snap.sources.size(), 1u);
     EXPECT_EQ(snap.sources[0].reach, 0);
     EXPECT_EQ(snap.sources[0].state, clock::SourceState::kNoSample);
+    client.stop();
+}
+
+TEST(SyncClient, Ipv6ServerGetsTheHashedRefid) {
+    asio::io_context io;
+    FakeServer server(io, false, asio::ip::address_v6::loopback());
+    config::Config cfg = observe_config(server.port(), "[::1]");
+    std::optional<proto::SystemState> last;
+    SyncClient client(
+        io, cfg, [&](std::optional<proto::SystemState> s) { last = s; }, -20);
+    client.start();
+    io.run_for(std::chrono::milliseconds(500));  // iburst: the first request goes at once
+
+    ASSERT_FALSE(server.client_ports.empty());
+    ASSERT_TRUE(client.synchronized());
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->stratum, 3);
+    EXPECT_EQ(last->refid, proto::refid_from_ipv6(asio::ip::address_v6::loopback().to_bytes()));
+    SyncSnapshot snap = client.snapshot();
+    ASSERT_EQ(snap.sources.size(), 1u);
+    EXPECT_EQ(snap.sources[0].name, "[::1]:" + std::to_string(server.port()));
     client.stop();
 }
 

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Issue 5: the unmodified ntpd-lite in discipline mode pulls in an emulated clock. Its clock is
+# the LD_PRELOAD shim's emulation (tests/shim/), 0.3 s ahead of the real clock and running
+# 50 ppm fast; CAP_SYS_TIME is dropped, so the real clock cannot be touched. The source is a
+# chronyd -x serving the real clock on loopback. Within 90 s the emulated clock must be within
+# 1 ms of the real one with a residual frequency error within 3 ppm (held for 5 s), and the
+# kernel status (STA_UNSYNC cleared, maxerror/esterror set) must say synchronized.
+. "$NTPLITE_SRC/tests/system/lib.sh"
+. "$NTPLITE_SRC/tests/shim/shim.sh"
+. "$NTPLITE_SRC/tests/system/discipline_lib.sh"
+
+UP_PORT=15311
+start_chronyd_server $UP_PORT 127.0.0.1 10
+
+start_ntpd_disciplined pullin 300000000 50 "$(discipline_config $UP_PORT "$T/drift")"
+wait_log_line pullin "disciplining the system clock" 5
+pass "ntpd-lite disciplines the emulated clock (shim loaded, CAP_SYS_TIME dropped)"
+
+wait_converged pullin 1000000 3 5 85
+off=$(shim_value "$T/pullin.state" offset_ns)
+ferr=$(shim_value "$T/pullin.state" net_freq_ppm)
+freq=$(shim_value "$T/pullin.state" freq_ppm)
+steps=$(shim_value "$T/pullin.state" steps)
+pass "converged in ${CONVERGED_S} s: offset $off ns, residual frequency $ferr ppm (correction $freq ppm), $steps step(s)"
+echo "figure: pullin 0.3s/50ppm converged_s=$CONVERGED_S offset_ns=$off freq_error_ppm=$ferr correction_ppm=$freq steps=$steps"
+
+# Kernel sync status as adjtimex readers see it: STA_UNSYNC (0x40) clear, errors below 16 s.
+status=$(shim_value "$T/pullin.state" status)
+[ $(( status & 0x40 )) -eq 0 ] || fail "STA_UNSYNC still set (status $status)"
+maxerr=$(shim_value "$T/pullin.state" maxerror_us)
+esterr=$(shim_value "$T/pullin.state" esterror_us)
+[ "$maxerr" -lt 16000000 ] && [ "$esterr" -lt 16000000 ] || fail "maxerror $maxerr us / esterror $esterr us not set"
+pass "kernel status synchronized: status $status, maxerror $maxerr us, esterror $esterr us"
+grep -q "observe mode" "$T/pullin.log" && fail "ntpd-lite fell back to observe mode"
+[ "$(shim_value "$T/pullin.state" denied)" = 0 ] || fail "adjustments were denied"
+pass "no refused adjustment"
