@@ -100,6 +100,12 @@ void ClockSetup::update(const clock::SyncEngine& engine, int64_t now_ns, int64_t
         apply_leap(leap_.reset());
     }
     synced_ = synced;
+    if (!drift_schedule_started_) {
+        // The first periodic save comes one interval after start, not with the first rough
+        // estimates: a crash then leaves the previous (or no) file, never a worse one.
+        drift_schedule_.saved(mono_ns, clock_->frequency_ppm());
+        drift_schedule_started_ = true;
+    }
     if (engine.updates() >= kMinUpdatesForDrift && !drift_path_.empty() &&
         drift_schedule_.due(mono_ns, clock_->frequency_ppm())) {
         save_drift(mono_ns, false);

@@ -34,7 +34,7 @@ namespace ntplite::daemon {
 class ClockSetup {
   public:
     /// Updates the discipline must have made before its frequency is worth saving.
-    static constexpr int kMinUpdatesForDrift = 4;
+    static constexpr int kMinUpdatesForDrift = 8;
     /// A periodic save needs the frequency to have moved by at least this (ppm).
     static constexpr double kDriftSaveMinChange_ppm = 0.01;
 
@@ -72,6 +72,7 @@ class ClockSetup {
     double initial_frequency_ppm_ = 0.0;
     std::string drift_path_;
     clock::DriftSaveSchedule drift_schedule_;
+    bool drift_schedule_started_ = false;  ///< the first interval counts from the first update()
     bool drift_warned_ = false;  ///< a failed save is logged once, then at debug
     bool inert_logged_ = false;
     bool shut_down_ = false;

@@ -26,7 +26,6 @@ REFID_LOCL=1280262988   # "LOCL" as a 32-bit refid (printed as 76.79.67.76 below
 _NETNS_LIST=""
 _NETNS_IFCOUNT=0
 _NETNS_DONE=0
-_T0=$(date +%s.%N)
 
 # Tear down in the only safe order: processes first (by PID), then namespaces (which takes
 # their veth ends with them). Idempotent: INT/TERM and EXIT may both call it.
@@ -61,7 +60,7 @@ trap _netns_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# elapsed_s: seconds since the harness was sourced (3 decimals).
+# now_s: wall-clock seconds (ns resolution); elapsed_since T: seconds since T (2 decimals).
 now_s() { date +%s.%N; }
 elapsed_since() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.2f", b - a }'; }
 
@@ -129,11 +128,14 @@ ns_spawn() {
     eval "PID_$log=$SPAWN_PID"
 }
 
-# ns_stop PID: end one process we started and wait until it is gone.
+# ns_stop PID: end one process we started, wait until it is gone, and forget its PID (so the
+# final cleanup cannot hit an unrelated process that reused it).
 ns_stop() {
     kill "$1" 2>/dev/null || true
     i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
     kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+    _PIDS=$(echo " $_PIDS " | sed "s/ $1 / /")
 }
 
 # ns_wait_udp NAME ADDR PORT: until a UDP socket is bound there in NAME (max 5 s).

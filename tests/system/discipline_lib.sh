@@ -17,12 +17,17 @@ start_ntpd_disciplined() {
     _conf="$T/$_name.toml"
     printf '%s\n' "$_body" > "$_conf"
     grep -q 'mode = "observe"' "$_conf" && fail "$_conf: these tests are for discipline mode"
-    # shellcheck disable=SC2086
-    start_under_clock_shim "$_off" "$_ppm" "$T/$_name.state" env "$@" "$NTPD" --config "$_conf" \
+    # Extra variables go through the environment (not another `env`, which would load the shim
+    # into one more program image under the same pid).
+    for _kv in "$@"; do export "${_kv?}"; done
+    start_under_clock_shim "$_off" "$_ppm" "$T/$_name.state" "$NTPD" --config "$_conf" \
         > "$T/$_name.log" 2>&1
+    for _kv in "$@"; do unset "${_kv%%=*}"; done
     NTPD_PID=$SHIM_PID
-    # Fail safe, checked on the running process: the shim is really mapped into it, and it can
-    # never get CAP_SYS_TIME (bit 25) back.
+    # Fail safe, checked on the running process: it is ntpd-lite, the shim is really mapped into
+    # it, and it can never get CAP_SYS_TIME (bit 25) back.
+    [ "$(readlink "/proc/$NTPD_PID/exe")" = "$(readlink -f "$NTPD")" ] ||
+        fail "pid $NTPD_PID is not ntpd-lite but $(readlink "/proc/$NTPD_PID/exe")"
     grep -q libntplite_clock_shim "/proc/$NTPD_PID/maps" || fail "the shim is not loaded in ntpd-lite"
     _bnd=$(sed -n 's/^CapBnd:[[:space:]]*//p' "/proc/$NTPD_PID/status")
     [ $(( (0x$_bnd >> 25) & 1 )) -eq 0 ] || fail "ntpd-lite still has CAP_SYS_TIME in its bounding set"
@@ -93,4 +98,17 @@ mode = "discipline"
 drift_file = "$2"
 ${3:-}
 EOF
+}
+
+# watch_offsets NAME SECONDS: samples the emulated clock once a second for SECONDS and sets
+# MAX_ABS_OFFSET_NS (largest |offset| seen) and MAX_ABS_FREQ_PPM (largest |residual frequency|).
+watch_offsets() {
+    MAX_ABS_OFFSET_NS=0; MAX_ABS_FREQ_PPM=0; _n=0
+    while [ $_n -lt "$2" ]; do
+        kill -0 "$NTPD_PID" 2>/dev/null || fail "ntpd-lite ($1) exited"
+        _o=$(shim_value "$T/$1.state" offset_ns); _f=$(shim_value "$T/$1.state" net_freq_ppm)
+        MAX_ABS_OFFSET_NS=$(python3 -c "print(max(abs(int('$_o')), $MAX_ABS_OFFSET_NS))")
+        MAX_ABS_FREQ_PPM=$(python3 -c "print(round(max(abs(float('$_f')), $MAX_ABS_FREQ_PPM), 6))")
+        _n=$((_n + 1)); sleep 1
+    done
 }

@@ -8,11 +8,15 @@
 
 # _unpack PACKAGE DIR: apt-get download + dpkg-deb -x into DIR (once).
 _unpack() {
-    [ -d "$2/root" ] && return 0
     mkdir -p "$2"
-    (cd "$2" && apt-get download "$1" > download.log 2>&1) ||
-        fail "apt-get download $1 failed: $(tail -n 3 "$2/download.log")"
-    dpkg-deb -x "$2"/"$1"_*.deb "$2/root.tmp" && mv "$2/root.tmp" "$2/root"
+    # Tests run in parallel: one unpacks, the others wait for it.
+    (
+        flock 9
+        [ -d "$2/root" ] && exit 0
+        rm -rf "$2/root.tmp"
+        (cd "$2" && apt-get download "$1" > download.log 2>&1) || exit 1
+        dpkg-deb -x "$2"/"$1"_*.deb "$2/root.tmp" && mv "$2/root.tmp" "$2/root"
+    ) 9> "$2.lock" || fail "apt-get download / unpack of $1 failed: $(tail -n 3 "$2/download.log")"
 }
 
 ensure_ntpsec() {

@@ -10,7 +10,7 @@ UP_PORT=15341
 start_chronyd_server $UP_PORT 127.0.0.1 10
 
 start_ntpd_disciplined denied 300000000 50 "$(discipline_config $UP_PORT "$T/drift")" NTPLITE_SHIM_DENY=1
-wait_log_line denied "sync: update 3: offset" 30
+wait_log_line denied "sync: update 4: offset" 30
 n=$(grep -c "refused" "$T/denied.log" || true)
 [ "$n" = 1 ] || fail "$n lines about the refusal (want exactly 1)"
 grep -q "refused to let us adjust the clock.*observe mode" "$T/denied.log" || fail "refusal line unclear"

@@ -22,7 +22,14 @@ ferr=$(shim_value "$T/pullin.state" net_freq_ppm)
 freq=$(shim_value "$T/pullin.state" freq_ppm)
 steps=$(shim_value "$T/pullin.state" steps)
 pass "converged in ${CONVERGED_S} s: offset $off ns, residual frequency $ferr ppm (correction $freq ppm), $steps step(s)"
-echo "figure: pullin 0.3s/50ppm converged_s=$CONVERGED_S offset_ns=$off freq_error_ppm=$ferr correction_ppm=$freq steps=$steps"
+# And it stays there: 15 more seconds, every sample within 1 ms and 3 ppm.
+watch_offsets pullin 15
+abs_lt "$MAX_ABS_OFFSET_NS" 1000000 || fail "offset went to $MAX_ABS_OFFSET_NS ns after converging"
+abs_lt "$MAX_ABS_FREQ_PPM" 3 || fail "residual frequency went to $MAX_ABS_FREQ_PPM ppm after converging"
+off=$(shim_value "$T/pullin.state" offset_ns)
+ferr=$(shim_value "$T/pullin.state" net_freq_ppm)
+pass "held for 15 s: max |offset| $MAX_ABS_OFFSET_NS ns, max |residual frequency| $MAX_ABS_FREQ_PPM ppm"
+echo "figure: pullin 0.3s/50ppm converged_s=$CONVERGED_S final_offset_ns=$off final_freq_error_ppm=$ferr max_abs_offset_ns_15s=$MAX_ABS_OFFSET_NS max_abs_freq_error_ppm_15s=$MAX_ABS_FREQ_PPM steps=$steps"
 
 # Kernel sync status as adjtimex readers see it: STA_UNSYNC (0x40) clear, errors below 16 s.
 status=$(shim_value "$T/pullin.state" status)

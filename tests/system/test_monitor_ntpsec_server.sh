@@ -1,8 +1,8 @@
 #!/bin/sh
 # Issue 7: `ntpq-lite peers`, `status` and `source` against ntpsec's ntpd (a mode 6 server
 # nobody on this team wrote). ntpsec only listens on addresses its interfaces carry and only on
-# port 123, so it runs in a private network namespace (unshare -n) where lo gets 127.0.0.21 and a
-# chronyd on 127.0.0.2:123 is its source. Both run with CAP_SYS_TIME dropped; ntpsec also gets
+# port 123, so it runs in a private network namespace (unshare -n) where ntpsec serves on 127.0.0.1 (private to the namespace) and a
+# chronyd on a namespace-only veth (10.123.0.2:123) is its source. Both run with CAP_SYS_TIME dropped; ntpsec also gets
 # `disable ntp` / `disable kernel`. Everything in the namespace dies with it.
 . "$NTPLITE_SRC/tests/system/lib.sh"
 . "$NTPLITE_SRC/tests/system/monitor_tools.sh"
@@ -12,12 +12,16 @@ cat > "$T/ntpsec.conf" <<CONF
 disable ntp
 disable kernel
 interface ignore wildcard
-interface listen 127.0.0.21
-server 127.0.0.2 iburst minpoll 3 maxpoll 4
+interface ignore all
+interface listen 127.0.0.1
+restrict default ignore
+restrict 127.0.0.1
+restrict 10.123.0.2
+server 10.123.0.2 iburst minpoll 3 maxpoll 4
 CONF
 cat > "$T/chrony.conf" <<CONF
 port 123
-bindaddress 127.0.0.2
+bindaddress 10.123.0.2
 local stratum 9
 allow 127.0.0.0/8
 cmdport 0
@@ -27,37 +31,42 @@ CONF
 cat > "$T/inner.sh" <<INNER
 set -u
 ip link set lo up
-ip addr add 127.0.0.21/8 dev lo
-ip addr add 127.0.0.2/8 dev lo
+# chronyd needs an address that is not loopback (ntpsec refuses 127.x servers other than its own
+# 127.0.0.1): one end of a veth pair that exists only in this namespace.
+ip link add ntpl0 type veth peer name ntpl1
+ip addr add 10.123.0.2/32 dev ntpl1
+ip link set ntpl0 up
+ip link set ntpl1 up
 $DROP_TIME chronyd -x -d -f "$T/chrony.conf" > "$T/chronyd-ns.log" 2>&1 &
 C=\$!
+sleep 0.5   # chronyd binds 10.123.0.2:123 before ntpsec takes the wildcard
 $DROP_TIME "$NTPSEC_ROOT/usr/sbin/ntpd" -n -c "$T/ntpsec.conf" -l "$T/ntpsec.log" > "$T/ntpsec-out.log" 2>&1 &
 N=\$!
 trap 'kill \$C \$N 2>/dev/null; wait' EXIT
 # Wait (max 40 s) until ntpsec has selected chronyd, as ntpq-lite sees it.
-i=0; rc=1
-while [ \$i -lt 80 ]; do
-    if "$NTPQ" peers --host 127.0.0.21 --json > "$T/peers.json" 2> "$T/peers.err" &&
+end=\$((\$(date +%s) + 40)); rc=1
+while [ \$(date +%s) -lt \$end ]; do
+    if "$NTPQ" peers --host 127.0.0.1 -t 0.5 --json > "$T/peers.json" 2> "$T/peers.err" &&
        grep -q '"tally": "\*"' "$T/peers.json"; then rc=0; break; fi
-    i=\$((i+1)); sleep 0.5
+    sleep 0.5
 done
-"$NTPQ" peers --host 127.0.0.21 > "$T/peers.txt" 2>&1
-"$NTPQ" status --host 127.0.0.21 > "$T/status.txt" 2>&1; echo \$? > "$T/status.rc"
-"$NTPQ" source --host 127.0.0.21 > "$T/source.txt" 2>&1; echo \$? > "$T/source.rc"
-/usr/bin/python3 "$NTPSEC_ROOT/usr/bin/ntpq" -np 127.0.0.21 > "$T/ntpq-p.txt" 2>&1
+"$NTPQ" peers --host 127.0.0.1 > "$T/peers.txt" 2>&1
+"$NTPQ" status --host 127.0.0.1 > "$T/status.txt" 2>&1; echo \$? > "$T/status.rc"
+"$NTPQ" source --host 127.0.0.1 > "$T/source.txt" 2>&1; echo \$? > "$T/source.rc"
+/usr/bin/python3 "$NTPSEC_ROOT/usr/bin/ntpq" -np 127.0.0.1 > "$T/ntpq-p.txt" 2>&1
 exit \$rc
 INNER
 rc=0; unshare -n sh "$T/inner.sh" || rc=$?
 cat "$T/peers.txt" "$T/ntpq-p.txt" "$T/status.txt" "$T/source.txt"
 [ $rc = 0 ] || fail "ntpq-lite peers never showed ntpsec's source selected: $(cat "$T/peers.err" "$T/peers.txt")"
 set -- $(grep '^\*' "$T/peers.txt")
-[ "$1" = "*127.0.0.2" ] || fail "peers: remote '$1'"
+[ "$1" = "*10.123.0.2" ] || fail "peers: remote '$1'"
 [ "$3" = 9 ] || fail "peers: stratum '$3' (chronyd local stratum 9)"
 set -- $(grep '^\*' "$T/ntpq-p.txt")
-[ "$1" = "*127.0.0.2" ] && [ "$3" = 9 ] || fail "ntpsec's own ntpq disagrees: $*"
+[ "$1" = "*10.123.0.2" ] && [ "$3" = 9 ] || fail "ntpsec's own ntpq disagrees: $*"
 pass "ntpq-lite peers reads ntpsec's ntpd: chronyd (stratum 9) is its system peer"
 [ "$(cat "$T/status.rc")" = 0 ] || fail "status against ntpsec: exit $(cat "$T/status.rc")"
 grep -q "^Status          : synchronized$" "$T/status.txt" || fail "status against ntpsec"
 grep -q "^Stratum         : 10$" "$T/status.txt" || fail "status: ntpsec's stratum"
-grep -q "^127.0.0.2 (stratum 9" "$T/source.txt" || fail "source against ntpsec"
+grep -q "^10.123.0.2 (stratum 9" "$T/source.txt" || fail "source against ntpsec"
 pass "ntpq-lite status/source read ntpsec's ntpd"

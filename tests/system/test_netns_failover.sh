@@ -90,14 +90,14 @@ while [ -z "$s3_done" ] || [ -z "$s4_done" ]; do
             [ -n "$disp_first" ] || disp_first=$d
             disp_last=$d
         elif [ "$st" = 9 ] && [ "$(sample probe refid_raw)" = "$REFID_LOCL" ]; then
-            s3_done=$el
+            s3_done=$(elapsed_since "$tk")
         else
             fail "s3 served stratum $st refid $(sample probe refid) after losing its upstreams"
         fi
     fi
     if [ -z "$s4_done" ]; then
         if ns_unsync c "$IP_s4" probe4; then
-            s4_done=$el
+            s4_done=$(elapsed_since "$tk")
         elif [ "$(sample probe4 ok)" != True ] || [ "$(sample probe4 stratum)" != 2 ]; then
             fail "s4: $(sample probe4 message) stratum $(sample probe4 stratum) during holdover"
         fi
@@ -109,9 +109,10 @@ measured "s4 holdover then unsynchronized (from losing both)" "$s4_done"
 [ "$held" -ge 2 ] || fail "s3 did not hold over (only $held synchronized answers after losing both)"
 [ "$disp_last" -gt "$disp_first" ] ||
     fail "root dispersion did not grow during holdover ($disp_first -> $disp_last ns)"
-# The holdover counts from the last clock update (at most one maxpoll, 2 s, before the kill).
+# The holdover counts from the last clock update (about one maxpoll, 2 s, before the kill; 4 s
+# leaves room for a late poll on a loaded machine). Degrading sooner means no holdover.
 for d in "$s3_done" "$s4_done"; do
-    [ "$(awk -v d="$d" -v h=$HOLDOVER_S 'BEGIN { print (d >= h - 2) }')" = 1 ] ||
+    [ "$(awk -v d="$d" -v h=$HOLDOVER_S 'BEGIN { print (d >= h - 4) }')" = 1 ] ||
         fail "degraded after $d s, before the $HOLDOVER_S s holdover"
 done
 grep -q 'holdover over: serving the \[local\] fallback' "$T/s3.log" || fail "s3 did not log the fallback"

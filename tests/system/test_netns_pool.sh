@@ -25,8 +25,12 @@ hosts="$T/hosts"
     echo "127.0.0.1 localhost"
     for k in 1 2 3 4; do echo "$(netns_ip p$k) $POOL"; done
 } > "$hosts"
-# The fixture is private: the root namespace cannot resolve the test name.
-getent hosts "$POOL" > /dev/null && fail "$POOL resolves outside the test (check /etc/hosts)"
+# The fixture is private: the root namespace's hosts file does not know the test name (files
+# only: a DNS query from the root namespace would leave the machine).
+getent -s files hosts "$POOL" > /dev/null && fail "$POOL resolves outside the test (check /etc/hosts)"
+in_ns d unshare -m --propagation private sh -c 'mount --bind "$0" /etc/hosts && exec getent -s files ahostsv4 "$1"' \
+    "$hosts" "$POOL" | awk '$2 == "STREAM" { print $1 }' > "$T/resolved"
+[ "$(wc -l < "$T/resolved")" = 4 ] || fail "the test resolver gives $(cat "$T/resolved") for $POOL, not 4 addresses"
 
 t0=$(now_s)
 ns_ntpd_hosts d d "$hosts" "[[source]]
