@@ -73,7 +73,7 @@ class ClockSetup {
     std::string drift_path_;
     clock::DriftSaveSchedule drift_schedule_;
     bool drift_schedule_started_ = false;  ///< the first interval counts from the first update()
-    bool drift_warned_ = false;  ///< a failed save is logged once, then at debug
+    bool drift_warned_ = false;            ///< a failed save is logged once, then at debug
     bool inert_logged_ = false;
     bool shut_down_ = false;
     bool synced_ = false;  ///< the core's synchronized_at() at the last update()

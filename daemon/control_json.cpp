@@ -7,20 +7,34 @@ namespace ntplite::daemon {
 std::string_view kiss_text(const std::optional<proto::KissCode>& k) {
     if (!k) return "";
     switch (*k) {
-        case proto::KissCode::kRate: return "RATE";
-        case proto::KissCode::kDeny: return "DENY";
-        case proto::KissCode::kRstr: return "RSTR";
-        case proto::KissCode::kInit: return "INIT";
-        case proto::KissCode::kStep: return "STEP";
-        case proto::KissCode::kAuth: return "AUTH";
-        case proto::KissCode::kAuto: return "AUTO";
-        case proto::KissCode::kBcst: return "BCST";
-        case proto::KissCode::kCryp: return "CRYP";
-        case proto::KissCode::kDrop: return "DROP";
-        case proto::KissCode::kMcst: return "MCST";
-        case proto::KissCode::kNkey: return "NKEY";
-        case proto::KissCode::kNtsn: return "NTSN";
-        case proto::KissCode::kOther: return "OTHER";
+        case proto::KissCode::kRate:
+            return "RATE";
+        case proto::KissCode::kDeny:
+            return "DENY";
+        case proto::KissCode::kRstr:
+            return "RSTR";
+        case proto::KissCode::kInit:
+            return "INIT";
+        case proto::KissCode::kStep:
+            return "STEP";
+        case proto::KissCode::kAuth:
+            return "AUTH";
+        case proto::KissCode::kAuto:
+            return "AUTO";
+        case proto::KissCode::kBcst:
+            return "BCST";
+        case proto::KissCode::kCryp:
+            return "CRYP";
+        case proto::KissCode::kDrop:
+            return "DROP";
+        case proto::KissCode::kMcst:
+            return "MCST";
+        case proto::KissCode::kNkey:
+            return "NKEY";
+        case proto::KissCode::kNtsn:
+            return "NTSN";
+        case proto::KissCode::kOther:
+            return "OTHER";
     }
     return "OTHER";
 }
@@ -42,8 +56,9 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
     sys["precision_log2"] = s.state.precision_log2;
     sys["root_delay_ns"] = s.state.root_delay.to_ns();
     sys["root_dispersion_ns"] = s.state.root_dispersion.to_ns();
-    sys["reference_time_unix_ns"] =
-        s.state.reference_time.is_zero() ? J(nullptr) : J(s.state.reference_time.to_unix_ns(s.now_unix_ns));
+    sys["reference_time_unix_ns"] = s.state.reference_time.is_zero()
+                                        ? J(nullptr)
+                                        : J(s.state.reference_time.to_unix_ns(s.now_unix_ns));
     sys["offset_ns"] = s.offset_ns;
     sys["frequency_ppm"] = s.frequency_ppm;
     sys["sys_jitter_ns"] = s.sys_jitter_ns;

@@ -21,7 +21,8 @@ struct Var {
 std::string fmt(const char* f, auto... args) {
     char buf[96];
     const int n = std::snprintf(buf, sizeof buf, f, args...);
-    return std::string(buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
+    return std::string(
+        buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
 }
 
 Var raw(std::string name, std::string value) {
@@ -33,14 +34,20 @@ Var quoted(std::string name, std::string_view value) {
     std::erase(v, '"');
     return raw(std::move(name), "\"" + v + "\"");
 }
-Var integer(std::string name, int64_t v) { return raw(std::move(name), std::to_string(v)); }
+Var integer(std::string name, int64_t v) {
+    return raw(std::move(name), std::to_string(v));
+}
 /// Nanoseconds as milliseconds with 6 decimals (ntpsec's precision, ntpq's unit).
 Var ms(std::string name, int64_t ns) {
     const char* sign = ns < 0 ? "-" : "";
-    const uint64_t mag = ns < 0 ? uint64_t{0} - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
-    return raw(std::move(name), fmt("%s%" PRIu64 ".%06" PRIu64, sign, mag / 1'000'000, mag % 1'000'000));
+    const uint64_t mag =
+        ns < 0 ? uint64_t{0} - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
+    return raw(std::move(name),
+               fmt("%s%" PRIu64 ".%06" PRIu64, sign, mag / 1'000'000, mag % 1'000'000));
 }
-Var ppm(std::string name, double v) { return raw(std::move(name), fmt("%.3f", v)); }
+Var ppm(std::string name, double v) {
+    return raw(std::move(name), fmt("%.3f", v));
+}
 
 std::string join(const std::vector<Var>& vars, std::string_view wanted, bool* unknown) {
     std::string out;
@@ -72,20 +79,34 @@ std::string join(const std::vector<Var>& vars, std::string_view wanted, bool* un
 
 const char* kiss_name(proto::KissCode k) {
     switch (k) {
-        case proto::KissCode::kRate: return "RATE";
-        case proto::KissCode::kDeny: return "DENY";
-        case proto::KissCode::kRstr: return "RSTR";
-        case proto::KissCode::kInit: return "INIT";
-        case proto::KissCode::kStep: return "STEP";
-        case proto::KissCode::kAuth: return "AUTH";
-        case proto::KissCode::kAuto: return "AUTO";
-        case proto::KissCode::kBcst: return "BCST";
-        case proto::KissCode::kCryp: return "CRYP";
-        case proto::KissCode::kDrop: return "DROP";
-        case proto::KissCode::kMcst: return "MCST";
-        case proto::KissCode::kNkey: return "NKEY";
-        case proto::KissCode::kNtsn: return "NTSN";
-        case proto::KissCode::kOther: return "KISS";
+        case proto::KissCode::kRate:
+            return "RATE";
+        case proto::KissCode::kDeny:
+            return "DENY";
+        case proto::KissCode::kRstr:
+            return "RSTR";
+        case proto::KissCode::kInit:
+            return "INIT";
+        case proto::KissCode::kStep:
+            return "STEP";
+        case proto::KissCode::kAuth:
+            return "AUTH";
+        case proto::KissCode::kAuto:
+            return "AUTO";
+        case proto::KissCode::kBcst:
+            return "BCST";
+        case proto::KissCode::kCryp:
+            return "CRYP";
+        case proto::KissCode::kDrop:
+            return "DROP";
+        case proto::KissCode::kMcst:
+            return "MCST";
+        case proto::KissCode::kNkey:
+            return "NKEY";
+        case proto::KissCode::kNtsn:
+            return "NTSN";
+        case proto::KissCode::kOther:
+            return "KISS";
     }
     return "KISS";
 }
@@ -136,9 +157,12 @@ const SourceView* find_source(const MonitorSnapshot& m, uint16_t assoc) {
 
 std::string_view to_string(Mode6Outcome o) {
     switch (o) {
-        case Mode6Outcome::kAnswered: return "answered";
-        case Mode6Outcome::kErrorAnswer: return "error_answer";
-        case Mode6Outcome::kDropped: return "dropped";
+        case Mode6Outcome::kAnswered:
+            return "answered";
+        case Mode6Outcome::kErrorAnswer:
+            return "error_answer";
+        case Mode6Outcome::kDropped:
+            return "dropped";
     }
     return "?";
 }
@@ -155,7 +179,8 @@ std::string lfp_hex(proto::NtpTimestamp t) {
 
 std::string refid_text(uint32_t refid, uint8_t stratum) {
     if (stratum >= 2 && stratum < 16) {
-        return fmt("%u.%u.%u.%u", refid >> 24, (refid >> 16) & 0xff, (refid >> 8) & 0xff, refid & 0xff);
+        return fmt("%u.%u.%u.%u", refid >> 24, (refid >> 16) & 0xff, (refid >> 8) & 0xff,
+                   refid & 0xff);
     }
     std::string s;
     for (int shift = 24; shift >= 0; shift -= 8) {
@@ -171,16 +196,22 @@ std::string refid_text(uint32_t refid, uint8_t stratum) {
 proto::PeerSelection selection_of(clock::SourceState s) {
     using clock::SourceState;
     switch (s) {
-        case SourceState::kSelected: return proto::PeerSelection::kSystemPeer;
-        case SourceState::kCandidate: return proto::PeerSelection::kCandidate;
-        case SourceState::kOutlier: return proto::PeerSelection::kOutlier;
-        case SourceState::kFalseticker: return proto::PeerSelection::kFalseticker;
-        default: return proto::PeerSelection::kRejected;
+        case SourceState::kSelected:
+            return proto::PeerSelection::kSystemPeer;
+        case SourceState::kCandidate:
+            return proto::PeerSelection::kCandidate;
+        case SourceState::kOutlier:
+            return proto::PeerSelection::kOutlier;
+        case SourceState::kFalseticker:
+            return proto::PeerSelection::kFalseticker;
+        default:
+            return proto::PeerSelection::kRejected;
     }
 }
 
 uint16_t system_status(const MonitorSnapshot& m) {
-    const auto source = m.system.synchronized ? proto::ClockSource::kUdpNtp : proto::ClockSource::kUnspecified;
+    const auto source =
+        m.system.synchronized ? proto::ClockSource::kUdpNtp : proto::ClockSource::kUnspecified;
     return proto::system_status_word(m.system.state.leap, source, 0, 0);
 }
 
@@ -226,7 +257,8 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
 std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::string_view wanted,
                            bool* unknown) {
     const clock::SourceSnapshot& s = v.snap;
-    const int64_t since_sample_ns = s.last_sample_time_ns ? m.system.now_unix_ns - s.last_sample_time_ns : 0;
+    const int64_t since_sample_ns =
+        s.last_sample_time_ns ? m.system.now_unix_ns - s.last_sample_time_ns : 0;
     std::vector<Var> vars = {
         raw("srcadr", v.address.empty() ? "0.0.0.0" : v.address),
         integer("srcport", v.port),
@@ -239,9 +271,9 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         ms("rootdisp", v.root_dispersion_ns),
         raw("refid", refid_text(s.refid, s.stratum)),
         raw("reftime", lfp_hex(v.reference_time)),
-        raw("rec", lfp_hex(s.last_sample_time_ns
-                               ? proto::NtpTimestamp::from_unix_ns(s.last_sample_time_ns)
-                               : proto::NtpTimestamp{})),
+        raw("rec",
+            lfp_hex(s.last_sample_time_ns ? proto::NtpTimestamp::from_unix_ns(s.last_sample_time_ns)
+                                          : proto::NtpTimestamp{})),
         raw("reach", fmt("0x%02x", s.reach)),
         integer("unreach", v.unreach_polls),
         integer("hmode", 3),  // we are its client
@@ -268,7 +300,8 @@ Mode6Answer answer_mode6(std::span<const std::byte> request, const MonitorSnapsh
     auto msg = proto::parse_control(request);
     // Responses are never answered (two daemons must not ping-pong), nor fragmented requests:
     // nothing we serve needs a request longer than one datagram.
-    if (!msg || msg->header.response || msg->header.more || msg->header.error || msg->header.offset != 0) {
+    if (!msg || msg->header.response || msg->header.more || msg->header.error ||
+        msg->header.offset != 0) {
         return {};
     }
     const proto::ControlHeader& req = msg->header;

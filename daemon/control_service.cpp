@@ -11,11 +11,14 @@ ControlService::ControlService(asio::io_context& io, const config::Config& cfg, 
       cfg_(cfg),
       sources_(std::move(sources)),
       udp_(io, cfg.control.allow, [this] { return snapshot(); }),
-      socket_(io, [this] { return snapshot(); }, [this] { return resync(); }) {
+      socket_(
+          io, [this] { return snapshot(); }, [this] { return resync(); }) {
     fill_platform(platform_);
 }
 
-ControlService::~ControlService() { stop(); }
+ControlService::~ControlService() {
+    stop();
+}
 
 std::expected<void, std::string> ControlService::start() {
     if (!cfg_.control.socket.empty()) {
@@ -44,7 +47,8 @@ MonitorSnapshot ControlService::snapshot() const {
     // What clients are actually told (the [local] fallback included) is the system's truth.
     m.system.state = sources_.state->read();
     const auto& st = m.system.state;
-    m.system.synchronized = st.leap != proto::LeapIndicator::kUnsynchronized && st.stratum > 0 && st.stratum < 16;
+    m.system.synchronized =
+        st.leap != proto::LeapIndicator::kUnsynchronized && st.stratum > 0 && st.stratum < 16;
     if (!m.system.synchronized) m.system.system_peer.reset();
     m.system.observe_only = cfg_.clock.mode == config::ClockMode::kObserve;
     m.system.version = "ntpd-lite" + std::string(m.system.observe_only ? " (observe mode)" : "");

@@ -17,15 +17,17 @@ void split_name(const std::string& name, std::string* host, uint16_t* port) {
         const auto close = name.find(']');
         if (close == std::string::npos) return;
         *host = name.substr(1, close - 1);
-        if (close + 1 < name.size() && name[close + 1] == ':') rest = std::string_view(name).substr(close + 2);
+        if (close + 1 < name.size() && name[close + 1] == ':')
+            rest = std::string_view(name).substr(close + 2);
     } else if (std::count(name.begin(), name.end(), ':') == 1) {
         const auto colon = name.find(':');
         *host = name.substr(0, colon);
         rest = std::string_view(name).substr(colon + 1);
     }
     unsigned p = 0;
-    if (!rest.empty() && std::from_chars(rest.data(), rest.data() + rest.size(), p).ec == std::errc{} &&
-        p > 0 && p <= 65535) {
+    if (!rest.empty() &&
+        std::from_chars(rest.data(), rest.data() + rest.size(), p).ec == std::errc{} && p > 0 &&
+        p <= 65535) {
         *port = static_cast<uint16_t>(p);
     }
 }

@@ -27,26 +27,26 @@ struct ControlCounterTotals {
 struct SystemSnapshot {
     proto::SystemState state;  ///< what the server advertises (leap, stratum, root delay/disp...)
     bool synchronized = false;
-    int64_t now_unix_ns = 0;              ///< local time of the snapshot
-    int64_t offset_ns = 0;                ///< last combined offset, > 0: we were behind
-    double frequency_ppm = 0.0;           ///< frequency correction, > 0: clock made faster
-    int64_t sys_jitter_ns = 0;            ///< spread of the combined sources
-    int64_t clk_jitter_ns = 0;            ///< residual RMS of the discipline
-    double clk_wander_ppm = 0.0;          ///< frequency stability estimate
-    int8_t poll_log2 = 6;                 ///< current system poll ("tc")
-    int8_t min_poll_log2 = 6;             ///< smallest source minpoll ("mintc")
-    int64_t last_update_unix_ns = 0;      ///< local time of the last clock update (0: never)
+    int64_t now_unix_ns = 0;                     ///< local time of the snapshot
+    int64_t offset_ns = 0;                       ///< last combined offset, > 0: we were behind
+    double frequency_ppm = 0.0;                  ///< frequency correction, > 0: clock made faster
+    int64_t sys_jitter_ns = 0;                   ///< spread of the combined sources
+    int64_t clk_jitter_ns = 0;                   ///< residual RMS of the discipline
+    double clk_wander_ppm = 0.0;                 ///< frequency stability estimate
+    int8_t poll_log2 = 6;                        ///< current system poll ("tc")
+    int8_t min_poll_log2 = 6;                    ///< smallest source minpoll ("mintc")
+    int64_t last_update_unix_ns = 0;             ///< local time of the last clock update (0: never)
     std::optional<clock::SourceId> system_peer;  ///< the selected source
-    bool observe_only = false;            ///< [clock] mode = "observe": never adjusts the clock
-    std::string version = "ntpd-lite";    ///< daemon name and version
-    std::string processor;                ///< uname machine, e.g. "x86_64"
-    std::string system;                   ///< uname sysname/release, e.g. "Linux/6.1.0"
+    bool observe_only = false;          ///< [clock] mode = "observe": never adjusts the clock
+    std::string version = "ntpd-lite";  ///< daemon name and version
+    std::string processor;              ///< uname machine, e.g. "x86_64"
+    std::string system;                 ///< uname sysname/release, e.g. "Linux/6.1.0"
 };
 
 /// One source plus what the mode 6 variables need beyond clock::SourceSnapshot.
 struct SourceView {
     clock::SourceSnapshot snap;
-    std::string address;     ///< numeric address ("192.0.2.1", "::1"), or the name if unresolved
+    std::string address;  ///< numeric address ("192.0.2.1", "::1"), or the name if unresolved
     uint16_t port = 123;
     std::string local_address;  ///< our address towards it ("0.0.0.0" if unknown)
     uint16_t local_port = 0;
@@ -58,9 +58,9 @@ struct SourceView {
     int64_t root_delay_ns = 0;
     int64_t root_dispersion_ns = 0;
     proto::NtpTimestamp reference_time{};
-    int64_t dispersion_ns = 0;        ///< of the filtered sample (0 if unknown)
-    uint64_t requests_sent = 0;       ///< requests sent to this source (a burst shows here)
-    uint32_t unreach_polls = 0;       ///< polls since the last reply
+    int64_t dispersion_ns = 0;   ///< of the filtered sample (0 if unknown)
+    uint64_t requests_sent = 0;  ///< requests sent to this source (a burst shows here)
+    uint32_t unreach_polls = 0;  ///< polls since the last reply
 };
 
 /// The whole picture.

@@ -76,7 +76,8 @@ void ControlUdp::answer(const Job& job) {
         if (job.has_dst4 || job.has_dst6) {
             // Reply from the address the query was sent to (wildcard sockets).
             h.msg_control = ctrl;
-            h.msg_controllen = job.has_dst4 ? CMSG_SPACE(sizeof(in_pktinfo)) : CMSG_SPACE(sizeof(in6_pktinfo));
+            h.msg_controllen =
+                job.has_dst4 ? CMSG_SPACE(sizeof(in_pktinfo)) : CMSG_SPACE(sizeof(in6_pktinfo));
             cmsghdr* c = CMSG_FIRSTHDR(&h);
             if (job.has_dst4) {
                 c->cmsg_level = IPPROTO_IP;

@@ -24,8 +24,9 @@ struct HttpSession : std::enable_shared_from_this<HttpSession> {
 
     void start() {
         stream.expires_after(std::chrono::seconds(5));
-        http::async_read(stream, buffer, parser,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        http::async_read(
+            stream, buffer, parser,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(beast::error_code ec) {
@@ -50,10 +51,11 @@ struct HttpSession : std::enable_shared_from_this<HttpSession> {
             if (req.method() == http::verb::head) response.body().clear();
         }
         response.prepare_payload();
-        http::async_write(stream, response, [self = shared_from_this()](beast::error_code, std::size_t) {
-            beast::error_code ignored;
-            self->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-        });
+        http::async_write(
+            stream, response, [self = shared_from_this()](beast::error_code, std::size_t) {
+                beast::error_code ignored;
+                self->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+            });
     }
 
     beast::tcp_stream stream;
@@ -68,22 +70,25 @@ struct HttpSession : std::enable_shared_from_this<HttpSession> {
 MetricsHttp::MetricsHttp(asio::io_context& io, SnapshotFn snapshot)
     : io_(io), snapshot_(std::move(snapshot)) {}
 
-MetricsHttp::~MetricsHttp() { close(); }
+MetricsHttp::~MetricsHttp() {
+    close();
+}
 
 std::expected<void, std::string> MetricsHttp::open(const config::ListenSpec& where) {
     boost::system::error_code ec;
-    const auto addr = asio::ip::make_address(where.address.is_v4()
-                                                 ? where.address.to_string()
-                                                 : where.address.to_string(),
-                                             ec);
-    if (ec) return std::unexpected("metrics listen address " + where.to_string() + ": " + ec.message());
+    const auto addr = asio::ip::make_address(
+        where.address.is_v4() ? where.address.to_string() : where.address.to_string(), ec);
+    if (ec)
+        return std::unexpected("metrics listen address " + where.to_string() + ": " + ec.message());
     const asio::ip::tcp::endpoint ep(addr, where.port);
     auto acc = std::make_unique<asio::ip::tcp::acceptor>(io_);
     acc->open(ep.protocol(), ec);
     if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acc->bind(ep, ec);
     if (!ec) acc->listen(16, ec);
-    if (ec) return std::unexpected("cannot serve metrics on " + where.to_string() + ": " + ec.message());
+    if (ec)
+        return std::unexpected("cannot serve metrics on " + where.to_string() + ": " +
+                               ec.message());
     acceptor_ = std::move(acc);
     accept();
     spdlog::info("Prometheus metrics on http://{}/metrics", where.to_string());

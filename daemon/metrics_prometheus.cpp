@@ -49,7 +49,9 @@ class Writer {
     std::string out_;
 };
 
-double seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+double seconds(int64_t ns) {
+    return static_cast<double>(ns) / 1e9;
+}
 
 std::string label(std::string_view k, std::string_view v) {
     return std::string(k) + "=\"" + escape_label_value(v) + "\"";
@@ -76,26 +78,34 @@ std::string escape_label_value(std::string_view v) {
 std::string metrics_text(const MonitorSnapshot& m) {
     Writer w;
     const SystemSnapshot& s = m.system;
-    w.gauge("ntpd_lite_synchronized", "1 if the daemon serves synchronized time (LI != 3, stratum 1..15)",
+    w.gauge("ntpd_lite_synchronized",
+            "1 if the daemon serves synchronized time (LI != 3, stratum 1..15)",
             s.synchronized ? 1 : 0);
-    w.gauge("ntpd_lite_system_offset_seconds", "Last combined offset of the sources (> 0: local clock behind)",
-            seconds(s.offset_ns));
-    w.gauge("ntpd_lite_system_frequency_ppm", "Frequency correction of the local clock in ppm (> 0: made faster)",
-            s.frequency_ppm);
-    w.gauge("ntpd_lite_system_stratum", "Stratum advertised to clients (16 = unsynchronized)", s.state.stratum);
-    w.gauge("ntpd_lite_system_root_delay_seconds", "Root delay advertised to clients", seconds(s.state.root_delay.to_ns()));
+    w.gauge("ntpd_lite_system_offset_seconds",
+            "Last combined offset of the sources (> 0: local clock behind)", seconds(s.offset_ns));
+    w.gauge("ntpd_lite_system_frequency_ppm",
+            "Frequency correction of the local clock in ppm (> 0: made faster)", s.frequency_ppm);
+    w.gauge("ntpd_lite_system_stratum", "Stratum advertised to clients (16 = unsynchronized)",
+            s.state.stratum);
+    w.gauge("ntpd_lite_system_root_delay_seconds", "Root delay advertised to clients",
+            seconds(s.state.root_delay.to_ns()));
     w.gauge("ntpd_lite_system_root_dispersion_seconds", "Root dispersion advertised to clients",
             seconds(s.state.root_dispersion.to_ns()));
-    w.gauge("ntpd_lite_system_leap_indicator", "Leap indicator advertised (0 none, 1 insert, 2 delete, 3 unsynchronized)",
+    w.gauge("ntpd_lite_system_leap_indicator",
+            "Leap indicator advertised (0 none, 1 insert, 2 delete, 3 unsynchronized)",
             static_cast<int>(s.state.leap));
-    w.gauge("ntpd_lite_system_jitter_seconds", "Jitter of the selected source", seconds(s.sys_jitter_ns));
-    w.gauge("ntpd_lite_system_poll_interval_seconds", "System poll interval", std::ldexp(1.0, s.poll_log2));
-    w.gauge("ntpd_lite_system_last_update_timestamp_seconds", "Unix time of the last clock update (0: never)",
-            seconds(s.last_update_unix_ns));
-    w.gauge("ntpd_lite_observe_only", "1 if the daemon never adjusts the clock ([clock] mode = observe)",
+    w.gauge("ntpd_lite_system_jitter_seconds", "Jitter of the selected source",
+            seconds(s.sys_jitter_ns));
+    w.gauge("ntpd_lite_system_poll_interval_seconds", "System poll interval",
+            std::ldexp(1.0, s.poll_log2));
+    w.gauge("ntpd_lite_system_last_update_timestamp_seconds",
+            "Unix time of the last clock update (0: never)", seconds(s.last_update_unix_ns));
+    w.gauge("ntpd_lite_observe_only",
+            "1 if the daemon never adjusts the clock ([clock] mode = observe)",
             s.observe_only ? 1 : 0);
 
-    w.family("ntpd_lite_selected_source", "gauge", "1 for the source the clock follows; absent labels when none");
+    w.family("ntpd_lite_selected_source", "gauge",
+             "1 for the source the clock follows; absent labels when none");
     bool any_selected = false;
     for (const SourceView& v : m.sources) {
         if (v.snap.state == clock::SourceState::kSelected) {
@@ -112,7 +122,8 @@ std::string metrics_text(const MonitorSnapshot& m) {
         double (*value)(const SourceView&);
     };
     static constexpr PerSource kPerSource[] = {
-        {"ntpd_lite_source_offset_seconds", "gauge", "Filtered offset of the source (> 0: local clock behind)",
+        {"ntpd_lite_source_offset_seconds", "gauge",
+         "Filtered offset of the source (> 0: local clock behind)",
          [](const SourceView& v) { return seconds(v.snap.offset_ns); }},
         {"ntpd_lite_source_delay_seconds", "gauge", "Round-trip delay of the filtered sample",
          [](const SourceView& v) { return seconds(v.snap.delay_ns); }},
@@ -128,27 +139,38 @@ std::string metrics_text(const MonitorSnapshot& m) {
          [](const SourceView& v) { return std::ldexp(1.0, v.snap.poll_log2); }},
         {"ntpd_lite_source_requests_sent_total", "counter", "Requests sent to the source",
          [](const SourceView& v) { return static_cast<double>(v.requests_sent); }},
-        {"ntpd_lite_source_last_kod_timestamp_seconds", "gauge", "Unix time of the last Kiss-o'-Death (0: none)",
-         [](const SourceView& v) { return v.snap.last_kiss ? seconds(v.snap.last_kiss_time_ns) : 0.0; }},
+        {"ntpd_lite_source_last_kod_timestamp_seconds", "gauge",
+         "Unix time of the last Kiss-o'-Death (0: none)",
+         [](const SourceView& v) {
+             return v.snap.last_kiss ? seconds(v.snap.last_kiss_time_ns) : 0.0;
+         }},
     };
     for (const PerSource& f : kPerSource) {
         w.family(f.name, f.type, f.help);
-        for (const SourceView& v : m.sources) w.sample(f.name, label("source", v.snap.name), f.value(v));
+        for (const SourceView& v : m.sources)
+            w.sample(f.name, label("source", v.snap.name), f.value(v));
     }
     w.family("ntpd_lite_source_state", "gauge",
-             "1 for the source's current state (selected, candidate, falseticker, outlier, unreachable, ...)");
+             "1 for the source's current state (selected, candidate, falseticker, outlier, "
+             "unreachable, ...)");
     for (const SourceView& v : m.sources) {
-        w.sample("ntpd_lite_source_state", label("source", v.snap.name) + "," + label("state", clock::to_string(v.snap.state)), 1);
+        w.sample(
+            "ntpd_lite_source_state",
+            label("source", v.snap.name) + "," + label("state", clock::to_string(v.snap.state)), 1);
     }
-    w.family("ntpd_lite_source_last_kod", "gauge", "1 with the code of the last Kiss-o'-Death of the source");
+    w.family("ntpd_lite_source_last_kod", "gauge",
+             "1 with the code of the last Kiss-o'-Death of the source");
     for (const SourceView& v : m.sources) {
         if (v.snap.last_kiss) {
-            w.sample("ntpd_lite_source_last_kod", label("source", v.snap.name) + "," + label("code", kiss_text(v.snap.last_kiss)), 1);
+            w.sample(
+                "ntpd_lite_source_last_kod",
+                label("source", v.snap.name) + "," + label("code", kiss_text(v.snap.last_kiss)), 1);
         }
     }
 
     const CounterTotals& c = m.server;
-    w.family("ntpd_lite_server_received_total", "counter", "Datagrams received by the NTP server sockets");
+    w.family("ntpd_lite_server_received_total", "counter",
+             "Datagrams received by the NTP server sockets");
     w.sample("ntpd_lite_server_received_total", "", static_cast<double>(c.received));
     w.family("ntpd_lite_server_requests_total", "counter", "Server requests by outcome");
     const std::pair<const char*, uint64_t> outcomes[] = {
@@ -162,11 +184,13 @@ std::string metrics_text(const MonitorSnapshot& m) {
         w.sample("ntpd_lite_server_requests_total", label("outcome", name), static_cast<double>(v));
     }
     w.family("ntpd_lite_control_requests_total", "counter", "Mode 6 (control) requests by outcome");
-    const std::pair<const char*, uint64_t> control[] = {
-        {"answered", m.control.answered}, {"denied", m.control.denied},
-        {"malformed", m.control.malformed}, {"overloaded", m.control.overloaded}};
+    const std::pair<const char*, uint64_t> control[] = {{"answered", m.control.answered},
+                                                        {"denied", m.control.denied},
+                                                        {"malformed", m.control.malformed},
+                                                        {"overloaded", m.control.overloaded}};
     for (const auto& [name, v] : control) {
-        w.sample("ntpd_lite_control_requests_total", label("outcome", name), static_cast<double>(v));
+        w.sample("ntpd_lite_control_requests_total", label("outcome", name),
+                 static_cast<double>(v));
     }
     return w.take();
 }

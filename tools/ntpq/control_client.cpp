@@ -56,16 +56,17 @@ std::expected<std::string, ControlFailure> control_request(const std::string& pa
                                                            std::string_view command,
                                                            std::chrono::milliseconds timeout) {
     sockaddr_un addr{};
-    if (path.size() >= sizeof addr.sun_path) return std::unexpected(unreachable(path, "path too long"));
+    if (path.size() >= sizeof addr.sun_path)
+        return std::unexpected(unreachable(path, "path too long"));
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, path.data(), path.size());
     Fd s{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
     if (s.fd < 0) return std::unexpected(unreachable(path, std::strerror(errno)));
     if (::connect(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         if (errno == EACCES || errno == EPERM) {
-            return std::unexpected(ControlFailure{
-                ExitCode::kDaemonRefused, "daemon_refused",
-                "permission denied on the control socket " + path + " (see [control] socket_mode)"});
+            return std::unexpected(ControlFailure{ExitCode::kDaemonRefused, "daemon_refused",
+                                                  "permission denied on the control socket " +
+                                                      path + " (see [control] socket_mode)"});
         }
         return std::unexpected(unreachable(path, std::strerror(errno)));
     }
@@ -78,7 +79,8 @@ std::expected<std::string, ControlFailure> control_request(const std::string& pa
     char buf[4096];
     for (;;) {
         if (!wait_for(s.fd, POLLIN, deadline)) {
-            return std::unexpected(unreachable(path, "no answer within " + std::to_string(timeout.count()) + " ms"));
+            return std::unexpected(
+                unreachable(path, "no answer within " + std::to_string(timeout.count()) + " ms"));
         }
         const ssize_t n = ::recv(s.fd, buf, sizeof buf, 0);
         if (n < 0 && errno == EINTR) continue;
@@ -87,7 +89,9 @@ std::expected<std::string, ControlFailure> control_request(const std::string& pa
         reply.append(buf, static_cast<std::size_t>(n));
         if (reply.size() > (16u << 20)) break;
     }
-    if (reply.empty()) return std::unexpected(unreachable(path, "the daemon closed the connection without answering"));
+    if (reply.empty())
+        return std::unexpected(
+            unreachable(path, "the daemon closed the connection without answering"));
     return reply;
 }
 
@@ -100,7 +104,8 @@ ExitCode run_resync(const ControlOptions& o, std::ostream& out, std::ostream& er
     }
     auto j = nlohmann::json::parse(*reply, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("ok")) {
-        ControlFailure f{ExitCode::kInvalidResponse, "invalid_response", "the daemon's answer is not the expected JSON"};
+        ControlFailure f{ExitCode::kInvalidResponse, "invalid_response",
+                         "the daemon's answer is not the expected JSON"};
         print_failure(f, o.json, out, err);
         return f.code;
     }

@@ -11,20 +11,28 @@ namespace {
 
 std::string_view schema_of(DaemonCommand c) {
     switch (c) {
-        case DaemonCommand::kPeers: return kPeersJsonSchema;
-        case DaemonCommand::kStatus: return kStatusJsonSchema;
-        case DaemonCommand::kSource: return kSourceJsonSchema;
+        case DaemonCommand::kPeers:
+            return kPeersJsonSchema;
+        case DaemonCommand::kStatus:
+            return kStatusJsonSchema;
+        case DaemonCommand::kSource:
+            return kSourceJsonSchema;
     }
     return "";
 }
 
 std::string_view failure_token(Mode6Failure::Kind k) {
     switch (k) {
-        case Mode6Failure::Kind::kResolveFailed: return "resolve_failed";
-        case Mode6Failure::Kind::kUnreachable: return "daemon_unreachable";
-        case Mode6Failure::Kind::kRefused: return "daemon_refused";
-        case Mode6Failure::Kind::kBadResponse: return "invalid_response";
-        case Mode6Failure::Kind::kNetwork: return "network";
+        case Mode6Failure::Kind::kResolveFailed:
+            return "resolve_failed";
+        case Mode6Failure::Kind::kUnreachable:
+            return "daemon_unreachable";
+        case Mode6Failure::Kind::kRefused:
+            return "daemon_refused";
+        case Mode6Failure::Kind::kBadResponse:
+            return "invalid_response";
+        case Mode6Failure::Kind::kNetwork:
+            return "network";
     }
     return "internal";
 }
@@ -32,7 +40,9 @@ std::string_view failure_token(Mode6Failure::Kind k) {
 ExitCode fail(DaemonCommand cmd, const std::string& host, const DaemonOptions& o,
               const Mode6Failure& f, std::ostream& out, std::ostream& err) {
     const ExitCode code = exit_code_for(f);
-    if (o.json) out << failure_json(schema_of(cmd), host, code, failure_token(f.kind), f.message).dump(2) << "\n";
+    if (o.json)
+        out << failure_json(schema_of(cmd), host, code, failure_token(f.kind), f.message).dump(2)
+            << "\n";
     err << "ntpq-lite: " << f.message << "\n";
     return code;
 }
@@ -64,7 +74,8 @@ ExitCode run_daemon_command_on(DaemonCommand cmd, Mode6Transport& transport,
             out << (o.json ? status_json(*report).dump(2) + "\n" : format_status(*report));
             break;
         case DaemonCommand::kSource:
-            out << (o.json ? source_json(*report).dump(2) + "\n" : format_source_line(*report) + "\n");
+            out << (o.json ? source_json(*report).dump(2) + "\n"
+                           : format_source_line(*report) + "\n");
             break;
     }
     return synced ? ExitCode::kOk : ExitCode::kUnsynchronized;
@@ -78,8 +89,8 @@ ExitCode run_daemon_command(DaemonCommand cmd, const DaemonOptions& o, std::ostr
         return ExitCode::kUsage;
     }
     const std::string label = to_string(*hp);
-    auto transport =
-        UdpMode6Transport::open(*hp, std::chrono::nanoseconds(static_cast<int64_t>(o.timeout_s * 1e9)));
+    auto transport = UdpMode6Transport::open(
+        *hp, std::chrono::nanoseconds(static_cast<int64_t>(o.timeout_s * 1e9)));
     if (!transport) return fail(cmd, label, o, transport.error(), out, err);
     return run_daemon_command_on(cmd, **transport, label, o, realtime_now_ns(), out, err);
 }

@@ -10,7 +10,8 @@ namespace {
 std::string fmt(const char* f, auto... args) {
     char buf[256];
     const int n = std::snprintf(buf, sizeof buf, f, args...);
-    return std::string(buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
+    return std::string(
+        buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
 }
 
 std::string ms_column(const std::optional<double>& v) {
@@ -28,10 +29,14 @@ nlohmann::ordered_json opt(const std::optional<double>& v) {
 
 const char* leap_text(int leap) {
     switch (leap) {
-        case 0: return "none";
-        case 1: return "insert second";
-        case 2: return "delete second";
-        default: return "unsynchronized";
+        case 0:
+            return "none";
+        case 1:
+            return "insert second";
+        case 2:
+            return "delete second";
+        default:
+            return "unsynchronized";
     }
 }
 
@@ -78,9 +83,10 @@ std::string format_peers_table(const DaemonReport& r) {
             remote.clear();
         }
         out += fmt("%-16.16s %-16.16s %2d %c %4.4s %4.4s  %3o ", remote.c_str(),
-                   display_refid(p.refid).c_str(), p.stratum, p.type, pretty_interval(p.when_s).c_str(),
-                   poll_text(p.poll_log2).c_str(), p.reach);
-        out += ms_column(p.delay_ms) + " " + ms_column(p.offset_ms) + " " + ms_column(p.jitter_ms) + "\n";
+                   display_refid(p.refid).c_str(), p.stratum, p.type,
+                   pretty_interval(p.when_s).c_str(), poll_text(p.poll_log2).c_str(), p.reach);
+        out += ms_column(p.delay_ms) + " " + ms_column(p.offset_ms) + " " + ms_column(p.jitter_ms) +
+               "\n";
     }
     if (r.peers.empty()) out += "(no sources)\n";
     return out;
@@ -104,22 +110,29 @@ std::string format_status(const DaemonReport& r) {
     row("Stratum", std::to_string(s.stratum) + (s.stratum >= 16 ? " (unsynchronized)" : ""));
     if (s.reftime_unix_ns) {
         const int64_t ago = (r.now_unix_ns - *s.reftime_unix_ns) / 1'000'000'000;
-        row("Last update", format_rfc3339_ns(*s.reftime_unix_ns) + " (" + std::to_string(ago) + " s ago)");
+        row("Last update",
+            format_rfc3339_ns(*s.reftime_unix_ns) + " (" + std::to_string(ago) + " s ago)");
     } else {
         row("Last update", "never");
     }
     if (s.offset_ms) {
-        row("System offset", fmt("%+.6f ms (%s the source)", *s.offset_ms,
-                                 *s.offset_ms >= 0 ? "local clock behind" : "local clock ahead of"));
+        const char* side = *s.offset_ms > 0   ? " (local clock behind the source)"
+                           : *s.offset_ms < 0 ? " (local clock ahead of the source)"
+                                              : "";
+        row("System offset", fmt("%+.6f ms%s", *s.offset_ms, side));
     }
     if (s.frequency_ppm) {
-        row("Frequency", fmt("%+.3f ppm (%s)", *s.frequency_ppm, *s.frequency_ppm >= 0 ? "fast" : "slow"));
+        const char* how = *s.frequency_ppm > 0   ? " (clock made faster)"
+                          : *s.frequency_ppm < 0 ? " (clock made slower)"
+                                                 : "";
+        row("Frequency", fmt("%+.3f ppm%s", *s.frequency_ppm, how));
     }
     if (s.sys_jitter_ms) row("System jitter", fmt("%.6f ms", *s.sys_jitter_ms));
     if (s.root_delay_ms) row("Root delay", fmt("%.6f ms", *s.root_delay_ms));
     if (s.root_disp_ms) row("Root dispersion", fmt("%.6f ms", *s.root_disp_ms));
     row("Leap status", fmt("%d (%s)", s.leap, leap_text(s.leap)));
-    if (s.poll_log2) row("Poll interval", fmt("%s s (2^%d)", poll_text(*s.poll_log2).c_str(), *s.poll_log2));
+    if (s.poll_log2)
+        row("Poll interval", fmt("%s s (2^%d)", poll_text(*s.poll_log2).c_str(), *s.poll_log2));
     if (s.precision_log2) row("Precision", fmt("2^%d s", *s.precision_log2));
     if (!s.version.empty()) row("Daemon", s.version);
     return out;
@@ -140,7 +153,8 @@ std::string format_source_line(const DaemonReport& r) {
                (p.offset_ms ? fmt(", offset %+.3f ms)", *p.offset_ms) : std::string(")"));
     }
     if (kind == "local") {
-        return "Local clock (" + display_refid(s.refid) + fmt(", stratum %d): no network source selected", s.stratum);
+        return "Local clock (" + display_refid(s.refid) +
+               fmt(", stratum %d): no network source selected", s.stratum);
     }
     return "Free-running System Clock (not synchronized)";
 }
@@ -160,7 +174,8 @@ nlohmann::ordered_json peers_json(const DaemonReport& r) {
         e["refid"] = p.refid;
         e["stratum"] = p.stratum;
         e["type"] = std::string(1, p.type);
-        e["when_s"] = p.when_s ? nlohmann::ordered_json(*p.when_s) : nlohmann::ordered_json(nullptr);
+        e["when_s"] =
+            p.when_s ? nlohmann::ordered_json(*p.when_s) : nlohmann::ordered_json(nullptr);
         e["poll_log2"] = p.poll_log2;
         e["reach"] = p.reach;
         e["reach_octal"] = fmt("%o", p.reach);
@@ -192,12 +207,15 @@ nlohmann::ordered_json status_json(const DaemonReport& r) {
     j["sys_jitter_ms"] = opt(s.sys_jitter_ms);
     j["root_delay_ms"] = opt(s.root_delay_ms);
     j["root_dispersion_ms"] = opt(s.root_disp_ms);
-    j["last_update_utc"] = s.reftime_unix_ns ? nlohmann::ordered_json(format_rfc3339_ns(*s.reftime_unix_ns))
-                                             : nlohmann::ordered_json(nullptr);
+    j["last_update_utc"] = s.reftime_unix_ns
+                               ? nlohmann::ordered_json(format_rfc3339_ns(*s.reftime_unix_ns))
+                               : nlohmann::ordered_json(nullptr);
     j["last_update_unix_ns"] = s.reftime_unix_ns ? nlohmann::ordered_json(*s.reftime_unix_ns)
                                                  : nlohmann::ordered_json(nullptr);
-    j["poll_log2"] = s.poll_log2 ? nlohmann::ordered_json(*s.poll_log2) : nlohmann::ordered_json(nullptr);
-    j["precision_log2"] = s.precision_log2 ? nlohmann::ordered_json(*s.precision_log2) : nlohmann::ordered_json(nullptr);
+    j["poll_log2"] =
+        s.poll_log2 ? nlohmann::ordered_json(*s.poll_log2) : nlohmann::ordered_json(nullptr);
+    j["precision_log2"] = s.precision_log2 ? nlohmann::ordered_json(*s.precision_log2)
+                                           : nlohmann::ordered_json(nullptr);
     j["version"] = s.version;
     j["exit_code"] = s.synchronized() ? 0 : static_cast<int>(ExitCode::kUnsynchronized);
     j["error"] = nullptr;
@@ -209,7 +227,8 @@ nlohmann::ordered_json source_json(const DaemonReport& r) {
     j["synchronized"] = r.system.synchronized();
     j["kind"] = source_kind(r);
     const PeerInfo* p = r.system_peer();
-    j["source"] = p && source_kind(r) == "ntp" ? nlohmann::ordered_json(p->remote) : nlohmann::ordered_json(nullptr);
+    j["source"] = p && source_kind(r) == "ntp" ? nlohmann::ordered_json(p->remote)
+                                               : nlohmann::ordered_json(nullptr);
     j["stratum"] = r.system.stratum;
     j["refid"] = r.system.refid;
     j["line"] = format_source_line(r);

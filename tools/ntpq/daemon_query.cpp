@@ -34,14 +34,22 @@ std::string to_str(const VarMap& v, std::string_view name) {
 
 const char* state_of_selection(unsigned sel) {
     switch (sel) {
-        case 1: return "falseticker";
-        case 2: return "excess";
-        case 3: return "outlier";
-        case 4: return "candidate";
-        case 5: return "backup";
-        case 6: return "selected";
-        case 7: return "pps";
-        default: return "rejected";
+        case 1:
+            return "falseticker";
+        case 2:
+            return "excess";
+        case 3:
+            return "outlier";
+        case 4:
+            return "candidate";
+        case 5:
+            return "backup";
+        case 6:
+            return "selected";
+        case 7:
+            return "pps";
+        default:
+            return "rejected";
     }
 }
 
@@ -56,7 +64,9 @@ VarMap parse_vars(std::string_view text) {
     return out;
 }
 
-char PeerInfo::tally() const { return " x.-+#*o"[selection()]; }
+char PeerInfo::tally() const {
+    return " x.-+#*o"[selection()];
+}
 
 const PeerInfo* DaemonReport::system_peer() const {
     if (system.peer_association != 0) {
@@ -72,17 +82,20 @@ const PeerInfo* DaemonReport::system_peer() const {
 
 std::optional<int64_t> parse_lfp_unix_ns(std::string_view text, int64_t pivot_unix_ns) {
     // ntpd sends "0x" + hex; accept the bare hex that ntpq prints, too.
-    if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) text.remove_prefix(2);
+    if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+        text.remove_prefix(2);
     if (text.empty()) return std::nullopt;
     const auto dot = text.find('.');
     uint32_t sec = 0, frac = 0;
     const std::string_view s = text.substr(0, dot);
-    if (s.empty() || std::from_chars(s.data(), s.data() + s.size(), sec, 16).ptr != s.data() + s.size()) {
+    if (s.empty() ||
+        std::from_chars(s.data(), s.data() + s.size(), sec, 16).ptr != s.data() + s.size()) {
         return std::nullopt;
     }
     if (dot != std::string_view::npos) {
         const std::string_view f = text.substr(dot + 1);
-        if (!f.empty() && std::from_chars(f.data(), f.data() + f.size(), frac, 16).ptr != f.data() + f.size()) {
+        if (!f.empty() &&
+            std::from_chars(f.data(), f.data() + f.size(), frac, 16).ptr != f.data() + f.size()) {
             return std::nullopt;
         }
     }
@@ -111,8 +124,10 @@ void interpret_peer(PeerInfo& p, int64_t now_unix_ns) {
     p.jitter_ms = to_double(v, "jitter");
     if (!p.jitter_ms) p.jitter_ms = to_double(v, "dispersion");
     std::optional<int64_t> last;
-    if (auto r = parse_lfp_unix_ns(to_str(v, "rec"), now_unix_ns)) last = r;
-    else if (auto f = parse_lfp_unix_ns(to_str(v, "reftime"), now_unix_ns)) last = f;
+    if (auto r = parse_lfp_unix_ns(to_str(v, "rec"), now_unix_ns))
+        last = r;
+    else if (auto f = parse_lfp_unix_ns(to_str(v, "reftime"), now_unix_ns))
+        last = f;
     if (last) p.when_s = std::max<int64_t>(0, (now_unix_ns - *last) / 1'000'000'000);
     p.state = v.contains("state") ? to_str(v, "state") : state_of_selection(p.selection());
 }
@@ -145,7 +160,8 @@ std::expected<DaemonReport, Mode6Failure> fetch_daemon(Mode6Client& client, Fetc
         auto vars = client.request(proto::ControlOpcode::kReadVariables, assoc);
         if (!vars) {
             // An association that vanished between READSTAT and READVAR is skipped, as ntpq does.
-            if (vars.error().kind == Mode6Failure::Kind::kRefused && vars.error().error_code == 4) return {};
+            if (vars.error().kind == Mode6Failure::Kind::kRefused && vars.error().error_code == 4)
+                return {};
             return std::unexpected(vars.error());
         }
         PeerInfo p;
@@ -167,8 +183,9 @@ std::expected<DaemonReport, Mode6Failure> fetch_daemon(Mode6Client& client, Fetc
         auto list = client.request(proto::ControlOpcode::kReadStatus, 0);
         if (!list) return std::unexpected(list.error());
         if (list->data.size() % 4 != 0) {
-            return std::unexpected(Mode6Failure{Mode6Failure::Kind::kBadResponse, 0,
-                                                client.peer_name() + ": malformed association list"});
+            return std::unexpected(
+                Mode6Failure{Mode6Failure::Kind::kBadResponse, 0,
+                             client.peer_name() + ": malformed association list"});
         }
         if (!scope.system) r.system.status = list->status;
         for (std::size_t i = 0; i + 4 <= list->data.size(); i += 4) {
@@ -178,7 +195,8 @@ std::expected<DaemonReport, Mode6Failure> fetch_daemon(Mode6Client& client, Fetc
             if (auto ok = read_peer(assoc, status); !ok) return std::unexpected(ok.error());
         }
     } else if (r.system.peer_association != 0) {
-        if (auto ok = read_peer(r.system.peer_association, 0); !ok) return std::unexpected(ok.error());
+        if (auto ok = read_peer(r.system.peer_association, 0); !ok)
+            return std::unexpected(ok.error());
     }
     return r;
 }

@@ -29,15 +29,15 @@ struct PeerInfo {
     VarMap vars;
 
     // Parsed from vars (nullopt / defaults when a variable is missing).
-    std::string remote;            ///< srcadr (or srchost)
-    std::string refid;             ///< as sent: a dotted quad, or a code like "GPS"
+    std::string remote;  ///< srcadr (or srchost)
+    std::string refid;   ///< as sent: a dotted quad, or a code like "GPS"
     int stratum = 16;
-    char type = 'u';               ///< ntpq's t column: u unicast, l local clock, s/S symmetric...
-    std::optional<int64_t> when_s; ///< seconds since the last sample (rec, or reftime)
-    int poll_log2 = 0;             ///< min(hpoll, ppoll)
+    char type = 'u';                ///< ntpq's t column: u unicast, l local clock, s/S symmetric...
+    std::optional<int64_t> when_s;  ///< seconds since the last sample (rec, or reftime)
+    int poll_log2 = 0;              ///< min(hpoll, ppoll)
     unsigned reach = 0;
     std::optional<double> delay_ms, offset_ms, jitter_ms;
-    std::string state;             ///< ntpd-lite's "state" if sent, else from the selection code
+    std::string state;  ///< ntpd-lite's "state" if sent, else from the selection code
 
     /// The selection code (RFC 9327 section 2.1.2), 0..7.
     unsigned selection() const { return (status >> 8) & 0x7u; }

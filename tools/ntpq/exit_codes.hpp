@@ -9,14 +9,14 @@
 namespace ntplite::tools {
 
 enum class ExitCode : int {
-    kOk = 0,               ///< at least one valid sample (and no Kiss-o'-Death)
-    kInternal = 1,         ///< unexpected internal or local socket error
-    kUsage = 2,            ///< bad command line
-    kResolveFailed = 3,    ///< the server name did not resolve
-    kNoAnswer = 4,         ///< no answer within --timeout (or port unreachable)
-    kKissOfDeath = 5,      ///< the server sent a Kiss-o'-Death
-    kUnsynchronized = 6,   ///< the server is unsynchronized (LI=3 or stratum >= 16)
-    kInvalidResponse = 7,  ///< only replies that failed the validity tests
+    kOk = 0,                 ///< at least one valid sample (and no Kiss-o'-Death)
+    kInternal = 1,           ///< unexpected internal or local socket error
+    kUsage = 2,              ///< bad command line
+    kResolveFailed = 3,      ///< the server name did not resolve
+    kNoAnswer = 4,           ///< no answer within --timeout (or port unreachable)
+    kKissOfDeath = 5,        ///< the server sent a Kiss-o'-Death
+    kUnsynchronized = 6,     ///< the server is unsynchronized (LI=3 or stratum >= 16)
+    kInvalidResponse = 7,    ///< only replies that failed the validity tests
     kDaemonUnreachable = 8,  ///< peers/status/source/resync: no daemon answered (or not allowed)
     kDaemonRefused = 9,      ///< the daemon answered with an error / refused the request
     kDisagreement = 10,      ///< monitor: a server failed or disagrees with the majority

@@ -60,22 +60,28 @@ int main(int argc, char** argv) {
     add_query_command(app, query);
     ntplite::tools::DaemonOptions peers, status, source;
     add_daemon_command(app, "peers", "List the daemon's sources like `ntpq -p` (mode 6)", peers);
-    add_daemon_command(app, "status", "Is the daemon synchronized, to what, how well (mode 6)", status);
-    add_daemon_command(app, "source", "One line: the source in use (like w32tm /query /source)", source);
+    add_daemon_command(app, "status", "Is the daemon synchronized, to what, how well (mode 6)",
+                       status);
+    add_daemon_command(app, "source", "One line: the source in use (like w32tm /query /source)",
+                       source);
     ntplite::tools::MonitorOptions monitor;
-    CLI::App* m = app.add_subcommand("monitor", "Query several servers once each and compare them (SNTP)");
+    CLI::App* m =
+        app.add_subcommand("monitor", "Query several servers once each and compare them (SNTP)");
     m->add_option("servers", monitor.servers, "HOST[:PORT] ...")->required();
     m->add_option("-t,--timeout", monitor.timeout_s, "seconds to wait for each server (default 1)")
         ->check(CLI::Range(0.001, 60.0));
-    m->add_option("--tolerance", monitor.tolerance_s,
-                  "seconds two offsets may differ (plus half their delays) and still agree (default 0.1)")
+    m->add_option(
+         "--tolerance", monitor.tolerance_s,
+         "seconds two offsets may differ (plus half their delays) and still agree (default 0.1)")
         ->check(CLI::Range(0.0, 86400.0));
     m->add_flag("--json", monitor.json, "print one JSON document instead of text");
     ntplite::tools::ControlOptions resync, snapshot;
-    add_control_options(app.add_subcommand("resync", "Ask ntpd-lite to poll all sources now (control socket)"),
-                        resync);
-    add_control_options(app.add_subcommand("snapshot", "Print ntpd-lite's full JSON state (control socket)"),
-                        snapshot);
+    add_control_options(
+        app.add_subcommand("resync", "Ask ntpd-lite to poll all sources now (control socket)"),
+        resync);
+    add_control_options(
+        app.add_subcommand("snapshot", "Print ntpd-lite's full JSON state (control socket)"),
+        snapshot);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -90,13 +96,16 @@ int main(int argc, char** argv) {
         }
         using ntplite::tools::DaemonCommand;
         if (app.got_subcommand("peers")) {
-            return static_cast<int>(run_daemon_command(DaemonCommand::kPeers, peers, std::cout, std::cerr));
+            return static_cast<int>(
+                run_daemon_command(DaemonCommand::kPeers, peers, std::cout, std::cerr));
         }
         if (app.got_subcommand("status")) {
-            return static_cast<int>(run_daemon_command(DaemonCommand::kStatus, status, std::cout, std::cerr));
+            return static_cast<int>(
+                run_daemon_command(DaemonCommand::kStatus, status, std::cout, std::cerr));
         }
         if (app.got_subcommand("source")) {
-            return static_cast<int>(run_daemon_command(DaemonCommand::kSource, source, std::cout, std::cerr));
+            return static_cast<int>(
+                run_daemon_command(DaemonCommand::kSource, source, std::cout, std::cerr));
         }
         if (app.got_subcommand("monitor")) {
             return static_cast<int>(ntplite::tools::run_monitor(monitor, std::cout, std::cerr));

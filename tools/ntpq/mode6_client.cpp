@@ -55,15 +55,24 @@ std::string FragmentAssembler::data() const {
 
 std::string control_error_text(uint16_t code) {
     switch (code) {
-        case 0: return "unspecified error";
-        case 1: return "authentication failure";
-        case 2: return "invalid message format";
-        case 3: return "invalid or unsupported opcode";
-        case 4: return "unknown association";
-        case 5: return "unknown variable";
-        case 6: return "invalid variable value";
-        case 7: return "permission denied";
-        default: return "error code " + std::to_string(code);
+        case 0:
+            return "unspecified error";
+        case 1:
+            return "authentication failure";
+        case 2:
+            return "invalid message format";
+        case 3:
+            return "invalid or unsupported opcode";
+        case 4:
+            return "unknown association";
+        case 5:
+            return "unknown variable";
+        case 6:
+            return "invalid variable value";
+        case 7:
+            return "permission denied";
+        default:
+            return "error code " + std::to_string(code);
     }
 }
 
@@ -82,7 +91,8 @@ std::expected<Mode6Response, Mode6Failure> Mode6Client::request(proto::ControlOp
     if (len == 0) return std::unexpected(Mode6Failure{Kind::kNetwork, 0, "request too long"});
     std::string err;
     if (!transport_.send(std::span(out.data(), len), &err)) {
-        return std::unexpected(Mode6Failure{Kind::kNetwork, 0, "cannot send to " + peer_ + ": " + err});
+        return std::unexpected(
+            Mode6Failure{Kind::kNetwork, 0, "cannot send to " + peer_ + ": " + err});
     }
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
     FragmentAssembler frags;
@@ -91,17 +101,18 @@ std::expected<Mode6Response, Mode6Failure> Mode6Client::request(proto::ControlOp
         bool refused = false;
         auto d = transport_.receive(deadline, &refused);
         if (refused) {
-            return std::unexpected(Mode6Failure{Kind::kUnreachable, 0,
-                                                peer_ + ": port unreachable (no NTP daemon there?)"});
+            return std::unexpected(Mode6Failure{
+                Kind::kUnreachable, 0, peer_ + ": port unreachable (no NTP daemon there?)"});
         }
         if (!d) {
             std::string what = frags.data().empty() ? "no answer" : "incomplete answer";
             if (bad_seen) what += " (only malformed replies)";
             const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout_).count();
-            return std::unexpected(Mode6Failure{
-                Kind::kUnreachable, 0,
-                what + " from " + peer_ + " within " + std::to_string(ms) +
-                    " ms (daemon not running, or this address is not in its [control] allow list)"});
+            return std::unexpected(Mode6Failure{Kind::kUnreachable, 0,
+                                                what + " from " + peer_ + " within " +
+                                                    std::to_string(ms) +
+                                                    " ms (daemon not running, or this address is "
+                                                    "not in its [control] allow list)"});
         }
         auto msg = proto::parse_control(*d);
         if (!msg || !msg->header.response || msg->header.sequence != h.sequence ||
@@ -111,8 +122,8 @@ std::expected<Mode6Response, Mode6Failure> Mode6Client::request(proto::ControlOp
         }
         if (msg->header.error) {
             const uint16_t code = msg->header.status >> 8;
-            return std::unexpected(
-                Mode6Failure{Kind::kRefused, code, peer_ + " refused: " + control_error_text(code)});
+            return std::unexpected(Mode6Failure{Kind::kRefused, code,
+                                                peer_ + " refused: " + control_error_text(code)});
         }
         if (!frags.add(*msg)) {
             return std::unexpected(
@@ -130,21 +141,23 @@ std::expected<std::unique_ptr<UdpMode6Transport>, Mode6Failure> UdpMode6Transpor
     const HostPort& server, std::chrono::nanoseconds timeout) {
     using Kind = Mode6Failure::Kind;
     auto addrs = resolve_server(server, timeout);
-    if (!addrs) return std::unexpected(Mode6Failure{Kind::kResolveFailed, 0, addrs.error().message});
+    if (!addrs)
+        return std::unexpected(Mode6Failure{Kind::kResolveFailed, 0, addrs.error().message});
     const UdpEndpoint& ep = addrs->front();
     const int fd = ::socket(ep.data()->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return std::unexpected(Mode6Failure{Kind::kNetwork, 0, std::strerror(errno)});
     std::unique_ptr<UdpMode6Transport> t(new UdpMode6Transport(fd));
     // Connected: the kernel filters other senders and reports ICMP port unreachable to us.
     if (::connect(fd, ep.data(), static_cast<socklen_t>(ep.size())) != 0) {
-        return std::unexpected(Mode6Failure{Kind::kNetwork, 0,
-                                            "cannot reach " + to_string(ep) + ": " + std::strerror(errno)});
+        return std::unexpected(Mode6Failure{
+            Kind::kNetwork, 0, "cannot reach " + to_string(ep) + ": " + std::strerror(errno)});
     }
     return t;
 }
 
 bool UdpMode6Transport::send(std::span<const std::byte> datagram, std::string* error) {
-    if (::send(fd_, datagram.data(), datagram.size(), 0) == static_cast<ssize_t>(datagram.size())) return true;
+    if (::send(fd_, datagram.data(), datagram.size(), 0) == static_cast<ssize_t>(datagram.size()))
+        return true;
     *error = std::strerror(errno);
     return false;
 }

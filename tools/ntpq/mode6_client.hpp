@@ -77,7 +77,8 @@ class Mode6Client {
         : transport_(transport), timeout_(timeout), peer_(std::move(peer_name)) {}
 
     /// One request and its complete response. An error response is kRefused.
-    std::expected<Mode6Response, Mode6Failure> request(proto::ControlOpcode op, uint16_t association,
+    std::expected<Mode6Response, Mode6Failure> request(proto::ControlOpcode op,
+                                                       uint16_t association,
                                                        std::string_view data = {});
     const std::string& peer_name() const { return peer_; }
 

@@ -14,7 +14,8 @@ namespace {
 std::string fmt(const char* f, auto... args) {
     char buf[256];
     const int n = std::snprintf(buf, sizeof buf, f, args...);
-    return std::string(buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
+    return std::string(
+        buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
 }
 
 bool agree(const SntpSample& a, const SntpSample& b, int64_t tolerance_ns) {
@@ -67,12 +68,13 @@ ExitCode monitor_exit_code(const std::vector<MonitorRow>& rows) {
 }
 
 std::string format_monitor(const std::vector<MonitorRow>& rows, const MonitorVerdict& v) {
-    std::string out = fmt("%-24s %14s %14s %10s %2s %-16s %s\n", "server", "offset(local)", "offset(first)",
-                          "delay", "st", "refid", "status");
+    std::string out = fmt("%-24s %14s %14s %10s %2s %-16s %s\n", "server", "offset(local)",
+                          "offset(first)", "delay", "st", "refid", "status");
     std::vector<std::string> flagged;
     for (const MonitorRow& r : rows) {
         if (!r.result) {
-            out += fmt("%-24s %s\n", r.label.c_str(), ("error: " + r.result.error().message).c_str());
+            out +=
+                fmt("%-24s %s\n", r.label.c_str(), ("error: " + r.result.error().message).c_str());
             flagged.push_back(r.label + " (no answer)");
             continue;
         }
@@ -80,13 +82,15 @@ std::string format_monitor(const std::vector<MonitorRow>& rows, const MonitorVer
         out += fmt("%-24s %+13.6fs %+13.6fs %9.6fs %2d %-16s %s\n", r.label.c_str(),
                    static_cast<double>(s.offset_ns) / 1e9,
                    static_cast<double>(r.offset_from_first_ns.value_or(0)) / 1e9,
-                   static_cast<double>(s.delay_ns) / 1e9, s.reply.stratum, format_refid_text(s.reply).c_str(),
+                   static_cast<double>(s.delay_ns) / 1e9, s.reply.stratum,
+                   format_refid_text(s.reply).c_str(),
                    r.agrees ? "ok" : "DISAGREES with the majority");
         if (!r.agrees) flagged.push_back(r.label);
     }
     out += fmt("%zu server(s), %zu answered", rows.size(), v.answered);
     if (v.answered > 0) {
-        out += v.has_majority ? fmt(", %zu agree", v.majority) : std::string(", no majority agrees");
+        out +=
+            v.has_majority ? fmt(", %zu agree", v.majority) : std::string(", no majority agrees");
     }
     if (!flagged.empty()) {
         out += "; check:";
@@ -112,7 +116,8 @@ nlohmann::ordered_json monitor_json(const std::vector<MonitorRow>& rows, const M
             e["offset_ns"] = s.offset_ns;
             e["offset_s"] = static_cast<double>(s.offset_ns) / 1e9;
             e["offset_from_first_ns"] = r.offset_from_first_ns.value_or(0);
-            e["offset_from_first_s"] = static_cast<double>(r.offset_from_first_ns.value_or(0)) / 1e9;
+            e["offset_from_first_s"] =
+                static_cast<double>(r.offset_from_first_ns.value_or(0)) / 1e9;
             e["delay_ns"] = s.delay_ns;
             e["delay_s"] = static_cast<double>(s.delay_ns) / 1e9;
             e["stratum"] = s.reply.stratum;

@@ -108,5 +108,22 @@ TEST(ClockSetup, NothingIsSavedBeforeTheDisciplineLearned) {
     EXPECT_EQ(s.announce(), proto::LeapIndicator::kNone);
 }
 
+TEST(ClockSetupConfig, DriftFileKeysAreReadAndChecked) {
+    std::string path = temp_path("config.toml");
+    std::ofstream(path) << "[clock]\ndrift_file = \"/var/lib/x/drift\"\n"
+                           "drift_save_interval = 60.0\n";
+    auto cfg = config::load_file(path);
+    ASSERT_TRUE(cfg.has_value());
+    EXPECT_EQ(cfg->clock.drift_file, "/var/lib/x/drift");
+    EXPECT_DOUBLE_EQ(cfg->clock.drift_save_interval_s, 60.0);
+    EXPECT_EQ(cfg->clock.mode, config::ClockMode::kDiscipline);  // the default
+
+    std::ofstream(path) << "[clock]\ndrift_file = \"\"\ndrift_save_interval = 0.0\n";
+    auto bad = config::load_file(path);
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().size(), 2u);  // empty path, interval below 1 s
+    std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace ntplite::daemon

@@ -87,7 +87,8 @@ TEST(ControlMode6, SystemVariablesAsNtpqExpects) {
     }
     EXPECT_NE(vars.find("stratum=11"), std::string::npos);
     EXPECT_NE(vars.find("refid=127.0.0.20"), std::string::npos);
-    EXPECT_NE(vars.find("rootdelay=0.137"), std::string::npos);   // ms (NtpShort rounds 123 us up to 9/65536 s)
+    EXPECT_NE(vars.find("rootdelay=0.137"),
+              std::string::npos);  // ms (NtpShort rounds 123 us up to 9/65536 s)
     EXPECT_NE(vars.find("offset=0.001234"), std::string::npos);  // 1234 ns in ms
     EXPECT_NE(vars.find("frequency=-12.500"), std::string::npos);
     EXPECT_NE(vars.find("peer=1"), std::string::npos);

@@ -21,11 +21,12 @@ namespace {
 TEST(ControlSocket, HandlesSnapshotResyncAndUnknown) {
     asio::io_context io;
     int resyncs = 0;
-    ControlSocket s(io, [] { return testing::fixture_snapshot(); },
-                    [&]() -> std::expected<std::size_t, std::string> {
-                        ++resyncs;
-                        return 3;
-                    });
+    ControlSocket s(
+        io, [] { return testing::fixture_snapshot(); },
+        [&]() -> std::expected<std::size_t, std::string> {
+            ++resyncs;
+            return 3;
+        });
     auto snap = nlohmann::json::parse(s.handle("snapshot\n"));
     EXPECT_EQ(snap["schema"], "ntpd-lite.snapshot/1");
     EXPECT_EQ(snap["system"]["stratum"], 11);
@@ -43,8 +44,9 @@ TEST(ControlSocket, HandlesSnapshotResyncAndUnknown) {
 
 TEST(ControlSocket, ResyncRefusalCarriesTheReason) {
     asio::io_context io;
-    ControlSocket s(io, [] { return testing::fixture_snapshot(); },
-                    []() -> std::expected<std::size_t, std::string> { return std::unexpected("no sources"); });
+    ControlSocket s(
+        io, [] { return testing::fixture_snapshot(); },
+        []() -> std::expected<std::size_t, std::string> { return std::unexpected("no sources"); });
     auto r = nlohmann::json::parse(s.handle("resync"));
     EXPECT_EQ(r["ok"], false);
     EXPECT_EQ(r["error"], "no sources");
@@ -52,8 +54,9 @@ TEST(ControlSocket, ResyncRefusalCarriesTheReason) {
 
 TEST(ControlSocket, ServesOverUnixSocketWithConfiguredMode) {
     asio::io_context io;
-    ControlSocket s(io, [] { return testing::fixture_snapshot(); },
-                    []() -> std::expected<std::size_t, std::string> { return 1; });
+    ControlSocket s(
+        io, [] { return testing::fixture_snapshot(); },
+        []() -> std::expected<std::size_t, std::string> { return 1; });
     const std::string path = "/tmp/ntplite-control-test-" + std::to_string(::getpid()) + ".sock";
     ASSERT_TRUE(s.open(path, 0600).has_value());
     struct stat st {};
@@ -68,7 +71,8 @@ TEST(ControlSocket, ServesOverUnixSocketWithConfiguredMode) {
         if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
             (void)!::write(fd, "resync\n", 7);
             char buf[512];
-            for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) reply.append(buf, static_cast<std::size_t>(n));
+            for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+                reply.append(buf, static_cast<std::size_t>(n));
         }
         ::close(fd);
     });
@@ -81,7 +85,8 @@ TEST(ControlSocket, ServesOverUnixSocketWithConfiguredMode) {
 
 TEST(ControlUdp, AllowListDefaultsToLocalhostAndEmptyAllowsNobody) {
     asio::io_context io;
-    std::vector<config::CidrPrefix> allow = {*config::parse_cidr("127.0.0.1"), *config::parse_cidr("::1")};
+    std::vector<config::CidrPrefix> allow = {*config::parse_cidr("127.0.0.1"),
+                                             *config::parse_cidr("::1")};
     ControlUdp c(io, allow, [] { return testing::fixture_snapshot(); });
     EXPECT_TRUE(c.allowed(*config::parse_ip("127.0.0.1")));
     EXPECT_TRUE(c.allowed(*config::parse_ip("::1")));

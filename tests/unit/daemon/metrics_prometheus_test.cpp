@@ -44,7 +44,8 @@ TEST(MetricsPrometheus, EveryLineIsWellFormed) {
             EXPECT_TRUE(seen_families.insert(mt[1]).second) << "family declared twice: " << l;
             types[mt[1]] = mt[2];
             const bool total = std::string(mt[1]).ends_with("_total");
-            EXPECT_EQ(mt[2] == "counter", total) << "counters and only counters end in _total: " << l;
+            EXPECT_EQ(mt[2] == "counter", total)
+                << "counters and only counters end in _total: " << l;
             continue;
         }
         if (std::regex_match(l, help)) continue;
@@ -74,7 +75,8 @@ TEST(MetricsPrometheus, ValuesComeFromTheSnapshot) {
     EXPECT_EQ(s.at("ntpd_lite_source_poll_interval_seconds{source=\"127.0.0.22:14123\"}"), 64);
     EXPECT_EQ(s.at("ntpd_lite_source_state{source=\"127.0.0.22:14123\",state=\"falseticker\"}"), 1);
     EXPECT_EQ(s.at("ntpd_lite_source_last_kod{source=\"127.0.0.22:14123\",code=\"RATE\"}"), 1);
-    EXPECT_EQ(s.at("ntpd_lite_source_last_kod_timestamp_seconds{source=\"127.0.0.22:14123\"}"), 1.7e9);
+    EXPECT_EQ(s.at("ntpd_lite_source_last_kod_timestamp_seconds{source=\"127.0.0.22:14123\"}"),
+              1.7e9);
     EXPECT_EQ(s.at("ntpd_lite_server_requests_total{outcome=\"served\"}"), 17);
     EXPECT_EQ(s.at("ntpd_lite_server_requests_total{outcome=\"denied\"}"), 3);
     EXPECT_EQ(s.at("ntpd_lite_control_requests_total{outcome=\"denied\"}"), 5);

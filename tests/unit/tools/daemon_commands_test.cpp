@@ -45,10 +45,13 @@ TEST(NtpqPeers, TableLikeNtpqWithTallyCodesOctalReachAndMilliseconds) {
     ASSERT_EQ(r.code, ExitCode::kOk) << r.err;
     const auto l = lines(r.out);
     ASSERT_EQ(l.size(), 5u) << r.out;
-    EXPECT_EQ(l[0], "     remote           refid      st t when poll reach   delay   offset   jitter");
-    EXPECT_EQ(l[2], "*127.0.0.20       127.127.1.1      10 u   12   64  377    0.123    0.001    0.008");
+    EXPECT_EQ(l[0],
+              "     remote           refid      st t when poll reach   delay   offset   jitter");
+    EXPECT_EQ(l[2],
+              "*127.0.0.20       127.127.1.1      10 u   12   64  377    0.123    0.001    0.008");
     EXPECT_EQ(l[3].substr(0, 12), "+127.0.0.21 ");
-    EXPECT_EQ(l[4], "x127.0.0.22       127.127.1.1      10 u   12   64  377    0.123 5000.000    0.008");
+    EXPECT_EQ(l[4],
+              "x127.0.0.22       127.127.1.1      10 u   12   64  377    0.123 5000.000    0.008");
     EXPECT_EQ(t.requests, 5);  // READVAR system + READSTAT + READVAR of 3 peers
 }
 
@@ -183,7 +186,7 @@ TEST(NtpqMode6, AssemblerRejectsOverlapsAndWaitsForHoles) {
     EXPECT_TRUE(a.add(frag(4, "efgh", false)));
     EXPECT_FALSE(a.complete());
     EXPECT_TRUE(a.add(frag(4, "efgh", false)));  // duplicate: ignored
-    EXPECT_FALSE(a.add(frag(2, "cdef", true)));   // overlap
+    EXPECT_FALSE(a.add(frag(2, "cdef", true)));  // overlap
     EXPECT_TRUE(a.add(frag(0, "abcd", true)));
     EXPECT_TRUE(a.complete());
     EXPECT_EQ(a.data(), "abcdefgh");

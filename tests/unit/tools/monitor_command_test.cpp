@@ -18,7 +18,8 @@ MonitorRow ok(std::string label, int64_t offset_ns, int64_t delay_ns = 100'000) 
 }
 
 MonitorRow failed(std::string label) {
-    return MonitorRow{std::move(label), std::unexpected(SntpFailure{SntpError::kNoAnswer, "no answer", 0}),
+    return MonitorRow{std::move(label),
+                      std::unexpected(SntpFailure{SntpError::kNoAnswer, "no answer", 0}),
                       std::nullopt, true};
 }
 

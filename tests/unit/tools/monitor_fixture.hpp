@@ -14,8 +14,8 @@ namespace ntplite::testing {
 
 inline constexpr int64_t kFixtureNow_ns = 1'795'345'731'000'000'000;  // 2026-11-22
 
-inline daemon::SourceView fixture_source(clock::SourceId id, std::string addr, clock::SourceState st,
-                                         int64_t offset_ns) {
+inline daemon::SourceView fixture_source(clock::SourceId id, std::string addr,
+                                         clock::SourceState st, int64_t offset_ns) {
     daemon::SourceView v;
     v.snap.id = id;
     v.snap.name = addr + ":14123";
@@ -56,11 +56,12 @@ inline daemon::MonitorSnapshot fixture_snapshot(bool synced = true) {
     s.processor = "x86_64";
     s.system = "Linux/6.1";
     if (synced) s.system_peer = 0;
-    m.sources.push_back(fixture_source(0, "127.0.0.20", synced ? clock::SourceState::kSelected
-                                                               : clock::SourceState::kNoSample,
-                                       1'234));
+    m.sources.push_back(fixture_source(
+        0, "127.0.0.20", synced ? clock::SourceState::kSelected : clock::SourceState::kNoSample,
+        1'234));
     m.sources.push_back(fixture_source(1, "127.0.0.21", clock::SourceState::kCandidate, 2'345));
-    m.sources.push_back(fixture_source(2, "127.0.0.22", clock::SourceState::kFalseticker, 5'000'000'000));
+    m.sources.push_back(
+        fixture_source(2, "127.0.0.22", clock::SourceState::kFalseticker, 5'000'000'000));
     return m;
 }
 
