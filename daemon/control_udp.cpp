@@ -28,17 +28,17 @@ bool ControlUdp::allowed(const config::IpAddress& client) const {
     return false;
 }
 
-void ControlUdp::offer(int fd, std::span<const std::byte> datagram, const config::IpAddress& client,
+bool ControlUdp::offer(int fd, std::span<const std::byte> datagram, const config::IpAddress& client,
                        const sockaddr_storage& from, socklen_t from_len, const in_pktinfo* dst4,
                        const in6_pktinfo* dst6) {
     if (!allowed(client)) {
         denied_.fetch_add(1, std::memory_order_relaxed);  // dropped silently: ratio 0
-        return;
+        return false;
     }
     if (pending_.fetch_add(1, std::memory_order_relaxed) >= kMaxPending) {
         pending_.fetch_sub(1, std::memory_order_relaxed);
         overloaded_.fetch_add(1, std::memory_order_relaxed);
-        return;
+        return false;
     }
     auto job = std::make_shared<Job>();
     job->fd = fd;
@@ -56,6 +56,7 @@ void ControlUdp::offer(int fd, std::span<const std::byte> datagram, const config
         pending_.fetch_sub(1, std::memory_order_relaxed);
         answer(*job);
     });
+    return true;
 }
 
 void ControlUdp::answer(const Job& job) {

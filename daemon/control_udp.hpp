@@ -41,7 +41,8 @@ class ControlUdp {
 
     /// Worker thread: takes one mode 6 datagram from `client` (socket address `from`) received
     /// on `fd`, sent to `dst4`/`dst6` (non-null for wildcard sockets, to reply from that address).
-    void offer(int fd, std::span<const std::byte> datagram, const config::IpAddress& client,
+    /// False if it was dropped here (not allowed, or too many waiting).
+    bool offer(int fd, std::span<const std::byte> datagram, const config::IpAddress& client,
                const sockaddr_storage& from, socklen_t from_len, const in_pktinfo* dst4,
                const in6_pktinfo* dst6);
 

@@ -31,7 +31,7 @@ struct alignas(64) ServerCounters {
     Counter leaked;              ///< rate-limited requests answered normally (the leak fraction)
     Counter dropped_malformed;   ///< not a well-formed NTP packet (or truncated by the buffer)
     Counter dropped_denied;      ///< source address refused by the access lists
-    Counter dropped_control;     ///< mode 6/7 (control/private): monitoring is not served here
+    Counter dropped_control;     ///< mode 7, and mode 6 from outside [control] allow (or overloaded)
     Counter dropped_not_client;  ///< any other mode than 3 (client)
     Counter dropped_rate;        ///< rate-limited and not answered at all
     Counter send_errors;         ///< replies the kernel refused to send

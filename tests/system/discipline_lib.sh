@@ -19,10 +19,16 @@ start_ntpd_disciplined() {
     grep -q 'mode = "observe"' "$_conf" && fail "$_conf: these tests are for discipline mode"
     # Extra variables go through the environment (not another `env`, which would load the shim
     # into one more program image under the same pid).
+    # The shim refreshes its state file from clock reads too; that file IO (~0.4 ms here) would
+    # sit between the daemon's transmit-time read and its send and bias every measurement.
+    # Adjustments (every clock update: at least the kernel status) still rewrite it, after the
+    # response was processed, so the file stays current to within one poll.
+    export NTPLITE_SHIM_STATE_INTERVAL_MS=86400000
     for _kv in "$@"; do export "${_kv?}"; done
     start_under_clock_shim "$_off" "$_ppm" "$T/$_name.state" "$NTPD" --config "$_conf" \
         > "$T/$_name.log" 2>&1
     for _kv in "$@"; do unset "${_kv%%=*}"; done
+    unset NTPLITE_SHIM_STATE_INTERVAL_MS
     NTPD_PID=$SHIM_PID
     # Fail safe, checked on the running process: it is ntpd-lite, the shim is really mapped into
     # it, and it can never get CAP_SYS_TIME (bit 25) back.
@@ -84,7 +90,7 @@ wait_converged() {
 discipline_config() {
     cat <<EOF
 [log]
-level = "info"
+level = "${LOGLEVEL:-info}"
 
 [[source]]
 mode = "server"

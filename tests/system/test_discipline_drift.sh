@@ -4,7 +4,7 @@
 #  1. a first run (emulated clock 50 ppm fast) learns the frequency and saves it at exit
 #     (SIGTERM): about -50 ppm, atomically written ("-50.xxxxxx\n", no temp file left);
 #  2. a second run starts with the saved frequency applied before any measurement (residual
-#     within 3 ppm instead of 50) and, started 0.5 ms off, stays within 1 ms with no step;
+#     within 5 ppm instead of 50) and, started 0.5 ms off, stays within 1 ms with no step;
 #  3. corrupt, truncated, absurd (> 500 ppm) and empty files: one warning each, the daemon
 #     starts at 0 ppm, keeps running and still synchronizes;
 #  4. periodic saves: with drift_save_interval = 2 the file appears while the daemon runs
@@ -19,7 +19,7 @@ start_chronyd_server $UP_PORT 127.0.0.1 10
 
 # 1. Learn and save at exit.
 start_ntpd_disciplined first 200000000 50 "$(discipline_config $UP_PORT "$DRIFT")"
-wait_converged first 1000000 3 10 85
+wait_converged first 1000000 5 10 85
 learned=$(shim_value "$T/first.state" freq_ppm)
 stop_ntpd first
 [ -f "$DRIFT" ] || fail "no drift file after exit"
@@ -27,7 +27,7 @@ grep -q "drift file $DRIFT saved" "$T/first.log" || fail "the save at exit was n
 saved=$(cat "$DRIFT")
 printf '%s\n' "$saved" | grep -qE '^-?[0-9]+\.[0-9]{6}$' || fail "drift file content '$saved'"
 [ "$(tail -c 1 "$DRIFT" | od -An -c | tr -d ' ')" = '\n' ] || fail "drift file not newline-terminated"
-abs_lt "$(python3 -c "print($saved + 50)")" 3 || fail "saved $saved ppm, expected about -50"
+abs_lt "$(python3 -c "print($saved + 50)")" 5 || fail "saved $saved ppm, expected about -50"
 ls "$T" | grep -q '^drift\.' && fail "temporary drift file left behind: $(ls "$T")"
 pass "drift file saved at exit: $saved ppm (the running correction was $learned ppm)"
 
@@ -39,7 +39,7 @@ abs_lt "$(python3 -c "print($start_freq - ($saved))")" 0.001 ||
     fail "second run started at $start_freq ppm, not the saved $saved ppm"
 start_ferr=$(shim_value "$T/second.state" net_freq_ppm)
 pass "restart applies the saved frequency at once: $start_freq ppm (residual $start_ferr ppm)"
-abs_lt "$start_ferr" 3 || fail "second run starts $start_ferr ppm off (the file should bring it within 3)"
+abs_lt "$start_ferr" 5 || fail "second run starts $start_ferr ppm off (the file should bring it within 5)"
 watch_offsets second 15
 abs_lt "$MAX_ABS_OFFSET_NS" 1000000 || fail "second run: offset went to $MAX_ABS_OFFSET_NS ns"
 [ "$(shim_value "$T/second.state" steps)" = 0 ] || fail "second run stepped the clock"

@@ -9,7 +9,10 @@ stratum = 5
 
 [[server]]
 listen = "127.0.0.3:12123"
-threads = 2' drops
+threads = 2
+
+[control]
+allow = []   # mode 6 from nobody (monitoring is tested in test_monitor_*.sh)' drops
 wait_udp_port 127.0.0.3 12123
 
 no_answer() {  # no_answer KIND
