@@ -224,16 +224,12 @@ ns_query() {
     in_ns "$1" "$NTPQ" query "$2" --json --timeout 2 > "$T/$3.json" 2>/dev/null
 }
 
-# ns_unsync NAME HOST[:PORT] [OUT]: true when HOST answers "unsynchronized": ntpq-lite exit 6
-# (LI 3 or stratum 16), or exit 5 for the stratum-0 form (RFC 5905 servers say "unsynchronized"
-# with stratum 0, which clients read as a kiss code) unless it is a real RATE/DENY/RSTR kiss.
+# ns_unsync NAME HOST[:PORT] [OUT]: true when HOST answers "unsynchronized" (ntpq-lite exit 6:
+# LI 3 with stratum 16, or the stratum-0 refid 0/INIT form that RFC 5905 servers send).
 ns_unsync() {
     out=${3:-probe}
     st=0; ns_query "$1" "$2" "$out" || st=$?
-    [ "$st" = 6 ] && return 0
-    [ "$st" = 5 ] || return 1
-    case "$(sample "$out" kiss_code)" in RATE|DENY|RSTR) return 1 ;; esac
-    return 0
+    [ "$st" = 6 ]
 }
 
 # sample FILE FIELD: a field of the first sample of a query's JSON ("" if absent).

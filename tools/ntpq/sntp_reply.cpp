@@ -66,6 +66,15 @@ ReplyVerdict evaluate_reply(std::span<const std::byte> datagram, const RequestCo
         return ignored("reply rejected: " + std::string(proto::to_string(f)));
     }
     // Checked before the full test list: a KoD may legitimately carry zero timestamps.
+    // An unsynchronized server (chronyd, ntpd, ntpd-lite) answers with stratum 0, LI=3 and a
+    // refid of 0 or "INIT": formally a KoD, but what it says is "I have no time yet", which
+    // users must see as such (exit status "unsynchronized", not "kiss-o'-death").
+    if (proto::is_kod(p) && (p.refid == 0 || p.refid == proto::refid_from_ascii("INIT"))) {
+        return rejected(SntpError::kUnsynchronized,
+                        "server is unsynchronized (leap indicator " +
+                            std::to_string(static_cast<int>(p.leap)) + ", stratum 0, refid " +
+                            (p.refid == 0 ? std::string("0") : std::string("INIT")) + ")");
+    }
     if (proto::is_kod(p)) {
         return rejected(SntpError::kKissOfDeath,
                         "server sent Kiss-o'-Death " + proto::describe_kiss(p.refid), p.refid);

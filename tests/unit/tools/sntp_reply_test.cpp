@@ -107,6 +107,19 @@ TEST(EvaluateReply, KissOfDeathRejectedWithCode) {
     EXPECT_NE(v.failure.message.find("RATE"), std::string::npos) << v.failure.message;
 }
 
+TEST(EvaluateReply, UnsynchronizedServerStratumZeroIsNotAKiss) {
+    // What chronyd/ntpd/ntpd-lite send while unsynchronized: LI=3, stratum 0, refid 0 or INIT.
+    for (uint32_t refid : {uint32_t{0}, proto::refid_from_ascii("INIT")}) {
+        auto p = good_reply();
+        p.leap = proto::LeapIndicator::kUnsynchronized;
+        p.stratum = 0;
+        p.refid = refid;
+        auto v = judge(p);
+        ASSERT_EQ(v.kind, ReplyVerdict::Kind::kRejected);
+        EXPECT_EQ(v.failure.error, SntpError::kUnsynchronized) << v.failure.message;
+    }
+}
+
 TEST(EvaluateReply, KissOfDeathWithForeignOriginIgnored) {
     // An off-path attacker must not be able to silence us with a forged KoD.
     auto p = good_reply();
