@@ -5,38 +5,7 @@
 namespace ntplite::daemon {
 
 std::string_view kiss_text(const std::optional<proto::KissCode>& k) {
-    if (!k) return "";
-    switch (*k) {
-        case proto::KissCode::kRate:
-            return "RATE";
-        case proto::KissCode::kDeny:
-            return "DENY";
-        case proto::KissCode::kRstr:
-            return "RSTR";
-        case proto::KissCode::kInit:
-            return "INIT";
-        case proto::KissCode::kStep:
-            return "STEP";
-        case proto::KissCode::kAuth:
-            return "AUTH";
-        case proto::KissCode::kAuto:
-            return "AUTO";
-        case proto::KissCode::kBcst:
-            return "BCST";
-        case proto::KissCode::kCryp:
-            return "CRYP";
-        case proto::KissCode::kDrop:
-            return "DROP";
-        case proto::KissCode::kMcst:
-            return "MCST";
-        case proto::KissCode::kNkey:
-            return "NKEY";
-        case proto::KissCode::kNtsn:
-            return "NTSN";
-        case proto::KissCode::kOther:
-            return "OTHER";
-    }
-    return "OTHER";
+    return k ? proto::kiss_name(*k) : std::string_view{};
 }
 
 nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {

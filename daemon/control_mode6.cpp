@@ -77,38 +77,9 @@ std::string join(const std::vector<Var>& vars, std::string_view wanted, bool* un
     return out;
 }
 
-const char* kiss_name(proto::KissCode k) {
-    switch (k) {
-        case proto::KissCode::kRate:
-            return "RATE";
-        case proto::KissCode::kDeny:
-            return "DENY";
-        case proto::KissCode::kRstr:
-            return "RSTR";
-        case proto::KissCode::kInit:
-            return "INIT";
-        case proto::KissCode::kStep:
-            return "STEP";
-        case proto::KissCode::kAuth:
-            return "AUTH";
-        case proto::KissCode::kAuto:
-            return "AUTO";
-        case proto::KissCode::kBcst:
-            return "BCST";
-        case proto::KissCode::kCryp:
-            return "CRYP";
-        case proto::KissCode::kDrop:
-            return "DROP";
-        case proto::KissCode::kMcst:
-            return "MCST";
-        case proto::KissCode::kNkey:
-            return "NKEY";
-        case proto::KissCode::kNtsn:
-            return "NTSN";
-        case proto::KissCode::kOther:
-            return "KISS";
-    }
-    return "KISS";
+// ntpq shows an unknown kiss as "KISS".
+std::string_view ntpq_kiss_name(proto::KissCode k) {
+    return k == proto::KissCode::kOther ? std::string_view("KISS") : proto::kiss_name(k);
 }
 
 /// True for refids that are 1-4 upper-case letters or digits, NUL padded ("LOCL", "GPS").
@@ -292,7 +263,7 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         integer("sent", static_cast<int64_t>(v.requests_sent)),
         integer("since_sample", since_sample_ns / 1'000'000'000),
     };
-    if (s.last_kiss) vars.push_back(raw("kiss", kiss_name(*s.last_kiss)));
+    if (s.last_kiss) vars.push_back(raw("kiss", std::string(ntpq_kiss_name(*s.last_kiss))));
     return join(vars, wanted, unknown);
 }
 

@@ -12,24 +12,25 @@ namespace {
 struct KissEntry {
     uint32_t refid;
     KissCode code;
+    std::string_view name;
     std::string_view meaning;
 };
 
 // RFC 5905 figure 13 plus the IANA registry additions (NTSN from RFC 8915).
 constexpr KissEntry kKissTable[] = {
-    {refid_from_ascii("RATE"), KissCode::kRate, "rate exceeded, reduce poll"},
-    {refid_from_ascii("DENY"), KissCode::kDeny, "access denied, stop sending"},
-    {refid_from_ascii("RSTR"), KissCode::kRstr, "access restricted, stop sending"},
-    {refid_from_ascii("INIT"), KissCode::kInit, "association not yet synchronized"},
-    {refid_from_ascii("STEP"), KissCode::kStep, "clock stepped, re-synchronizing"},
-    {refid_from_ascii("AUTH"), KissCode::kAuth, "server authentication failed"},
-    {refid_from_ascii("AUTO"), KissCode::kAuto, "autokey sequence failed"},
-    {refid_from_ascii("BCST"), KissCode::kBcst, "broadcast association"},
-    {refid_from_ascii("CRYP"), KissCode::kCryp, "cryptographic authentication failed"},
-    {refid_from_ascii("DROP"), KissCode::kDrop, "lost peer in symmetric mode"},
-    {refid_from_ascii("MCST"), KissCode::kMcst, "multicast association"},
-    {refid_from_ascii("NKEY"), KissCode::kNkey, "no key found"},
-    {refid_from_ascii("NTSN"), KissCode::kNtsn, "NTS negative acknowledgement"},
+    {refid_from_ascii("RATE"), KissCode::kRate, "RATE", "rate exceeded, reduce poll"},
+    {refid_from_ascii("DENY"), KissCode::kDeny, "DENY", "access denied, stop sending"},
+    {refid_from_ascii("RSTR"), KissCode::kRstr, "RSTR", "access restricted, stop sending"},
+    {refid_from_ascii("INIT"), KissCode::kInit, "INIT", "association not yet synchronized"},
+    {refid_from_ascii("STEP"), KissCode::kStep, "STEP", "clock stepped, re-synchronizing"},
+    {refid_from_ascii("AUTH"), KissCode::kAuth, "AUTH", "server authentication failed"},
+    {refid_from_ascii("AUTO"), KissCode::kAuto, "AUTO", "autokey sequence failed"},
+    {refid_from_ascii("BCST"), KissCode::kBcst, "BCST", "broadcast association"},
+    {refid_from_ascii("CRYP"), KissCode::kCryp, "CRYP", "cryptographic authentication failed"},
+    {refid_from_ascii("DROP"), KissCode::kDrop, "DROP", "lost peer in symmetric mode"},
+    {refid_from_ascii("MCST"), KissCode::kMcst, "MCST", "multicast association"},
+    {refid_from_ascii("NKEY"), KissCode::kNkey, "NKEY", "no key found"},
+    {refid_from_ascii("NTSN"), KissCode::kNtsn, "NTSN", "NTS negative acknowledgement"},
 };
 
 bool is_printable(uint8_t c) {
@@ -56,6 +57,13 @@ std::string dotted_quad(uint32_t refid) {
 }
 
 }  // namespace
+
+std::string_view kiss_name(KissCode code) {
+    for (const auto& e : kKissTable) {
+        if (e.code == code) return e.name;
+    }
+    return "OTHER";
+}
 
 uint32_t refid_from_ipv6(const std::array<uint8_t, 16>& addr) {
     const auto digest = md5(std::as_bytes(std::span(addr)));

@@ -47,6 +47,8 @@ uint32_t refid_from_ipv6(const std::array<uint8_t, 16>& addr);
 bool is_kod(const Packet& p);
 /// The kiss code of a KoD packet, nullopt if `p` is not a KoD.
 std::optional<KissCode> kiss_code(const Packet& p);
+/// The 4-letter code of a kiss ("RATE", "DENY", ...); "OTHER" for KissCode::kOther.
+std::string_view kiss_name(KissCode code);
 /// "RATE" -> "RATE (rate exceeded, reduce poll)", for people.
 std::string describe_kiss(uint32_t refid);
 

@@ -107,3 +107,14 @@ TEST(Refid, Formatting) {
 
 }  // namespace
 }  // namespace ntplite::proto
+
+TEST(KissName, NamesEveryCodeAndOther) {
+    using ntplite::proto::KissCode;
+    using ntplite::proto::kiss_name;
+    EXPECT_EQ(kiss_name(KissCode::kRate), "RATE");
+    EXPECT_EQ(kiss_name(KissCode::kDeny), "DENY");
+    EXPECT_EQ(kiss_name(KissCode::kRstr), "RSTR");
+    EXPECT_EQ(kiss_name(KissCode::kInit), "INIT");
+    EXPECT_EQ(kiss_name(KissCode::kNtsn), "NTSN");
+    EXPECT_EQ(kiss_name(KissCode::kOther), "OTHER");
+}
