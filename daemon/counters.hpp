@@ -24,14 +24,14 @@ class Counter {
 
 /// One worker's counters. Aligned so two workers never share a cache line.
 struct alignas(64) ServerCounters {
-    Counter received;            ///< datagrams read from the socket
-    Counter answered;            ///< normal mode 4 replies sent (including leaked ones)
-    Counter kod_rate;            ///< KoD RATE replies sent
-    Counter rate_limited;        ///< requests over their client's rate (answered, KoD or dropped)
-    Counter leaked;              ///< rate-limited requests answered normally (the leak fraction)
-    Counter dropped_malformed;   ///< not a well-formed NTP packet (or truncated by the buffer)
-    Counter dropped_denied;      ///< source address refused by the access lists
-    Counter dropped_control;     ///< mode 7, and mode 6 from outside [control] allow (or overloaded)
+    Counter received;           ///< datagrams read from the socket
+    Counter answered;           ///< normal mode 4 replies sent (including leaked ones)
+    Counter kod_rate;           ///< KoD RATE replies sent
+    Counter rate_limited;       ///< requests over their client's rate (answered, KoD or dropped)
+    Counter leaked;             ///< rate-limited requests answered normally (the leak fraction)
+    Counter dropped_malformed;  ///< not a well-formed NTP packet (or truncated by the buffer)
+    Counter dropped_denied;     ///< source address refused by the access lists
+    Counter dropped_control;    ///< mode 7, and mode 6 from outside [control] allow (or overloaded)
     Counter dropped_not_client;  ///< any other mode than 3 (client)
     Counter dropped_rate;        ///< rate-limited and not answered at all
     Counter send_errors;         ///< replies the kernel refused to send

@@ -47,7 +47,8 @@ std::expected<void, std::string> Engine::start() {
     }
     control_ = std::make_unique<ControlService>(
         io_, cfg_,
-        ControlService::Sources{&state_, [this] { return sync_.get(); }, [this] { return totals(); }});
+        ControlService::Sources{&state_, [this] { return sync_.get(); },
+                                [this] { return totals(); }});
     std::random_device rd;
     for (std::size_t s = 0; s < cfg_.servers.size(); ++s) {
         const config::ServerConfig& server = cfg_.servers[s];

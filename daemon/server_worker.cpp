@@ -206,8 +206,9 @@ void ServerWorker::process_batch(int fd, unsigned n) {
         if (control_ && !truncated && ControlUdp::is_mode6(std::span(rx_buf_[i].data(), len))) {
             // Monitoring: checked against [control] allow and answered on the engine thread.
             counters_.received.bump();
-            if (!control_->offer(fd, std::span(rx_buf_[i].data(), len), client, rx_addr_[i], h.msg_namelen,
-                                 meta.has_dst4 ? &meta.dst4 : nullptr, meta.has_dst6 ? &meta.dst6 : nullptr)) {
+            if (!control_->offer(fd, std::span(rx_buf_[i].data(), len), client, rx_addr_[i],
+                                 h.msg_namelen, meta.has_dst4 ? &meta.dst4 : nullptr,
+                                 meta.has_dst6 ? &meta.dst6 : nullptr)) {
                 counters_.dropped_control.bump();  // not in [control] allow (or overloaded)
             }
             continue;

@@ -43,8 +43,7 @@ class ServerWorker {
     /// one thread) the worker's sockets live on that io_context and start() spawns no thread;
     /// otherwise the worker has its own io_context and thread.
     ServerWorker(std::string name, const Acl& acl, const config::RateLimitConfig& ratelimit,
-                 const StatePublisher& state, uint64_t seed,
-                 asio::io_context* shared_io = nullptr);
+                 const StatePublisher& state, uint64_t seed, asio::io_context* shared_io = nullptr);
     ~ServerWorker();
     ServerWorker(const ServerWorker&) = delete;
     ServerWorker& operator=(const ServerWorker&) = delete;

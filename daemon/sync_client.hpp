@@ -40,7 +40,6 @@ struct SyncSnapshot {
 /// The addresses of this host's interfaces (getifaddrs), for time-loop detection.
 std::vector<config::IpAddress> local_interface_addresses();
 
-
 class SyncClient {
   public:
     /// How often the SystemState is re-published between updates (root dispersion grows).

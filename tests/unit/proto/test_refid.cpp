@@ -109,8 +109,8 @@ TEST(Refid, Formatting) {
 }  // namespace ntplite::proto
 
 TEST(KissName, NamesEveryCodeAndOther) {
-    using ntplite::proto::KissCode;
     using ntplite::proto::kiss_name;
+    using ntplite::proto::KissCode;
     EXPECT_EQ(kiss_name(KissCode::kRate), "RATE");
     EXPECT_EQ(kiss_name(KissCode::kDeny), "DENY");
     EXPECT_EQ(kiss_name(KissCode::kRstr), "RSTR");
