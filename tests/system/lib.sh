@@ -90,3 +90,14 @@ ntpd_counter() {
     done
     grep 'server counters:' "$log" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$key=//p"
 }
+
+# wait_log PATTERN SECONDS: until $LOG (an ntpd-lite log) has a line matching PATTERN; fails if
+# the daemon ($NTPD_PID) exits first or the time runs out.
+wait_log() {
+    i=0
+    while ! grep -q -- "$1" "$LOG"; do
+        i=$((i+1)); [ $i -lt $(($2 * 10)) ] || fail "no log line matching '$1' within $2 s"
+        kill -0 "$NTPD_PID" 2>/dev/null || fail "ntpd-lite exited"
+        sleep 0.1
+    done
+}

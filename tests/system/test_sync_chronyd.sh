@@ -32,16 +32,6 @@ mode = \"observe\"
 " ntpd
 LOG="$T/ntpd.log"
 
-# wait_log PATTERN SECONDS: until the ntpd-lite log has a line matching PATTERN.
-wait_log() {
-    i=0
-    while ! grep -q -- "$1" "$LOG"; do
-        i=$((i+1)); [ $i -lt $(($2 * 10)) ] || fail "no log line matching '$1' within $2 s"
-        kill -0 "$NTPD_PID" 2>/dev/null || fail "ntpd-lite exited"
-        sleep 0.1
-    done
-}
-
 wait_log "selected source $UP:$UP_PORT" 20
 pass "selected chronyd at $UP:$UP_PORT"
 wait_log "sync: update 2: offset" 20

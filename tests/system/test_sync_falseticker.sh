@@ -49,15 +49,6 @@ mode = \"observe\"
 " ntpd
 LOG="$T/ntpd.log"
 
-wait_log() {
-    i=0
-    while ! grep -q -- "$1" "$LOG"; do
-        i=$((i+1)); [ $i -lt $(($2 * 10)) ] || fail "no log line matching '$1' within $2 s"
-        kill -0 "$NTPD_PID" 2>/dev/null || fail "ntpd-lite exited"
-        sleep 0.1
-    done
-}
-
 wait_log "source $BAD:$BAD_PORT: .* -> falseticker" 30
 pass "the +0.1 s server was marked a falseticker"
 wait_log "sync: update 4: offset" 30

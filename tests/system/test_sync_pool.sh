@@ -27,15 +27,6 @@ mode = \"observe\"
 " ntpd
 LOG="$T/ntpd.log"
 
-wait_log() {
-    i=0
-    while ! grep -q -- "$1" "$LOG"; do
-        i=$((i+1)); [ $i -lt $(($2 * 10)) ] || fail "no log line matching '$1' within $2 s"
-        kill -0 "$NTPD_PID" 2>/dev/null || fail "ntpd-lite exited"
-        sleep 0.1
-    done
-}
-
 wait_log "pool localhost:$PORT: polling 127.0.0.1:$PORT" 10
 wait_log "pool localhost:$PORT: 1 of 2 address(es) in use" 10
 pass "pool resolved asynchronously: 1 of 2 wanted addresses"
