@@ -7,8 +7,8 @@
 #include <random>
 #include <thread>
 
-#include "daemon/listen.hpp"
-#include "daemon/serve.hpp"
+#include "daemon/policy/server/serve.hpp"
+#include "daemon/server/listen.hpp"
 
 namespace ntplite::daemon {
 
