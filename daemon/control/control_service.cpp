@@ -1,6 +1,7 @@
 #include "daemon/control/control_service.hpp"
 
 #include "daemon/control/metrics_http.hpp"
+#include "daemon/control/platform.hpp"
 #include "daemon/server/server_worker.hpp"
 #include "daemon/sync/sync_client.hpp"
 

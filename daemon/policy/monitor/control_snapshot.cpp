@@ -1,7 +1,5 @@
 #include "daemon/policy/monitor/control_snapshot.hpp"
 
-#include <sys/utsname.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -79,13 +77,6 @@ MonitorSnapshot snapshot_from_engine(const clock::SyncEngine& engine, int64_t no
         if (v.snap.state == clock::SourceState::kSelected) s.sys_jitter_ns = v.snap.jitter_ns;
     }
     return m;
-}
-
-void fill_platform(SystemSnapshot& system) {
-    utsname u{};
-    if (uname(&u) != 0) return;
-    system.processor = u.machine;
-    system.system = std::string(u.sysname) + "/" + u.release;
 }
 
 }  // namespace ntplite::daemon

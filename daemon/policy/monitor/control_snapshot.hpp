@@ -80,7 +80,4 @@ constexpr uint16_t association_id(clock::SourceId id) {
 /// (engine thread only: SyncEngine is not thread-safe). Counters are left for the caller.
 MonitorSnapshot snapshot_from_engine(const clock::SyncEngine& engine, int64_t now_ns);
 
-/// uname() facts for SystemSnapshot::processor/system (read once at start-up).
-void fill_platform(SystemSnapshot& system);
-
 }  // namespace ntplite::daemon
