@@ -19,6 +19,7 @@
 #include "daemon/common/asio.hpp"
 #include "daemon/policy/monitor/control_snapshot.hpp"
 #include "daemon/policy/server/acl.hpp"
+#include "sysutil/rx_meta.hpp"
 
 namespace ntplite::daemon {
 
@@ -28,7 +29,8 @@ class ControlUdp {
     static constexpr unsigned kMaxPending = 64;
     using SnapshotFn = std::function<MonitorSnapshot()>;
 
-    /// `allow`: who may query; an empty list allows nobody. `snapshot` runs on `engine_io`.
+    /// `allow`: who may query (an Acl::allow_only list: an empty list allows nobody).
+    /// `snapshot` runs on `engine_io`.
     ControlUdp(asio::io_context& engine_io, const std::vector<config::CidrPrefix>& allow,
                SnapshotFn snapshot);
 
@@ -40,11 +42,10 @@ class ControlUdp {
     bool allowed(const config::IpAddress& client) const;
 
     /// Worker thread: takes one mode 6 datagram from `client` (socket address `from`) received
-    /// on `fd`, sent to `dst4`/`dst6` (non-null for wildcard sockets, to reply from that address).
+    /// on `fd`, sent to `dst` (set for wildcard sockets, to reply from that address).
     /// False if it was dropped here (not allowed, or too many waiting).
     bool offer(int fd, std::span<const std::byte> datagram, const config::IpAddress& client,
-               const sockaddr_storage& from, socklen_t from_len, const in_pktinfo* dst4,
-               const in6_pktinfo* dst6);
+               const sockaddr_storage& from, socklen_t from_len, const sysutil::ReplySource& dst);
 
     /// Counter values now (any thread).
     ControlCounterTotals totals() const;
@@ -54,7 +55,7 @@ class ControlUdp {
     void answer(const Job& job);
 
     asio::io_context& io_;
-    std::vector<config::CidrPrefix> allow_;
+    Acl allow_;  ///< the same Acl class as the NTP server's [access]
     SnapshotFn snapshot_;
     std::atomic<unsigned> pending_{0};
     std::atomic<uint64_t> answered_{0}, denied_{0}, malformed_{0}, overloaded_{0}, fragments_{0};

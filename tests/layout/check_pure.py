@@ -80,7 +80,7 @@ DENIED_INCLUDE = re.compile(
 )
 
 # Libraries a pure target may link besides pure targets: header-only, no IO.
-HEADER_ONLY_OK = {"nlohmann_json::nlohmann_json"}
+HEADER_ONLY_OK = {"nlohmann_json::nlohmann_json", "ntplite_fmt"}
 
 
 def symbols(nm, library):
