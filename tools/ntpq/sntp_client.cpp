@@ -1,5 +1,6 @@
 #include "tools/ntpq/sntp_client.hpp"
 
+#include <fmt/format.h>
 #include <netdb.h>
 #include <sys/socket.h>
 
@@ -25,9 +26,7 @@ using std::chrono::steady_clock;
 namespace {
 
 std::string seconds_text(std::chrono::nanoseconds d) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g", std::chrono::duration<double>(d).count());
-    return buf;
+    return fmt::format("{:.3g}", std::chrono::duration<double>(d).count());
 }
 
 // Runs on a helper thread: plain getaddrinfo, IPv4 and IPv6, UDP.
