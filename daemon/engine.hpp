@@ -1,8 +1,10 @@
-// The daemon's one engine: owns the state publisher, the server workers, timers and signals.
-// Construction order is start order; destruction stops the workers before what they borrow.
-// The sync half (sources, selection, discipline) plugs in later as the single writer of
-// state(): today the engine itself publishes "unsynchronized" or, with [local] stratum, the
-// local reference.
+// ntpd-lite's engine (edge): owns the state publisher, the server workers (daemon/server/), the
+// sync client (daemon/sync/), monitoring (daemon/control/), timers and signals. Everything but
+// the server workers runs on one io_context thread (the engine thread). Construction order is
+// start order; destruction stops the workers before what they borrow.
+// Served state: the sync client is its single writer through set_synchronized_state(); with no
+// source selected the engine publishes the [local] reference or "unsynchronized". Nothing here
+// decides: the decisions live in the pure targets (clock/, daemon/policy/), this wires them to IO.
 #pragma once
 
 #include <cstdint>
