@@ -70,9 +70,13 @@ MonitorSnapshot ControlService::snapshot() const {
 
 std::expected<std::size_t, std::string> ControlService::resync() {
     SyncClient* sync = sources_.sync ? sources_.sync() : nullptr;
-    if (!sync) return std::unexpected("no [[source]] configured: nothing to resynchronize from");
+    if (!sync || !sync->has_sources())
+        return std::unexpected("no [[source]] configured: nothing to resynchronize from");
     const std::size_t n = sync->resync();
-    if (n == 0) return std::unexpected("no usable source (all demobilized or still resolving)");
+    if (n == 0)
+        return std::unexpected(
+            "no source polled: all demobilized or still resolving, or resynchronized less than a "
+            "minimum poll interval ago");
     return n;
 }
 

@@ -59,6 +59,7 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
         e["root_delay_ns"] = v.root_delay_ns;
         e["root_dispersion_ns"] = v.root_dispersion_ns;
         e["last_sample_unix_ns"] = x.last_sample_time_ns ? J(x.last_sample_time_ns) : J(nullptr);
+        e["last_reply_unix_ns"] = x.last_reply_time_ns ? J(x.last_reply_time_ns) : J(nullptr);
         e["last_kiss"] = x.last_kiss ? J(kiss_text(x.last_kiss)) : J(nullptr);
         e["last_kiss_unix_ns"] = x.last_kiss ? J(x.last_kiss_time_ns) : J(nullptr);
         e["requests_sent"] = v.requests_sent;

@@ -220,8 +220,9 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
 std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::string_view wanted,
                            bool* unknown) {
     const clock::SourceSnapshot& s = v.snap;
-    const int64_t since_sample_ns =
-        s.last_sample_time_ns ? m.system.now_unix_ns - s.last_sample_time_ns : 0;
+    // ntpq's "when"/"rec": the last reply received, not the filter's best sample.
+    const int64_t since_reply_ns =
+        s.last_reply_time_ns ? m.system.now_unix_ns - s.last_reply_time_ns : 0;
     std::vector<Var> vars = {
         raw("srcadr", v.address.empty() ? "0.0.0.0" : v.address),
         integer("srcport", v.port),
@@ -235,8 +236,8 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         raw("refid", refid_text(s.refid, s.stratum)),
         raw("reftime", lfp_hex(v.reference_time)),
         raw("rec",
-            lfp_hex(s.last_sample_time_ns ? proto::NtpTimestamp::from_unix_ns(s.last_sample_time_ns)
-                                          : proto::NtpTimestamp{})),
+            lfp_hex(s.last_reply_time_ns ? proto::NtpTimestamp::from_unix_ns(s.last_reply_time_ns)
+                                         : proto::NtpTimestamp{})),
         raw("reach", fmt::format("0x{:02x}", s.reach)),
         integer("unreach", v.unreach_polls),
         integer("hmode", 3),  // we are its client
@@ -253,7 +254,7 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         ms("rootdist", s.root_distance_ns),
         quoted("state", clock::to_string(s.state)),
         integer("sent", static_cast<int64_t>(v.requests_sent)),
-        integer("since_sample", since_sample_ns / 1'000'000'000),
+        integer("since_reply", since_reply_ns / 1'000'000'000),
     };
     if (s.last_kiss) vars.push_back(raw("kiss", std::string(ntpq_kiss_name(*s.last_kiss))));
     return join(vars, wanted, unknown);
