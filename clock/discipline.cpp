@@ -257,6 +257,7 @@ Adjustment Discipline::decide(double offset_now_ns, double dfreq_ppm, int64_t no
         if (cfg_.max_backward_step_ns >= 0 && offset < -cfg_.max_backward_step_ns) {
             adj.action = ClockAction::kStepCapped;
             adj.offset_ns = -cfg_.max_backward_step_ns;
+            adj.slew_ns = offset - adj.offset_ns;
         }
     } else {
         adj.action = ClockAction::kSlew;
@@ -265,28 +266,31 @@ Adjustment Discipline::decide(double offset_now_ns, double dfreq_ppm, int64_t no
     if (clock_adjusts_) {
         adj.frequency_change_ppm = new_freq - frequency_ppm_;
         frequency_ppm_ = new_freq;
-        rebase(static_cast<double>(adj.offset_ns), adj.frequency_change_ppm, now_ns);
+        bool step = adj.action == ClockAction::kStep || adj.action == ClockAction::kStepCapped;
+        rebase(static_cast<double>(adj.offset_ns), adj.frequency_change_ppm, now_ns, step);
+        if (adj.slew_ns != 0) rebase(static_cast<double>(adj.slew_ns), 0.0, now_ns, false);
     }
     adj.frequency_ppm = frequency_ppm_;
     return adj;
 }
 
-void Discipline::rebase(double slew_ns, double dfreq_ppm, int64_t at_ns) {
-    bool is_step = std::abs(slew_ns) > 0.0;
+void Discipline::rebase(double slew_ns, double dfreq_ppm, int64_t at_ns, bool is_step) {
+    // A step also moves the time axis of stored points (their local times were read on the old
+    // timescale); a slew only changes what they read as offsets.
     for (Point& p : points_) {
         p.offset_ns -= slew_ns + dfreq_ppm * 1e-6 * (p.t_ns - static_cast<double>(at_ns));
         if (is_step) p.t_ns += slew_ns;
     }
     pll_first_offset_ns_ -=
         slew_ns + dfreq_ppm * 1e-6 * static_cast<double>(pll_first_time_ns_ - at_ns);
-    pll_first_time_ns_ += static_cast<int64_t>(slew_ns);
+    if (is_step) pll_first_time_ns_ += static_cast<int64_t>(slew_ns);
     pll_last_offset_ns_ -=
         slew_ns + dfreq_ppm * 1e-6 * static_cast<double>(pll_last_time_ns_ - at_ns);
-    pll_last_time_ns_ += static_cast<int64_t>(slew_ns);
+    if (is_step) pll_last_time_ns_ += static_cast<int64_t>(slew_ns);
 }
 
 void Discipline::on_external_step(int64_t offset_ns) {
-    rebase(static_cast<double>(offset_ns), 0.0, 0);
+    rebase(static_cast<double>(offset_ns), 0.0, 0, true);
 }
 
 void Discipline::adapt_poll(double offset_now_ns, const DisciplineSample& s) {

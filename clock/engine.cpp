@@ -261,8 +261,15 @@ void SyncEngine::apply(const Adjustment& adj, int64_t now_ns) {
         case ClockAction::kStep:
         case ClockAction::kStepCapped:
             // Observe mode: a NullClock records the request and changes nothing.
-            clock_.step(adj.offset_ns);
+        {
+            // Offsets are measured net of the pending slew, which a step cancels: step it too
+            // (or, for a capped backward step, slew it with the rest, monotonically).
+            int64_t pending_ns = clock_.pending_slew_ns();
+            bool capped = adj.action == ClockAction::kStepCapped;
+            clock_.step(adj.offset_ns + (capped ? 0 : pending_ns));
             if (clock_.adjusts()) update_time_ns += adj.offset_ns;
+            if (capped) clock_.slew(adj.slew_ns + pending_ns);
+        }
             event(
                 adj.action == ClockAction::kStep ? EngineEvent::Kind::kStep
                                                  : EngineEvent::Kind::kStepCapped,
@@ -284,7 +291,8 @@ void SyncEngine::apply(const Adjustment& adj, int64_t now_ns) {
         if (adj.frequency_change_ppm != 0.0) clock_.adjust_frequency(adj.frequency_ppm);
         bool was_step = adj.action == ClockAction::kStep || adj.action == ClockAction::kStepCapped;
         for (auto& s : sources_)
-            s.source.on_clock_correction(adj.offset_ns, adj.frequency_change_ppm, now_ns, was_step);
+            s.source.on_clock_correction(adj.offset_ns + adj.slew_ns, adj.frequency_change_ppm,
+                                         now_ns, was_step);
     }
     synced_ = true;
     state_.reference_time = proto::NtpTimestamp::from_unix_ns(update_time_ns);

@@ -5,10 +5,14 @@
 #include "clock/engine.hpp"
 #include "clock/system_clock.hpp"
 #include "proto/packet.hpp"
+#include "tests/sim/kernel/simulated_clock.hpp"
 #include "proto/refid.hpp"
 
 namespace ntplite::clock {
 namespace {
+
+using sim::SimulatedClock;
+using sim::SimulatedClockParams;
 
 constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kT0 = 1'700'000'000 * kS;
@@ -178,46 +182,7 @@ TEST(SyncEngine, ObserveModeMeasuresButNeverAdjusts) {
     EXPECT_FALSE(null.adjusts());
 }
 
-TEST(SimulatedClock, SlewIsRateLimitedAndStepIsInstant) {
-    SimulatedClock c(SimulatedClockParams{.max_slew_ppm = 500.0}, 0);
-    c.slew(1'000'000);  // 1 ms at 500 ppm takes 2 s
-    c.advance_to(1 * kS);
-    EXPECT_NEAR(c.offset_from_true_ns(), 500'000.0, 1.0);
-    EXPECT_NEAR(static_cast<double>(c.pending_slew_ns()), 500'000.0, 1.0);
-    c.advance_to(3 * kS);
-    EXPECT_NEAR(c.offset_from_true_ns(), 1'000'000.0, 1.0);
-    EXPECT_EQ(c.pending_slew_ns(), 0);
-    c.step(-2 * kS);
-    EXPECT_NEAR(c.offset_from_true_ns(), -2e9 + 1e6, 1.0);
-}
-
-TEST(SimulatedClock, FrequencyCorrectionCancelsError) {
-    SimulatedClock c(SimulatedClockParams{.frequency_error_ppm = 100.0}, 0);
-    c.adjust_frequency(-100.0);
-    c.advance_to(1000 * kS);
-    EXPECT_NEAR(c.offset_from_true_ns(), 0.0, 1.0);
-    EXPECT_DOUBLE_EQ(c.residual_frequency_ppm(), 0.0);
-}
-
-struct Recorder : ClockObserver {
-    int64_t stepped = 0;
-    double freq = 0;
-    void on_clock_step(int64_t offset_ns, int64_t) override { stepped += offset_ns; }
-    void on_frequency_change(double, double new_ppm, int64_t) override { freq = new_ppm; }
-};
-
-TEST(SimulatedClock, ObserversHearStepsAndFrequencyChanges) {
-    SimulatedClock c(SimulatedClockParams{}, 0);
-    Recorder r;
-    c.add_observer(&r);
-    c.step(5 * kS);
-    c.adjust_frequency(12.5);
-    EXPECT_EQ(r.stepped, 5 * kS);
-    EXPECT_EQ(r.freq, 12.5);
-    c.remove_observer(&r);
-    c.step(1);
-    EXPECT_EQ(r.stepped, 5 * kS);
-}
+// The SimulatedClock itself is tested in tests/sim/test_kernel_model.cpp.
 
 }  // namespace
 }  // namespace ntplite::clock

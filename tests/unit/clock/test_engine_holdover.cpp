@@ -8,9 +8,13 @@
 #include "clock/engine.hpp"
 #include "clock/system_clock.hpp"
 #include "proto/packet.hpp"
+#include "tests/sim/kernel/simulated_clock.hpp"
 
 namespace ntplite::clock {
 namespace {
+
+using sim::SimulatedClock;
+using sim::SimulatedClockParams;
 
 constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kT0 = 1'700'000'000 * kS;
