@@ -130,7 +130,8 @@ SyncClient::SyncClient(asio::io_context& io, const config::Config& cfg, PublishF
       clock_setup_(std::make_unique<ClockSetup>(cfg.clock)),
       clock_(&clock_setup_->clock()),
       rng_(std::make_unique<KernelRandom>()),
-      republish_timer_(io) {
+      republish_timer_(io),
+      slew_timer_(io) {
     auto local = local_interface_addresses();
     auto own = own_refids_of(local);
     spdlog::debug("time-loop detection: {} own address(es) of {} (loopback left out)", own.size(),
@@ -162,6 +163,7 @@ void SyncClient::stop() {
     stopped_ = true;
     clock_setup_->shutdown(*engine_, monotonic_ns());  // the drift file, at exit
     republish_timer_.cancel();
+    slew_timer_.cancel();
     for (auto& g : groups_) {
         g->resolver.cancel();
         g->retry_timer.cancel();
@@ -445,7 +447,25 @@ void SyncClient::review_states(std::optional<clock::SourceId> sampled) {
     for (auto id : falsetickers) drop_member(id, DropReason::kFalseticker);
 }
 
+void SyncClient::arm_slew_timer() {
+    std::optional<int64_t> at = clock_->slew_deadline_ns();
+    if (at == slew_timer_at_ns_) return;
+    slew_timer_at_ns_ = at;
+    if (!at) {
+        slew_timer_.cancel();
+        return;
+    }
+    slew_timer_.expires_after(std::chrono::nanoseconds(std::max<int64_t>(0, *at - now_ns())));
+    slew_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopped_) return;
+        slew_timer_at_ns_.reset();
+        clock_->on_slew_deadline();
+        arm_slew_timer();
+    });
+}
+
 void SyncClient::publish() {
+    if (!stopped_) arm_slew_timer();  // after every event: a clock update may have slewed
     // Kernel-facing duties (leap, sync status on loss, drift file), after every event and every
     // kRepublishInterval_ms.
     if (!stopped_) clock_setup_->update(*engine_, now_ns(), monotonic_ns());
