@@ -151,6 +151,15 @@ bool SyncEngine::startup_gate_open() const {
     return true;
 }
 
+namespace {
+// The error left once `adj` is applied (ns): a step removes what it stepped at once (so a step
+// never makes what we serve look unsynchronized), a slew only over time.
+int64_t residual_after(const Adjustment& adj) {
+    bool step = adj.action == ClockAction::kStep || adj.action == ClockAction::kStepCapped;
+    return std::abs(adj.wanted_offset_ns - (step ? adj.offset_ns : 0));
+}
+}  // namespace
+
 void SyncEngine::select_and_update(SourceId from, int64_t now_ns) {
     if (!startup_gate_open()) return;
     std::vector<Candidate> cands(sources_.size());
@@ -232,7 +241,7 @@ void SyncEngine::select_and_update(SourceId from, int64_t now_ns) {
     state_.refid = ps.config().address_refid;
     state_.root_delay = proto::NtpShort::from_ns(h.root_delay.to_ns() + pf->best.delay_ns);
     root_disp_base_ns_ = h.root_dispersion.to_ns() + pf->dispersion_ns + sys_jitter_ns_ +
-                         std::abs(adj.wanted_offset_ns);
+                         residual_after(adj);
     state_.leap = h.leap;
 
     UpdateInfo info;
