@@ -19,9 +19,9 @@ struct SimulatedClockParams {
     double frequency_error_ppm = 0.0;  ///< intrinsic rate error (positive = clock runs fast)
     double wander_ppm_per_s = 0.0;     ///< random-walk step of the rate error, per second (sd)
     uint64_t seed = 1;                 ///< wander RNG seed
-    clock::SlewOptions slew;           ///< the driver's slew options (shipped defaults)
+    clock::SlewOptions slew{};         ///< the driver's slew options (shipped defaults)
     /// Frequency the driver opens with (a drift file); nullopt = the kernel's (0).
-    std::optional<double> initial_frequency_ppm;
+    std::optional<double> initial_frequency_ppm{};
 };
 
 class SimulatedClock final : public clock::SystemClock {

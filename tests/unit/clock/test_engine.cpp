@@ -82,6 +82,7 @@ struct Harness {
 TEST(SyncEngine, SynchronizesAndAdvertisesTheSystemState) {
     Harness h;
     h.clock = SimulatedClock(SimulatedClockParams{.initial_offset_ns = -50'000'000}, kT0);
+    h.cfg.discipline.step_threshold_ns = 20'000'000;  // 50 ms is stepped (default: slewed)
     h.add("a", proto::refid_from_ipv4({192, 0, 2, 1}));
     EXPECT_EQ(h.engine->system_state(h.clock.now_ns()).stratum, 16);
     EXPECT_EQ(h.engine->system_state(h.clock.now_ns()).leap, proto::LeapIndicator::kUnsynchronized);
@@ -161,7 +162,9 @@ TEST(SyncEngine, ObserveModeMeasuresButNeverAdjusts) {
     int64_t fake_now = kT0;
     NullClock null([&] { return fake_now; });
     SeededRandom rng(1);
-    SyncEngine e(EngineConfig{}, null, rng);
+    EngineConfig cfg;
+    cfg.discipline.step_threshold_ns = 20'000'000;  // 30 ms would be stepped
+    SyncEngine e(cfg, null, rng);
     SourceConfig sc;
     sc.name = "s";
     sc.minpoll_log2 = 4;
