@@ -247,12 +247,12 @@ void LinuxClock::plan_slew(int64_t now_ns) {
     } else {
         slew_left_ns_ = 0.0;
     }
+    slew_anchor_ns_ = now_ns;
+    if (rate_ppm == 0.0 && slew_rate_ppm_ == 0.0) return;  // nothing changes in the kernel
     if (!set_rate(frequency_ppm_ + rate_ppm, "slew")) return;
     // What the kernel really got (tick and 2^-16 ppm units), so the account stays exact.
     struct timex tx = rate_request(frequency_ppm_ + rate_ppm);
-    slew_rate_ppm_ = rate_from_timex(tx.tick, tx.freq) - frequency_ppm_;
-    if (rate_ppm == 0.0) slew_rate_ppm_ = 0.0;
-    slew_anchor_ns_ = now_ns;
+    slew_rate_ppm_ = rate_ppm == 0.0 ? 0.0 : rate_from_timex(tx.tick, tx.freq) - frequency_ppm_;
     if (slew_rate_ppm_ != 0.0) {
         double s = slew_rate_ppm_ * 1e-6;
         double duration_ns = std::abs(slew_left_ns_) * (1.0 + s) / std::abs(s);
@@ -275,15 +275,35 @@ void LinuxClock::slew(int64_t offset_ns) {
     if (failed_) return;
     int64_t now = now_ns();
     account_slew(now);
-    slew_left_ns_ = static_cast<double>(offset_ns);  // replaces what was pending
+    // What the kernel's own adjtime (500 ppm) finishes within the minimum slew duration goes
+    // there: no deadline to keep, and the frequency register keeps only the base correction.
+    // Anything larger is slewed by rate, up to max_slew_rate_ppm. Either replaces what was
+    // pending, in both mechanisms.
+    double singleshot_limit_ns =
+        kSingleshotRatePpm * 1e-6 * static_cast<double>(slew_opts_.min_slew_duration_ns);
+    bool small = std::abs(static_cast<double>(offset_ns)) <= singleshot_limit_ns;
+    slew_left_ns_ = small ? 0.0 : static_cast<double>(offset_ns);
     plan_slew(now);
+    if (small || singleshot_pending_) {
+        struct timex tx = slew_request(small ? offset_ns : 0);
+        if (apply(tx, "slew")) singleshot_pending_ = small && offset_ns != 0;
+    }
 }
 
 int64_t LinuxClock::pending_slew_ns() const {
-    if (failed_ || slew_rate_ppm_ == 0.0) return std::llround(failed_ ? 0.0 : slew_left_ns_);
-    double s = slew_rate_ppm_ * 1e-6;
-    double elapsed = static_cast<double>(std::max<int64_t>(0, now_ns() - slew_anchor_ns_));
-    return std::llround(slew_left_ns_ - elapsed * s / (1.0 + s));
+    if (failed_) return 0;
+    double left = slew_left_ns_;
+    if (slew_rate_ppm_ != 0.0) {
+        double s = slew_rate_ppm_ * 1e-6;
+        double elapsed = static_cast<double>(std::max<int64_t>(0, now_ns() - slew_anchor_ns_));
+        left -= elapsed * s / (1.0 + s);
+    }
+    int64_t kernel_ns = 0;
+    if (singleshot_pending_) {
+        struct timex tx = slew_read_request();
+        if (adjtime_(tx) >= 0) kernel_ns = static_cast<int64_t>(tx.offset) * kNsPerUs;
+    }
+    return std::llround(left) + kernel_ns;
 }
 
 std::optional<int64_t> LinuxClock::slew_deadline_ns() const {
@@ -293,9 +313,10 @@ std::optional<int64_t> LinuxClock::slew_deadline_ns() const {
 
 void LinuxClock::on_slew_deadline() {
     if (failed_) return;
-    int64_t now = now_ns();
-    account_slew(now);
-    plan_slew(now);  // ends the slew, or re-slews what a late call overshot
+    account_slew(now_ns());
+    // Ends the rate slew; what a late call overshot (or rounding left) is slewed again, by
+    // the kernel's adjtime when small.
+    slew(std::llround(slew_left_ns_));
 }
 
 void LinuxClock::step(int64_t offset_ns) {
@@ -311,6 +332,7 @@ void LinuxClock::step(int64_t offset_ns) {
     plan_slew(after);
     struct timex cancel = slew_request(0);
     apply(cancel, "slew");
+    singleshot_pending_ = false;
     notify_step(offset_ns, after);
 }
 

@@ -3,16 +3,19 @@
 // How each correction reaches the kernel (decisions, with the reasons):
 //  - frequency: the base correction, ADJ_FREQUENCY in ppm << 16, clamped to the kernel's
 //    +-500 ppm. frequency_ppm() is always this base, never the slew on top.
-//  - slew: like chrony's sys_linux, by rate: the kernel runs at base + slew rate, the slew rate
-//    being |offset| / 1 s up to max_slew_rate_ppm (83,333 ppm by default, chrony's
-//    maxslewrate), so 0.1 s is gone in 1.2 s and 10 s in 120 s, monotonically. A total rate
-//    beyond +-500 ppm is split into ADJ_TICK (1 us of the 10,000 us tick = 100 ppm, the
+//  - slew: an offset the kernel's adjtime (ADJ_OFFSET_SINGLESHOT, 500 ppm) removes within the
+//    minimum slew duration (1 s: |offset| <= 500 us, every steady-state correction) goes there:
+//    nothing to end on time, and the frequency register holds only the base correction. A
+//    larger one is slewed by rate, like chrony's sys_linux: the kernel runs at base + slew
+//    rate, the rate being |offset| / 1 s up to max_slew_rate_ppm (83,333 ppm by default,
+//    chrony's maxslewrate), so 0.1 s is gone in 1.2 s and 10 s in 120 s, monotonically. A total
+//    rate beyond +-500 ppm is split into ADJ_TICK (1 us of the 10,000 us tick = 100 ppm, the
 //    kernel allows 9,000..11,000) and ADJ_FREQUENCY for the rest. The driver knows what it
-//    slewed from its own clock reads (slewed = elapsed * s / (1 + s)), so pending_slew_ns() is
-//    exact; at slew_deadline_ns() the daemon calls on_slew_deadline(), which ends the slew (or
-//    re-slews what a late call overshot). ADJ_OFFSET_SINGLESHOT (the kernel's fixed 500 ppm)
-//    is only used to cancel a slew another program left running; plain ADJ_OFFSET is never
-//    used: with STA_PLL it runs the kernel's PLL, which would fight our own frequency estimate.
+//    slewed from its own clock reads (slewed = elapsed * s / (1 + s)) plus the kernel's adjtime
+//    remainder, so pending_slew_ns() is exact; at slew_deadline_ns() the daemon calls
+//    on_slew_deadline(), which ends the rate slew (or re-slews what a late call overshot).
+//    Plain ADJ_OFFSET is never used: with STA_PLL it runs the kernel's PLL, which would fight
+//    our own frequency estimate.
 //  - step: ADJ_SETOFFSET | ADJ_NANO (the kernel adds the offset atomically).
 //  - leap: STA_INS / STA_DEL through ADJ_STATUS. The kernel acts on them at the next UTC
 //    midnight, so clock/leap.hpp decides when to set them (last day of June/December only).
@@ -56,6 +59,8 @@ inline constexpr int64_t kMaxSlewNs = 500'000'000;
 inline constexpr long kNominalTickUs = 10'000;
 inline constexpr long kMinTickUs = 9'000;
 inline constexpr long kMaxTickUs = 11'000;
+/// The kernel's adjtime (ADJ_OFFSET_SINGLESHOT) slew rate (ppm).
+inline constexpr double kSingleshotRatePpm = 500.0;
 /// Rate change of one microsecond of tick (ppm).
 inline constexpr double kPpmPerTickUs = 100.0;
 
@@ -179,6 +184,7 @@ class LinuxClock final : public SystemClock {
     double slew_left_ns_ = 0.0;    // still to slew at slew_anchor_ns_
     int64_t slew_anchor_ns_ = 0;   // local time of the last account_slew()
     std::optional<int64_t> slew_deadline_ns_;
+    bool singleshot_pending_ = false;  // a small slew was handed to the kernel's adjtime
     bool failed_ = false;
     std::optional<ClockFailure> failure_;
 };

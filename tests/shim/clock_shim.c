@@ -108,6 +108,8 @@ struct emulated_clock {
     int64_t freq_error_scaled;  /* intrinsic error, ppm << 16, + = runs fast */
     int64_t kernel_freq_scaled; /* ADJ_FREQUENCY setting, ppm << 16, + = faster */
     long tick_us;               /* ADJ_TICK setting, us per 1/USER_HZ s */
+    int64_t first_freq_scaled;  /* the first ADJ_FREQUENCY written (a daemon's start-up probe) */
+    int freq_written;
     int64_t singleshot_ns;      /* adjtime remainder at the anchor, + = slewing ahead */
     int64_t maxerror_us;        /* at maxerror_anchor_mono_ns */
     int64_t maxerror_anchor_mono_ns;
@@ -429,6 +431,7 @@ static void write_state_locked(int64_t mono_ns) {
                      "freq_error_ppm=%.6f\n"
                      "net_freq_ppm=%.6f\n"
                      "tick_us=%ld\n"
+                     "first_freq_ppm=%.6f\n"
                      "singleshot_remaining_ns=%" PRId64
                      "\n"
                      "status=0x%x\n"
@@ -456,7 +459,7 @@ static void write_state_locked(int64_t mono_ns) {
                      emul_ns - real_ns, (double)g.kernel_freq_scaled / (1 << PPM_SHIFT),
                      (double)g.freq_error_scaled / (1 << PPM_SHIFT),
                      (double)(g.kernel_freq_scaled + g.freq_error_scaled) / (1 << PPM_SHIFT),
-                     g.tick_us, g.singleshot_ns - singleshot_applied(g.singleshot_ns, dt), status_at(mono_ns),
+                     g.tick_us, (double)g.first_freq_scaled / (1 << PPM_SHIFT), g.singleshot_ns - singleshot_applied(g.singleshot_ns, dt), status_at(mono_ns),
                      maxerror_at(mono_ns), g.esterror_us, tai_at(mono_ns), time_state_at(mono_ns),
                      g.adjustments, g.steps, g.step_total_ns, g.denied, g.rejected, mono_ns,
                      real_ns, (int)getpid());
@@ -662,6 +665,8 @@ static int emulated_adjtimex(struct timex* tx) {
             g.kernel_freq_scaled = f > MAX_FREQ_SCALED    ? MAX_FREQ_SCALED
                                    : f < -MAX_FREQ_SCALED ? -MAX_FREQ_SCALED
                                                           : f;
+            if (!g.freq_written) g.first_freq_scaled = g.kernel_freq_scaled;
+            g.freq_written = 1;
         }
         if (modes & ADJ_TICK) g.tick_us = tx->tick;
         if (modes & ADJ_MAXERROR) {

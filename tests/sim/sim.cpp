@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <queue>
 
 #include "clock/random.hpp"
@@ -253,7 +255,11 @@ class Simulation {
 
 }  // namespace
 
-RunMetrics run_scenario(const ScenarioParams& p) {
+RunMetrics run_scenario(const ScenarioParams& params) {
+    ScenarioParams p = params;
+    // NTPLITE_SIM_TRACE="NAME:SEED" prints every clock update of that run (for investigations).
+    if (const char* t = std::getenv("NTPLITE_SIM_TRACE"))
+        if (std::string(t) == p.name + ":" + std::to_string(p.seed)) p.trace = true;
     Simulation sim(p);
     return sim.run();
 }

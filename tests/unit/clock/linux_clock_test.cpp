@@ -284,19 +284,38 @@ TEST_F(LinuxClockDriver, SlewByTickAndFrequencyAtTheMaximumRate) {
     EXPECT_DOUBLE_EQ(rate_from_timex(kernel.tick, kernel.freq), 12.5);
 }
 
-TEST_F(LinuxClockDriver, SmallSlewTakesTheMinimumDuration) {
+TEST_F(LinuxClockDriver, SmallSlewGoesToTheKernelAdjtime) {
     auto c = open_clock(0.0);
-    c->slew(100'000);  // 100 us over 1 s: 100 ppm, the tick untouched
+    c->slew(100'000);  // 100 us: the kernel's 500 ppm adjtime finishes it in 0.2 s
+    EXPECT_EQ(kernel.singleshot_us, 100);
+    EXPECT_EQ(kernel.freq, 0) << "the frequency register keeps only the base correction";
+    EXPECT_FALSE(c->slew_deadline_ns());
+    kernel.singleshot_us = 40;  // the kernel slewed some of it
+    EXPECT_EQ(c->pending_slew_ns(), 40'000);
+    c->slew(2'000'000);  // 2 ms: by rate (2,000 ppm for 1 s); the adjtime remainder cancelled
+    EXPECT_EQ(kernel.singleshot_us, 0);
+    EXPECT_EQ(kernel.tick, 10'020);
+    EXPECT_EQ(c->pending_slew_ns(), 2'000'000);
+    c->slew(-50'000);  // back to adjtime: the rate slew ends
     EXPECT_EQ(kernel.tick, 10'000);
-    EXPECT_EQ(kernel.freq, 100L << 16);
+    EXPECT_EQ(kernel.freq, 0);
+    EXPECT_EQ(kernel.singleshot_us, -50);
+    EXPECT_EQ(c->pending_slew_ns(), -50'000);
+}
+
+TEST_F(LinuxClockDriver, LateDeadlineOvershootIsReslewed) {
+    auto c = open_clock(0.0);
+    c->slew(1'000'000);  // 1 ms over 1 s: 1,000 ppm
     ASSERT_TRUE(c->slew_deadline_ns());
-    EXPECT_NEAR(static_cast<double>(*c->slew_deadline_ns() - now_ns), 1e9 * (1 + 1e-4), 2.0);
-    // A late end-of-slew call re-slews the overshoot instead of leaving it.
-    now_ns = *c->slew_deadline_ns() + 100'000'000;
+    EXPECT_NEAR(static_cast<double>(*c->slew_deadline_ns() - now_ns), 1e9 * (1 + 1e-3), 2.0);
+    now_ns = *c->slew_deadline_ns() + 100'000'000;  // the timer fired 100 ms late
     c->on_slew_deadline();
-    EXPECT_NEAR(static_cast<double>(c->pending_slew_ns()), -1e4, 10.0);
-    c->adjust_frequency(5.0);  // the frequency changes under a running slew
-    EXPECT_NEAR(rate_from_timex(kernel.tick, kernel.freq), 5.0 - 10.0, 0.01);
+    EXPECT_FALSE(c->slew_deadline_ns());
+    EXPECT_EQ(kernel.tick, 10'000);
+    EXPECT_EQ(kernel.singleshot_us, -100) << "the overshoot goes back through adjtime";
+    EXPECT_EQ(c->pending_slew_ns(), -100'000);
+    c->adjust_frequency(5.0);
+    EXPECT_EQ(kernel.freq, 5L << 16);
 }
 
 TEST_F(LinuxClockDriver, StepCancelsThePendingSlewAndNotifies) {
