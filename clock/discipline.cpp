@@ -140,8 +140,15 @@ void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double*
     // zero, so a few noisy points close together cannot throw the frequency around.
     std::size_t m = n - first;
     constexpr double kTwoPointMinSpan_ns = 5e9;
-    if (m == 2) {
-        *slope = points_.back().t_ns - points_.front().t_ns >= kTwoPointMinSpan_ns ? f.b : 0.0;
+    // No frequency from a window shorter than this: start-up offsets carry up to ~200 us of
+    // path noise, which over a 2-4 s baseline reads as a 50-100 ppm error (most of the iburst,
+    // 0..6 s, is the shortest baseline used).
+    constexpr double kMinFrequencySpan_ns = 5e9;
+    double span_ns = points_.back().t_ns - points_.front().t_ns;
+    if (span_ns < kMinFrequencySpan_ns) {
+        *slope = 0.0;
+    } else if (m == 2) {
+        *slope = span_ns >= kTwoPointMinSpan_ns ? f.b : 0.0;
     } else {
         *slope = f.b_var > 0.0 ? f.b * (f.b * f.b) / (f.b * f.b + f.b_var) : f.b;
     }
