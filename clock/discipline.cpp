@@ -30,6 +30,11 @@ namespace {
 constexpr double kSpanFactor = 1.0;
 // Frequency error taken at two standard errors when deciding whether a longer poll is safe.
 constexpr double kSettledMargin = 2.0;
+// ... and the drift it may cause over the longer poll: at most the noise, and at most this.
+// Tied to the noise alone, a WAN path (~0.4 ms of scatter) let the poll reach 1024 s with a
+// 0.1 ppm frequency error, ~100 us of drift per poll (RMS 227 us); with 20 us it stays lower
+// while the estimate is young (RMS ~90 us); 10 us would cost the LAN reference ~0.5 us RMS.
+constexpr double kPollDriftTarget_ns = 20e3;
 
 struct Fit {
     double a = 0.0;  // offset at t = 0 (the newest point), ns
@@ -74,7 +79,12 @@ Fit fit_line(const std::vector<P>& pts, std::size_t first, double t0,
     double var = ss / sw * static_cast<double>(m) / dof;  // weighted residual variance
     f.rms = std::sqrt(var);
     f.a_var = stt > 0 ? var * (1.0 / static_cast<double>(m) + tm * tm / (stt / sw)) : var;
-    f.b_var = stt > 0 && m > 2 ? var / (stt / sw) / static_cast<double>(m) : 0.0;
+    // Divided by the effective number of samples (Kish), not m: a window carried by a few
+    // low-delay points knows its slope only as well as those few points say.
+    double sw2 = 0.0;
+    for (std::size_t i = first; i < pts.size(); ++i) sw2 += w[i] * w[i];
+    double neff = sw2 > 0.0 ? std::max(1.0, sw * sw / sw2) : static_cast<double>(m);
+    f.b_var = stt > 0 && m > 2 ? var / (stt / sw) / neff : 0.0;
     return f;
 }
 
@@ -305,9 +315,10 @@ void Discipline::adapt_poll(double offset_now_ns, const DisciplineSample& s) {
     double noise = std::max({static_cast<double>(s.jitter_ns), residual_rms_ns_, 1000.0});
     // A longer poll only once the frequency is known well enough that its error cannot carry
     // the clock further than the noise during the longer interval (regression only).
-    bool frequency_settled = cfg_.algorithm != DisciplineAlgorithm::kRegression ||
-                             (points_.size() >= 8 &&
-                              kSettledMargin * slope_sd_ * std::ldexp(1e9, poll_log2_ + 1) < noise);
+    bool frequency_settled =
+        cfg_.algorithm != DisciplineAlgorithm::kRegression ||
+        (points_.size() >= 8 && kSettledMargin * slope_sd_ * std::ldexp(1e9, poll_log2_ + 1) <
+                                    std::min(noise, kPollDriftTarget_ns));
     if (std::abs(offset_now_ns) < 3.0 * noise) {
         if (++poll_score_ >= 4 && frequency_settled) {
             ++poll_log2_;
