@@ -64,8 +64,10 @@ struct DisciplineConfig {
     double assumed_wander_per_sqrt_s = 1e-9;  ///< ...unless noise this large needs a longer one
                                               ///< (frequency random walk assumed, 0 = off)
     /// kRegression: sample error assumed for a sample with the window's minimum delay; a
-    /// sample's extra delay over that minimum adds (half of it) on top.
-    int64_t regression_floor_ns = 1'000;
+    /// sample's extra delay over that minimum adds (half of it) on top. 30 us is about what the
+    /// best of a few exchanges over a 100 us-jitter path is still off by; with 1 us the start-up
+    /// fit rested on one or two samples (a 90 ppm first frequency error on some seeds).
+    int64_t regression_floor_ns = 30'000;
     /// ... or this fraction of the window's median extra delay (half of it), if larger.
     double regression_floor_fraction = 0.25;
 };
