@@ -16,10 +16,10 @@ struct SourceConfig {
     uint32_t address_refid = 0;  ///< the refid this address gives (IPv4 / hashed IPv6)
     int8_t minpoll_log2 = defaults::kMinpollLog2;  ///< shortest poll interval
     int8_t maxpoll_log2 = defaults::kMaxpollLog2;  ///< longest (KoD RATE may exceed it)
-    bool iburst = false;         ///< 4 quick requests 2 s apart at start
-    bool prefer = false;         ///< preferred among the survivors of selection
-    bool noselect = false;       ///< measured and shown, never selected
-    bool pool_member = false;    ///< ask the daemon to replace it when it goes bad
+    bool iburst = false;                           ///< 4 quick requests 2 s apart at start
+    bool prefer = false;                           ///< preferred among the survivors of selection
+    bool noselect = false;                         ///< measured and shown, never selected
+    bool pool_member = false;  ///< ask the daemon to replace it when it goes bad
     int64_t max_root_distance_ns = 1'500'000'000;  ///< responses farther from a ref clock rejected
     int unreachable_polls_before_replace = 8;      ///< pool members: polls without reply
 };
@@ -27,7 +27,7 @@ struct SourceConfig {
 /// Source selection (RFC 5905 section 11.2).
 struct SelectionConfig {
     int min_sane_sources = defaults::kMinSources;  ///< agreeing survivors needed to synchronize
-    int min_cluster_survivors = 3;            ///< cluster pruning stops at this many
+    int min_cluster_survivors = 3;                 ///< cluster pruning stops at this many
     int64_t max_distance_ns = 1'500'000'000;  ///< candidates with a larger root distance dropped
     std::vector<uint32_t> own_refids;         ///< refids of our own addresses (loop detection)
 };
@@ -49,15 +49,15 @@ struct DisciplineConfig {
     DisciplineAlgorithm algorithm = DisciplineAlgorithm::kRegression;
     DisciplineFeed feed = DisciplineFeed::kEverySample;
     int64_t step_threshold_ns = defaults::kStepThreshold_ns;  ///< |offset| above: step, not slew
-    int step_limit_updates = defaults::kStepLimitUpdates;  ///< steps only in the first N updates
-                                                           ///< (<0: always)
-    int64_t panic_threshold_ns = defaults::kPanicThreshold_ns;  ///< |offset| above: refuse, log
-                                                                ///< (0: none)
+    int step_limit_updates = defaults::kStepLimitUpdates;     ///< steps only in the first N updates
+                                                              ///< (<0: always)
+    int64_t panic_threshold_ns = defaults::kPanicThreshold_ns;     ///< |offset| above: refuse, log
+                                                                   ///< (0: none)
     int64_t max_backward_step_ns = defaults::kMaxBackwardStep_ns;  ///< a step moves the clock
                                                                    ///< back at most this (<0: no
                                                                    ///< cap); the rest is slewed
     double max_frequency_ppm = defaults::kMaxFrequency_ppm;  ///< frequency correction clamp, +-
-    int max_regression_samples = 64;   ///< regression window, samples (kRegression)
+    int max_regression_samples = 64;  ///< regression window, samples (kRegression)
     int64_t max_regression_span_ns =
         2048'000'000'000;                     ///< regression window, time: the random walk
                                               ///< of the frequency bends longer lines...

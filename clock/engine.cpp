@@ -240,8 +240,8 @@ void SyncEngine::select_and_update(SourceId from, int64_t now_ns) {
     state_.stratum = static_cast<uint8_t>(std::min<int>(h.stratum + 1, 16));
     state_.refid = ps.config().address_refid;
     state_.root_delay = proto::NtpShort::from_ns(h.root_delay.to_ns() + pf->best.delay_ns);
-    root_disp_base_ns_ = h.root_dispersion.to_ns() + pf->dispersion_ns + sys_jitter_ns_ +
-                         residual_after(adj);
+    root_disp_base_ns_ =
+        h.root_dispersion.to_ns() + pf->dispersion_ns + sys_jitter_ns_ + residual_after(adj);
     state_.leap = h.leap;
 
     UpdateInfo info;
@@ -270,15 +270,15 @@ void SyncEngine::apply(const Adjustment& adj, int64_t now_ns) {
         case ClockAction::kStep:
         case ClockAction::kStepCapped:
             // Observe mode: a NullClock records the request and changes nothing.
-        {
-            // Offsets are measured net of the pending slew, which a step cancels: step it too
-            // (or, for a capped backward step, slew it with the rest, monotonically).
-            int64_t pending_ns = clock_.pending_slew_ns();
-            bool capped = adj.action == ClockAction::kStepCapped;
-            clock_.step(adj.offset_ns + (capped ? 0 : pending_ns));
-            if (clock_.adjusts()) update_time_ns += adj.offset_ns;
-            if (capped) clock_.slew(adj.slew_ns + pending_ns);
-        }
+            {
+                // Offsets are measured net of the pending slew, which a step cancels: step it too
+                // (or, for a capped backward step, slew it with the rest, monotonically).
+                int64_t pending_ns = clock_.pending_slew_ns();
+                bool capped = adj.action == ClockAction::kStepCapped;
+                clock_.step(adj.offset_ns + (capped ? 0 : pending_ns));
+                if (clock_.adjusts()) update_time_ns += adj.offset_ns;
+                if (capped) clock_.slew(adj.slew_ns + pending_ns);
+            }
             event(
                 adj.action == ClockAction::kStep ? EngineEvent::Kind::kStep
                                                  : EngineEvent::Kind::kStepCapped,

@@ -85,8 +85,8 @@ struct timex rate_request(double ppm) {
     // beyond it, whole ticks take the bulk and the frequency the remainder (|rest| <= 50 ppm).
     long tick = kNominalTickUs;
     if (std::abs(ppm) > kKernelMaxFrequencyPpm)
-        tick = std::clamp(kNominalTickUs + std::lround(ppm / kPpmPerTickUs), kMinTickUs,
-                          kMaxTickUs);
+        tick =
+            std::clamp(kNominalTickUs + std::lround(ppm / kPpmPerTickUs), kMinTickUs, kMaxTickUs);
     tx.tick = tick;
     double rest = ppm - static_cast<double>(tick - kNominalTickUs) * kPpmPerTickUs;
     tx.freq = frequency_request(rest).freq;
@@ -241,8 +241,8 @@ void LinuxClock::plan_slew(int64_t now_ns) {
     if (std::abs(slew_left_ns_) >= kDoneNs) {
         // ns per s = ppm * 1e3: the rate that takes min_slew_duration, up to the maximum.
         double min_duration_s = static_cast<double>(slew_opts_.min_slew_duration_ns) * 1e-9;
-        rate_ppm = std::min(slew_opts_.max_slew_rate_ppm,
-                            std::abs(slew_left_ns_) / min_duration_s * 1e-3);
+        rate_ppm =
+            std::min(slew_opts_.max_slew_rate_ppm, std::abs(slew_left_ns_) / min_duration_s * 1e-3);
         rate_ppm = std::copysign(rate_ppm, slew_left_ns_);
     } else {
         slew_left_ns_ = 0.0;

@@ -162,8 +162,7 @@ class LinuxClock final : public SystemClock {
     const std::optional<ClockFailure>& failure() const { return failure_; }
 
   private:
-    LinuxClock(FailureHandler on_failure, AdjtimeFn adjtime, RealtimeFn realtime,
-               SlewOptions slew);
+    LinuxClock(FailureHandler on_failure, AdjtimeFn adjtime, RealtimeFn realtime, SlewOptions slew);
     /// Books the slew done since the last anchor (at local time `now_ns`).
     void account_slew(int64_t now_ns);
     /// Chooses the slew rate for what remains and hands base + rate to the kernel.
@@ -179,10 +178,10 @@ class LinuxClock final : public SystemClock {
     AdjtimeFn adjtime_;
     RealtimeFn realtime_;
     SlewOptions slew_opts_;
-    double frequency_ppm_ = 0.0;   // base correction, as applied (kernel units)
-    double slew_rate_ppm_ = 0.0;   // on top of the base, as applied
-    double slew_left_ns_ = 0.0;    // still to slew at slew_anchor_ns_
-    int64_t slew_anchor_ns_ = 0;   // local time of the last account_slew()
+    double frequency_ppm_ = 0.0;  // base correction, as applied (kernel units)
+    double slew_rate_ppm_ = 0.0;  // on top of the base, as applied
+    double slew_left_ns_ = 0.0;   // still to slew at slew_anchor_ns_
+    int64_t slew_anchor_ns_ = 0;  // local time of the last account_slew()
     std::optional<int64_t> slew_deadline_ns_;
     bool singleshot_pending_ = false;  // a small slew was handed to the kernel's adjtime
     bool failed_ = false;

@@ -260,9 +260,10 @@ class Reader {
     }
 
     void read_clock(const toml::table& t, ClockConfig& out) {
-        check_keys(t, "[clock]",
-                   {"mode", "step_threshold", "step_limit", "panic_threshold", "max_backward_step",
-                    "max_slew_rate", "min_sources", "holdover", "drift_file", "drift_save_interval"});
+        check_keys(
+            t, "[clock]",
+            {"mode", "step_threshold", "step_limit", "panic_threshold", "max_backward_step",
+             "max_slew_rate", "min_sources", "holdover", "drift_file", "drift_save_interval"});
         if (auto s = get_string(t, "mode")) {
             if (s->first == "discipline") {
                 out.mode = ClockMode::kDiscipline;

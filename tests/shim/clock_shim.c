@@ -110,8 +110,8 @@ struct emulated_clock {
     long tick_us;               /* ADJ_TICK setting, us per 1/USER_HZ s */
     int64_t first_freq_scaled;  /* the first ADJ_FREQUENCY written (a daemon's start-up probe) */
     int freq_written;
-    int64_t singleshot_ns;      /* adjtime remainder at the anchor, + = slewing ahead */
-    int64_t maxerror_us;        /* at maxerror_anchor_mono_ns */
+    int64_t singleshot_ns; /* adjtime remainder at the anchor, + = slewing ahead */
+    int64_t maxerror_us;   /* at maxerror_anchor_mono_ns */
     int64_t maxerror_anchor_mono_ns;
     int64_t esterror_us;
     int status; /* STA_* bits */
@@ -279,13 +279,14 @@ static int64_t model_at(const struct model* m, int64_t mono_ns) {
 
 /* The master model. Caller holds g_lock. */
 static struct model master_model(void) {
-    struct model m = {
-        g.anchor_mono_ns,
-        g.anchor_emul_ns,
-        g.freq_error_scaled + g.kernel_freq_scaled +
-            ((int64_t)(g.tick_us - NOMINAL_TICK_US) * PPM_PER_TICK_US << PPM_SHIFT),
-        g.singleshot_ns,  g.tai_s,          g.leap_at_raw_ns,
-        g.leap_jump_ns};
+    struct model m = {g.anchor_mono_ns,
+                      g.anchor_emul_ns,
+                      g.freq_error_scaled + g.kernel_freq_scaled +
+                          ((int64_t)(g.tick_us - NOMINAL_TICK_US) * PPM_PER_TICK_US << PPM_SHIFT),
+                      g.singleshot_ns,
+                      g.tai_s,
+                      g.leap_at_raw_ns,
+                      g.leap_jump_ns};
     return m;
 }
 
@@ -459,7 +460,8 @@ static void write_state_locked(int64_t mono_ns) {
                      emul_ns - real_ns, (double)g.kernel_freq_scaled / (1 << PPM_SHIFT),
                      (double)g.freq_error_scaled / (1 << PPM_SHIFT),
                      (double)(g.kernel_freq_scaled + g.freq_error_scaled) / (1 << PPM_SHIFT),
-                     g.tick_us, (double)g.first_freq_scaled / (1 << PPM_SHIFT), g.singleshot_ns - singleshot_applied(g.singleshot_ns, dt), status_at(mono_ns),
+                     g.tick_us, (double)g.first_freq_scaled / (1 << PPM_SHIFT),
+                     g.singleshot_ns - singleshot_applied(g.singleshot_ns, dt), status_at(mono_ns),
                      maxerror_at(mono_ns), g.esterror_us, tai_at(mono_ns), time_state_at(mono_ns),
                      g.adjustments, g.steps, g.step_total_ns, g.denied, g.rejected, mono_ns,
                      real_ns, (int)getpid());

@@ -169,8 +169,8 @@ int run_emulated() {
     CHECK(pending > 0 && std::abs(static_cast<double>(pending) - expected) < 30'000,
           "pending after 0.4 s %" PRId64 ", expected %.0f", pending, expected);
     int64_t slewed = (c.now_ns() - real_realtime_ns()) - off_before;
-    CHECK(std::llabs(slewed + pending - 2'000'000) < 300'000, "slewed %" PRId64 " + pending %" PRId64,
-          slewed, pending);
+    CHECK(std::llabs(slewed + pending - 2'000'000) < 300'000,
+          "slewed %" PRId64 " + pending %" PRId64, slewed, pending);
     CHECK(c.slew_deadline_ns().has_value(), "a slew has a deadline");
     int64_t wait_ns = c.slew_deadline_ns().value_or(0) - c.now_ns();
     std::this_thread::sleep_for(std::chrono::nanoseconds(std::max<int64_t>(wait_ns, 0)));
@@ -183,8 +183,8 @@ int run_emulated() {
     c.slew(-3'000'000'000);  // fast: 83,333 ppm, the tick takes the bulk
     pending = c.pending_slew_ns();
     done_max = (monotonic_ns() - t_before) * 84'000 / 1'000'000 + 1'000;
-    CHECK(pending <= -3'000'000'000 + done_max && pending >= -3'000'000'000,
-          "large slew %" PRId64, pending);
+    CHECK(pending <= -3'000'000'000 + done_max && pending >= -3'000'000'000, "large slew %" PRId64,
+          pending);
     CHECK(state_value("tick_us") == 10'000 + std::lround((-83'333.333 - freq_error_ppm) / 100.0),
           "tick during a fast slew %f", state_value("tick_us"));
     c.step(1'000'000);

@@ -160,8 +160,9 @@ std::vector<Row>& rows() {
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
-    return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2]
-                                          : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2.0;
+    return v.empty()      ? 0.0
+           : v.size() % 2 ? v[v.size() / 2]
+                          : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2.0;
 }
 
 double worst(const std::vector<double>& v) {
@@ -175,10 +176,10 @@ std::string summary() {
         if (std::find(order.begin(), order.end(), r.scenario) == order.end())
             order.push_back(r.scenario);
     std::string out =
-        "| scenario | seeds | RMS offset after 2,000 s, median / worst (us) | worst |offset| after "
-        "2,000 s, median / worst (us) | time until |offset| stays < 1 ms, median / worst (s) | "
-        "steps, min-max | RMS freq error, median / worst (ppm) | >= 1 ms again after first < 1 ms "
-        "(seeds) |\n|---|---|---|---|---|---|---|---|\n";
+        "| scenario | seeds | RMS offset after 2,000 s, median / worst (us) | worst \\|offset\\| "
+        "after 2,000 s, median / worst (us) | time until \\|offset\\| stays < 1 ms, median / "
+        "worst (s) | steps, min-max | RMS freq error, median / worst (ppm) | >= 1 ms again after "
+        "first < 1 ms (seeds) |\n|---|---|---|---|---|---|---|---|\n";
     for (const std::string& name : order) {
         std::vector<double> rms, mx, settle, freq;
         int smin = 1 << 30, smax = 0, relapses = 0;
@@ -193,12 +194,12 @@ std::string summary() {
             if (r.m.excursions_after_tight > 0) ++relapses;
         }
         char buf[512];
-        std::snprintf(buf, sizeof buf,
-                      "| %s | %zu | %.1f / %.1f | %.0f / %.0f | %.0f / %.0f | %d-%d | %.4f / %.4f | "
-                      "%d |\n",
-                      name.c_str(), rms.size(), median(rms), worst(rms), median(mx), worst(mx),
-                      median(settle), worst(settle), smin, smax, median(freq), worst(freq),
-                      relapses);
+        std::snprintf(
+            buf, sizeof buf,
+            "| %s | %zu | %.1f / %.1f | %.0f / %.0f | %.0f / %.0f | %d-%d | %.4f / %.4f | "
+            "%d |\n",
+            name.c_str(), rms.size(), median(rms), worst(rms), median(mx), worst(mx),
+            median(settle), worst(settle), smin, smax, median(freq), worst(freq), relapses);
         out += buf;
     }
     return out;

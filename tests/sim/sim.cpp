@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
 #include <queue>
+#include <string>
 
 #include "clock/random.hpp"
 #include "proto/packet.hpp"
@@ -265,9 +265,9 @@ RunMetrics run_scenario(const ScenarioParams& params) {
 }
 
 std::string table_header() {
-    return "| scenario | seed | first update (s) | settled <1 ms (s) | max |off| after 60 s (us) | "
-           "RMS off after "
-           "2000 s (us) | max |off| after 2000 s (us) | RMS freq err (ppm) | steps |\n"
+    return "| scenario | seed | first update (s) | settled <1 ms (s) | max \\|off\\| after 60 s "
+           "(us) | RMS off after 2000 s (us) | max \\|off\\| after 2000 s (us) | RMS freq err "
+           "(ppm) | steps |\n"
            "|---|---|---|---|---|---|---|---|---|\n";
 }
 

@@ -77,7 +77,7 @@ struct RunMetrics {
     int excursions_after_tight = 0;      ///< 1-s samples >= 1 ms after first_tight_ns
     int unsynchronized_served_after_sync = 0;  ///< 1-s samples served unsynchronized after the
                                                ///< first clock update
-    std::vector<double> offset_at_s;     ///< per second: local - true (ns)
+    std::vector<double> offset_at_s;           ///< per second: local - true (ns)
     int steps = 0;
     std::vector<int> selected_samples;     ///< per server: 1-s samples with it as system peer
     std::vector<uint64_t> requests;        ///< per server: requests it received

@@ -29,9 +29,9 @@ TEST(SimScenarios, FalsetickerNeverSelected) {
 }
 
 // 30% of datagrams lost in each direction (51% of exchanges fail). Issue 11: once |offset| has
-// been < 1 ms it never reaches 1 ms again (NOT met yet: 4 of 10 seeds relapse in the first
-// ~120 s, see bench/SIM_RESULTS.md; guarded here by "settled by 150 s"); worst |offset| after
-// 2,000 s <= 150 us (met).
+// been < 1 ms it never reaches 1 ms again (NOT met yet: 3 of 10 seeds relapse once in the
+// first 45 s, see bench/SIM_RESULTS.md; guarded here by "settled by 60 s"); worst |offset|
+// after 2,000 s <= 150 us (met).
 TEST(SimScenarios, Loss30Percent) {
     for (uint64_t seed : sim_seeds()) {
         RunMetrics m = run_scenario(loss_scenario(seed));
@@ -39,7 +39,7 @@ TEST(SimScenarios, Loss30Percent) {
         SCOPED_TRACE(table_row("loss30", seed, m));
         EXPECT_GE(m.first_update_ns, 0);
         EXPECT_LE(m.first_update_ns, 10 * kSecond);
-        EXPECT_LE(m.settle_ns, 150 * kSecond) << "|offset| >= 1 ms after 150 s";
+        EXPECT_LE(m.settle_ns, 60 * kSecond) << "|offset| >= 1 ms after 60 s";
         EXPECT_LE(m.rms_offset_ns, 35e3);
         EXPECT_LE(m.max_abs_offset_ns, 150e3);
         EXPECT_LE(m.rms_freq_ppm, 0.1);
@@ -122,7 +122,7 @@ TEST(SimScenarios, LargeSlewMonotonicNoOvershoot) {
 }
 
 // Popcorn spikes: 5% of datagrams delayed by 20 ms more. The reference criteria hold and no
-// excursion >= 1 ms after settling.
+// excursion >= 1 ms after settling (asserted on the CI seeds; 9 of 10 seeds in the bench).
 TEST(SimScenarios, DelaySpikes) {
     for (uint64_t seed : sim_seeds()) {
         RunMetrics m = run_scenario(spikes_scenario(seed));
@@ -134,31 +134,31 @@ TEST(SimScenarios, DelaySpikes) {
 }
 
 // +10 ppm frequency jump at 20,000 s. Wanted (issue 11, no excursions): |offset| stays < 1 ms.
-// NOT met yet: the regression window keeps the old frequency too long and the clock reaches
-// 1.4-3.7 ms (10 seeds). Guarded at what is reached: worst <= 4 ms, RMS <= 250 us.
+// NOT met yet: the regression window keeps the old frequency for a few polls and the clock
+// reaches 1.6-2.9 ms (10 seeds). Guarded at what is reached: worst <= 3.5 ms, RMS <= 200 us.
 TEST(SimScenarios, FrequencyJump10ppm) {
     for (uint64_t seed : sim_seeds()) {
         RunMetrics m = run_scenario(frequency_jump_scenario(seed));
         record_row("freq-jump", seed, m);
         SCOPED_TRACE(table_row("freq-jump", seed, m));
-        EXPECT_LE(m.rms_offset_ns, 250e3);
-        EXPECT_LE(m.max_abs_offset_ns, 4e6);
+        EXPECT_LE(m.rms_offset_ns, 200e3);
+        EXPECT_LE(m.max_abs_offset_ns, 3.5e6);
         EXPECT_EQ(m.unsynchronized_served_after_sync, 0);
     }
 }
 
 // Restart with a drift file (0.05 ppm off) and 0.5 ms off, shipped poll range 64..1024 s: no
-// step. Wanted: |offset| < 1 ms throughout; reached on 8 of 10 seeds (2 briefly exceed it in
-// the first 135 s). Guarded: settled by 150 s, RMS <= 160 us, worst <= 600 us after 2,000 s.
+// step. Wanted: |offset| < 1 ms throughout; reached on 9 of 10 seeds (one briefly exceeds it
+// in the first 71 s). Guarded: settled by 100 s, RMS <= 120 us, worst <= 500 us after 2,000 s.
 TEST(SimScenarios, DriftFileRestart) {
     for (uint64_t seed : sim_seeds()) {
         RunMetrics m = run_scenario(drift_restart_scenario(seed));
         record_row("drift-restart", seed, m);
         SCOPED_TRACE(table_row("drift-restart", seed, m));
         EXPECT_EQ(m.steps, 0);
-        EXPECT_LE(m.settle_ns, 150 * kSecond);
-        EXPECT_LE(m.rms_offset_ns, 160e3);
-        EXPECT_LE(m.max_abs_offset_ns, 600e3);
+        EXPECT_LE(m.settle_ns, 100 * kSecond);
+        EXPECT_LE(m.rms_offset_ns, 120e3);
+        EXPECT_LE(m.max_abs_offset_ns, 500e3);
         EXPECT_LE(m.rms_freq_ppm, 0.1);
     }
 }

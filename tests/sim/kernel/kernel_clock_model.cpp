@@ -7,12 +7,12 @@
 namespace ntplite::sim {
 
 namespace {
-constexpr double kPpmScale = 65536.0;         // timex.freq unit: 2^-16 ppm
-constexpr long kMaxFreqScaled = 500L << 16;   // MAXFREQ
+constexpr double kPpmScale = 65536.0;            // timex.freq unit: 2^-16 ppm
+constexpr long kMaxFreqScaled = 500L << 16;      // MAXFREQ
 constexpr double kSingleshotRateNsPerS = 500e3;  // MAX_TICKADJ: 500 us/s
 constexpr long kMinTick = 9'000, kMaxTick = 11'000, kNominalTick = 10'000;
-constexpr double kPpmPerTickUs = 100.0;       // USER_HZ = 100
-constexpr long kPhaseLimitUs = 16'000'000;    // NTP_PHASE_LIMIT
+constexpr double kPpmPerTickUs = 100.0;     // USER_HZ = 100
+constexpr long kPhaseLimitUs = 16'000'000;  // NTP_PHASE_LIMIT
 constexpr int kAdjAdjtime = 0x8000, kAdjOffsetReadonly = 0x2000;
 }  // namespace
 
@@ -91,8 +91,8 @@ void KernelClockModel::fill(struct timex& tx) const {
 int KernelClockModel::adjtimex(struct timex& tx) {
     unsigned modes = tx.modes;
     bool singleshot = (modes & ADJ_OFFSET_SINGLESHOT) == ADJ_OFFSET_SINGLESHOT;
-    int new_status = (modes & ADJ_STATUS) ? ((status_ & STA_RONLY) | (tx.status & ~STA_RONLY))
-                                          : status_;
+    int new_status =
+        (modes & ADJ_STATUS) ? ((status_ & STA_RONLY) | (tx.status & ~STA_RONLY)) : status_;
     bool invalid = false;
     if ((modes & kAdjAdjtime) && !singleshot) {
         invalid = true;
@@ -118,14 +118,15 @@ int KernelClockModel::adjtimex(struct timex& tx) {
     } else {
         if (modes & ADJ_SETOFFSET) {
             int64_t frac_ns = (modes & ADJ_NANO) ? tx.time.tv_usec : tx.time.tv_usec * 1000;
-            offset_ns_ += static_cast<double>(static_cast<int64_t>(tx.time.tv_sec) * 1'000'000'000 +
-                                              frac_ns);
+            offset_ns_ +=
+                static_cast<double>(static_cast<int64_t>(tx.time.tv_sec) * 1'000'000'000 + frac_ns);
             ++steps_;
         }
         if (modes & ADJ_STATUS) status_ = new_status;
         if (modes & ADJ_NANO) status_ |= STA_NANO;
         if (modes & ADJ_MICRO) status_ &= ~STA_NANO;
-        if (modes & ADJ_FREQUENCY) freq_scaled_ = std::clamp(tx.freq, -kMaxFreqScaled, kMaxFreqScaled);
+        if (modes & ADJ_FREQUENCY)
+            freq_scaled_ = std::clamp(tx.freq, -kMaxFreqScaled, kMaxFreqScaled);
         if (modes & ADJ_TICK) tick_us_ = tx.tick;
         if (modes & ADJ_MAXERROR) {
             maxerror_us_ = std::max(0L, tx.maxerror);

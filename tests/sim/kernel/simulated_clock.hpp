@@ -56,9 +56,7 @@ class SimulatedClock final : public clock::SystemClock {
     double frequency_ppm() const override { return driver_->frequency_ppm(); }
     void slew(int64_t offset_ns) override { driver_->slew(offset_ns); }
     int64_t pending_slew_ns() const override { return driver_->pending_slew_ns(); }
-    std::optional<int64_t> slew_deadline_ns() const override {
-        return driver_->slew_deadline_ns();
-    }
+    std::optional<int64_t> slew_deadline_ns() const override { return driver_->slew_deadline_ns(); }
     void on_slew_deadline() override { driver_->on_slew_deadline(); }
     void step(int64_t offset_ns) override { driver_->step(offset_ns); }
     void set_leap(proto::LeapIndicator leap) override { driver_->set_leap(leap); }

@@ -5,8 +5,8 @@
 #include "clock/engine.hpp"
 #include "clock/system_clock.hpp"
 #include "proto/packet.hpp"
-#include "tests/sim/kernel/simulated_clock.hpp"
 #include "proto/refid.hpp"
+#include "tests/sim/kernel/simulated_clock.hpp"
 
 namespace ntplite::clock {
 namespace {
