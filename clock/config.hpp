@@ -7,13 +7,16 @@
 #include <vector>
 
 #include "clock/defaults.hpp"
+#include "config/net.hpp"
 
 namespace ntplite::clock {
 
 /// One upstream address (a server, or one member of a pool).
 struct SourceConfig {
-    std::string name;            ///< for logs and snapshots, e.g. "192.0.2.1:123"
-    uint32_t address_refid = 0;  ///< the refid this address gives (IPv4 / hashed IPv6)
+    std::string name;             ///< for logs and snapshots, e.g. "192.0.2.1:123"
+    config::IpAddress address{};  ///< the source's address (identity; `name` is display only)
+    uint16_t port = 123;          ///< the source's UDP port
+    uint32_t address_refid = 0;   ///< the refid this address gives (IPv4 / hashed IPv6)
     int8_t minpoll_log2 = defaults::kMinpollLog2;  ///< shortest poll interval
     int8_t maxpoll_log2 = defaults::kMaxpollLog2;  ///< longest (KoD RATE may exceed it)
     bool iburst = false;                           ///< 4 quick requests 2 s apart at start
@@ -81,6 +84,9 @@ struct EngineConfig {
     /// the server keeps answering as synchronized (root dispersion growing with time), then as
     /// unsynchronized (the daemon may then switch to its `[local]` fallback). <0: forever.
     int64_t holdover_ns = -1;
+    /// [local] fallback: while no source can be followed (and holdover is over), serve the free
+    /// running clock at this stratum (1..15). 0: no fallback, serve "unsynchronized".
+    uint8_t local_stratum = 0;
 };
 
 }  // namespace ntplite::clock

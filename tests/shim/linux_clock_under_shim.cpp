@@ -26,7 +26,7 @@
 #include <string>
 #include <thread>
 
-#include "clock/linux_clock.hpp"
+#include "clock/os/linux_clock.hpp"
 
 namespace {
 

@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "clock/linux_clock.hpp"
+#include "clock/os/linux_clock.hpp"
 #include "tests/sim/kernel/kernel_clock_model.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-// The simulator's clock: the real LinuxClock driver (clock/linux_clock.*) on KernelClockModel,
+// The simulator's clock: the real LinuxClock driver (clock/os/linux_clock.*) on KernelClockModel,
 // so every choice the driver makes (tick + frequency slewing, clamps, steps, status) is
 // simulated rather than bypassed. Tests advance true time and read the truth from the model.
 #pragma once
@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include "clock/linux_clock.hpp"
+#include "clock/os/linux_clock.hpp"
 #include "clock/system_clock.hpp"
 #include "tests/sim/kernel/kernel_clock_model.hpp"
 
