@@ -30,6 +30,11 @@ namespace {
 constexpr double kSpanFactor = 1.0;
 // Frequency error taken at two standard errors when deciding whether a longer poll is safe.
 constexpr double kSettledMargin = 2.0;
+// ... and the drift it may cause over the longer poll: at most the noise, and at most this.
+// Tied to the noise alone, a WAN path (~0.4 ms of scatter) let the poll reach 1024 s with a
+// 0.1 ppm frequency error, ~100 us of drift per poll (RMS 227 us); with 20 us it stays lower
+// while the estimate is young (RMS ~90 us); 10 us would cost the LAN reference ~0.5 us RMS.
+constexpr double kPollDriftTarget_ns = 20e3;
 
 struct Fit {
     double a = 0.0;  // offset at t = 0 (the newest point), ns
@@ -74,7 +79,12 @@ Fit fit_line(const std::vector<P>& pts, std::size_t first, double t0,
     double var = ss / sw * static_cast<double>(m) / dof;  // weighted residual variance
     f.rms = std::sqrt(var);
     f.a_var = stt > 0 ? var * (1.0 / static_cast<double>(m) + tm * tm / (stt / sw)) : var;
-    f.b_var = stt > 0 && m > 2 ? var / (stt / sw) / static_cast<double>(m) : 0.0;
+    // Divided by the effective number of samples (Kish), not m: a window carried by a few
+    // low-delay points knows its slope only as well as those few points say.
+    double sw2 = 0.0;
+    for (std::size_t i = first; i < pts.size(); ++i) sw2 += w[i] * w[i];
+    double neff = sw2 > 0.0 ? std::max(1.0, sw * sw / sw2) : static_cast<double>(m);
+    f.b_var = stt > 0 && m > 2 ? var / (stt / sw) / neff : 0.0;
     return f;
 }
 
@@ -140,8 +150,15 @@ void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double*
     // zero, so a few noisy points close together cannot throw the frequency around.
     std::size_t m = n - first;
     constexpr double kTwoPointMinSpan_ns = 5e9;
-    if (m == 2) {
-        *slope = points_.back().t_ns - points_.front().t_ns >= kTwoPointMinSpan_ns ? f.b : 0.0;
+    // No frequency from a window shorter than this: start-up offsets carry up to ~200 us of
+    // path noise, which over a 2-4 s baseline reads as a 50-100 ppm error (most of the iburst,
+    // 0..6 s, is the shortest baseline used).
+    constexpr double kMinFrequencySpan_ns = 5e9;
+    double span_ns = points_.back().t_ns - points_.front().t_ns;
+    if (span_ns < kMinFrequencySpan_ns) {
+        *slope = 0.0;
+    } else if (m == 2) {
+        *slope = span_ns >= kTwoPointMinSpan_ns ? f.b : 0.0;
     } else {
         *slope = f.b_var > 0.0 ? f.b * (f.b * f.b) / (f.b * f.b + f.b_var) : f.b;
     }
@@ -257,6 +274,7 @@ Adjustment Discipline::decide(double offset_now_ns, double dfreq_ppm, int64_t no
         if (cfg_.max_backward_step_ns >= 0 && offset < -cfg_.max_backward_step_ns) {
             adj.action = ClockAction::kStepCapped;
             adj.offset_ns = -cfg_.max_backward_step_ns;
+            adj.slew_ns = offset - adj.offset_ns;
         }
     } else {
         adj.action = ClockAction::kSlew;
@@ -265,28 +283,31 @@ Adjustment Discipline::decide(double offset_now_ns, double dfreq_ppm, int64_t no
     if (clock_adjusts_) {
         adj.frequency_change_ppm = new_freq - frequency_ppm_;
         frequency_ppm_ = new_freq;
-        rebase(static_cast<double>(adj.offset_ns), adj.frequency_change_ppm, now_ns);
+        bool step = adj.action == ClockAction::kStep || adj.action == ClockAction::kStepCapped;
+        rebase(static_cast<double>(adj.offset_ns), adj.frequency_change_ppm, now_ns, step);
+        if (adj.slew_ns != 0) rebase(static_cast<double>(adj.slew_ns), 0.0, now_ns, false);
     }
     adj.frequency_ppm = frequency_ppm_;
     return adj;
 }
 
-void Discipline::rebase(double slew_ns, double dfreq_ppm, int64_t at_ns) {
-    bool is_step = std::abs(slew_ns) > 0.0;
+void Discipline::rebase(double slew_ns, double dfreq_ppm, int64_t at_ns, bool is_step) {
+    // A step also moves the time axis of stored points (their local times were read on the old
+    // timescale); a slew only changes what they read as offsets.
     for (Point& p : points_) {
         p.offset_ns -= slew_ns + dfreq_ppm * 1e-6 * (p.t_ns - static_cast<double>(at_ns));
         if (is_step) p.t_ns += slew_ns;
     }
     pll_first_offset_ns_ -=
         slew_ns + dfreq_ppm * 1e-6 * static_cast<double>(pll_first_time_ns_ - at_ns);
-    pll_first_time_ns_ += static_cast<int64_t>(slew_ns);
+    if (is_step) pll_first_time_ns_ += static_cast<int64_t>(slew_ns);
     pll_last_offset_ns_ -=
         slew_ns + dfreq_ppm * 1e-6 * static_cast<double>(pll_last_time_ns_ - at_ns);
-    pll_last_time_ns_ += static_cast<int64_t>(slew_ns);
+    if (is_step) pll_last_time_ns_ += static_cast<int64_t>(slew_ns);
 }
 
 void Discipline::on_external_step(int64_t offset_ns) {
-    rebase(static_cast<double>(offset_ns), 0.0, 0);
+    rebase(static_cast<double>(offset_ns), 0.0, 0, true);
 }
 
 void Discipline::adapt_poll(double offset_now_ns, const DisciplineSample& s) {
@@ -294,9 +315,10 @@ void Discipline::adapt_poll(double offset_now_ns, const DisciplineSample& s) {
     double noise = std::max({static_cast<double>(s.jitter_ns), residual_rms_ns_, 1000.0});
     // A longer poll only once the frequency is known well enough that its error cannot carry
     // the clock further than the noise during the longer interval (regression only).
-    bool frequency_settled = cfg_.algorithm != DisciplineAlgorithm::kRegression ||
-                             (points_.size() >= 8 &&
-                              kSettledMargin * slope_sd_ * std::ldexp(1e9, poll_log2_ + 1) < noise);
+    bool frequency_settled =
+        cfg_.algorithm != DisciplineAlgorithm::kRegression ||
+        (points_.size() >= 8 && kSettledMargin * slope_sd_ * std::ldexp(1e9, poll_log2_ + 1) <
+                                    std::min(noise, kPollDriftTarget_ns));
     if (std::abs(offset_now_ns) < 3.0 * noise) {
         if (++poll_score_ >= 4 && frequency_settled) {
             ++poll_log2_;

@@ -27,7 +27,8 @@ enum class ClockAction : uint8_t {
     kNone,        ///< nothing to correct yet
     kSlew,        ///< slew by offset_ns
     kStep,        ///< step by offset_ns
-    kStepCapped,  ///< wanted to step further back than allowed: step by the cap, offset_ns
+    kStepCapped,  ///< wanted to step further back than allowed: step by the cap (offset_ns),
+                  ///< slew the rest (slew_ns)
     kPanic,       ///< offset beyond the panic threshold: nothing done (log it!)
 };
 const char* to_string(ClockAction a);
@@ -35,6 +36,7 @@ const char* to_string(ClockAction a);
 struct Adjustment {
     ClockAction action = ClockAction::kNone;
     int64_t offset_ns = 0;         ///< slew/step amount, positive = move the clock forward
+    int64_t slew_ns = 0;           ///< kStepCapped: the rest, to slew after the step
     int64_t wanted_offset_ns = 0;  ///< the estimated offset at now (for kPanic / kStepCapped logs)
     double frequency_ppm = 0.0;    ///< new total frequency correction (positive = faster)
     double frequency_change_ppm = 0.0;  ///< change from the previous one
@@ -73,7 +75,7 @@ class Discipline {
     void estimate_regression(int64_t now_ns, double* offset_now, double* slope, double* err);
     void estimate_pll(const DisciplineSample& s, double* offset_now, double* dfreq);
     Adjustment decide(double offset_now_ns, double dfreq_ppm, int64_t now_ns);
-    void rebase(double slew_ns, double dfreq_ppm, int64_t at_ns);
+    void rebase(double slew_ns, double dfreq_ppm, int64_t at_ns, bool is_step);
     void adapt_poll(double offset_now_ns, const DisciplineSample& s);
 
     DisciplineConfig cfg_;

@@ -9,6 +9,8 @@
 namespace ntplite::clock {
 
 namespace {
+// Discipline updates before the popcorn-spike gate applies (see on_response).
+constexpr int kSpikeGateAfterUpdates = 8;
 constexpr int64_t kMaxDistance_ns = 1'500'000'000;  // RFC 5905 MAXDIST
 // RFC 5905 MINDISP: the delay term of a root distance is at least this, so a source on a very
 // short path is not treated as infinitely precise by intersection and combining.
@@ -168,8 +170,13 @@ EngineUpdate SyncEngine::on_response(SourceId id, std::span<const std::byte> dat
     if (r.outcome == ResponseOutcome::kAccepted && r.filter) {
         // Every accepted sample re-runs selection (a disagreement shows at once); only
         // non-spike samples reach the discipline.
+        // Issue 11: the spike gate compares with the last sample used, which is only a good
+        // prediction once the frequency is known; until the discipline has had a few updates a
+        // 100 ppm error alone moves the offset by ms per poll, so nothing is treated as a spike
+        // (the regression's delay weights still discount outliers).
+        const bool spike = r.spike && discipline_.updates() >= kSpikeGateAfterUpdates;
         const bool feed =
-            !r.spike && (r.filter->is_new || cfg_.discipline.feed == DisciplineFeed::kEverySample);
+            !spike && (r.filter->is_new || cfg_.discipline.feed == DisciplineFeed::kEverySample);
         select_and_update(id, now, feed, up);
     }
     if (r.actions.send || r.actions.timer_at_ns || r.actions.demobilize || r.actions.reresolve)
@@ -227,6 +234,17 @@ bool SyncEngine::startup_gate_open() const {
     }
     return true;
 }
+
+namespace {
+// The error left once `adj` is applied (ns): a step removes what it stepped at once (so a step
+// never makes what we serve look unsynchronized), a slew only over time.
+int64_t residual_after(const Adjustment& adj) {
+    if (adj.wanted_offset_ns == INT64_MIN) return INT64_MAX;
+    bool step = adj.action == ClockAction::kStep || adj.action == ClockAction::kStepCapped;
+    int64_t left = adj.wanted_offset_ns - (step ? adj.offset_ns : 0);
+    return left == INT64_MIN ? INT64_MAX : std::abs(left);
+}
+}  // namespace
 
 void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, EngineUpdate& up) {
     if (!startup_gate_open()) return;
@@ -323,7 +341,7 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
     state_.root_delay = proto::NtpShort::from_ns(sat_add(h.root_delay.to_ns(), pf->best.delay_ns));
     root_disp_base_ns_ = sat_add(
         sat_add(sat_add(h.root_dispersion.to_ns(), pf->measured_dispersion_ns), sys_jitter_ns_),
-        adj.wanted_offset_ns == INT64_MIN ? INT64_MAX : std::abs(adj.wanted_offset_ns));
+        residual_after(adj));
 
     UpdateInfo info;
     info.time_ns = now.ns;
@@ -350,8 +368,15 @@ void SyncEngine::apply(const Adjustment& adj, SourceId peer, LocalTime now, Engi
         case ClockAction::kStep:
         case ClockAction::kStepCapped: {
             // Observe mode: a NullClock records the request and changes nothing.
-            clock_.step(adj.offset_ns);
-            if (clock_.adjusts()) update_time_ns += adj.offset_ns;
+            {
+                // Offsets are measured net of the pending slew, which a step cancels: step it too
+                // (or, for a capped backward step, slew it with the rest, monotonically).
+                int64_t pending_ns = clock_.pending_slew_ns();
+                bool capped = adj.action == ClockAction::kStepCapped;
+                clock_.step(adj.offset_ns + (capped ? 0 : pending_ns));
+                if (clock_.adjusts()) update_time_ns += adj.offset_ns;
+                if (capped) clock_.slew(adj.slew_ns + pending_ns);
+            }
             EngineEvent e;
             e.kind = adj.action == ClockAction::kStep ? EngineEvent::Kind::kStep
                                                       : EngineEvent::Kind::kStepCapped;
@@ -371,7 +396,8 @@ void SyncEngine::apply(const Adjustment& adj, SourceId peer, LocalTime now, Engi
         if (adj.frequency_change_ppm != 0.0) clock_.adjust_frequency(adj.frequency_ppm);
         bool was_step = adj.action == ClockAction::kStep || adj.action == ClockAction::kStepCapped;
         for (auto& s : sources_)
-            s.source.on_clock_correction(adj.offset_ns, adj.frequency_change_ppm, now.ns, was_step);
+            s.source.on_clock_correction(adj.offset_ns + adj.slew_ns, adj.frequency_change_ppm,
+                                         now.ns, was_step);
     }
     last_update_time_ns_ = update_time_ns;
     state_.reference_time = proto::NtpTimestamp::from_unix_ns(update_time_ns);

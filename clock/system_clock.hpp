@@ -1,12 +1,12 @@
 // The local clock as the sync core sees it: a small driver interface shaped to map onto
-// clock_adjtime(CLOCK_REALTIME), plus two implementations that never touch a real clock:
-// NullClock (observe mode: reads through an injected time source, adjusts nothing) and
-// SimulatedClock (a model clock on virtual time for the simulator and tests).
+// clock_adjtime(CLOCK_REALTIME), plus NullClock (observe mode: reads through an injected time
+// source, adjusts nothing). The kernel driver is LinuxClock; the simulator's clock
+// (tests/sim/kernel/) is LinuxClock on a model of the kernel's adjtimex.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <random>
+#include <optional>
 #include <vector>
 
 #include "proto/packet.hpp"
@@ -41,8 +41,14 @@ class SystemClock {
     /// Current total frequency correction in ppm.
     virtual double frequency_ppm() const = 0;
     /// Move the clock by `offset_ns` gradually (positive = forward). Replaces any slew still
-    /// pending, like ADJ_OFFSET_SINGLESHOT does.
+    /// pending, like ADJ_OFFSET_SINGLESHOT does. The slew does not change frequency_ppm().
     virtual void slew(int64_t offset_ns) = 0;
+    /// Local time (Unix ns) at which on_slew_deadline() must be called because the slew rate
+    /// has to change (a fast slew ends); nullopt = nothing to do. The daemon arms a timer for
+    /// it; a late call costs (lateness x slew rate), which the driver re-slews.
+    virtual std::optional<int64_t> slew_deadline_ns() const { return std::nullopt; }
+    /// The slew deadline passed: end or re-plan the slew.
+    virtual void on_slew_deadline() {}
     /// Part of the last slew not yet applied (ns, same sign convention).
     virtual int64_t pending_slew_ns() const = 0;
     /// Jump the clock by `offset_ns` at once (positive = forward). Cancels a pending slew.
@@ -105,68 +111,6 @@ class NullClock final : public SystemClock {
     int64_t maxerror_ns_ = 0;
     int64_t esterror_ns_ = 0;
     bool synced_ = false;
-};
-
-/// Parameters of a SimulatedClock.
-struct SimulatedClockParams {
-    int64_t initial_offset_ns = 0;     ///< local - true at true time 0 (positive = clock ahead)
-    double frequency_error_ppm = 0.0;  ///< intrinsic rate error (positive = clock runs fast)
-    double wander_ppm_per_s = 0.0;     ///< random-walk step of the rate error, per second (std)
-    double max_slew_ppm = 500.0;       ///< slew rate limit (the kernel's adjtime rate)
-    uint64_t seed = 1;                 ///< wander RNG seed
-};
-
-/// A model clock driven by true (virtual) time: local = true + offset, where the offset grows
-/// with the intrinsic rate error (random-walking), the frequency correction and any slew.
-class SimulatedClock final : public SystemClock {
-  public:
-    explicit SimulatedClock(const SimulatedClockParams& p, int64_t true_start_ns = 0);
-
-    /// Advance true time to `true_ns` (must not go backwards).
-    void advance_to(int64_t true_ns);
-    int64_t true_now_ns() const { return true_ns_; }
-    /// Local reading minus true time (ns), positive = clock ahead.
-    double offset_from_true_ns() const { return offset_ns_; }
-    /// Rate error of the corrected clock, ppm (intrinsic + correction, excluding slewing).
-    double residual_frequency_ppm() const { return intrinsic_ppm_ + freq_ppm_; }
-    /// Local reading at true time `true_ns` >= true_now, assuming no further adjustments.
-    int64_t local_at(int64_t true_ns) const;
-    /// True time at which the local clock reads `local_ns` (approximate: ignores slew ending).
-    int64_t true_at(int64_t local_ns) const;
-    int steps() const { return steps_; }
-
-    int64_t now_ns() const override;
-    bool adjusts() const override { return true; }
-    void adjust_frequency(double ppm) override;
-    double frequency_ppm() const override { return freq_ppm_; }
-    void slew(int64_t offset_ns) override { pending_slew_ns_ = static_cast<double>(offset_ns); }
-    int64_t pending_slew_ns() const override { return static_cast<int64_t>(pending_slew_ns_); }
-    void step(int64_t offset_ns) override;
-    void set_leap(proto::LeapIndicator leap) override { leap_ = leap; }
-    void set_sync_status(int64_t maxerror_ns, int64_t esterror_ns, bool synced) override {
-        maxerror_ns_ = maxerror_ns;
-        esterror_ns_ = esterror_ns;
-        synced_ = synced;
-    }
-    bool synced() const { return synced_; }
-
-  private:
-    void integrate(double dt_s);
-
-    SimulatedClockParams params_;
-    std::mt19937_64 rng_;
-    std::normal_distribution<double> normal_{0.0, 1.0};
-    int64_t true_ns_;
-    double offset_ns_;       // local - true
-    double intrinsic_ppm_;   // random-walking rate error
-    double freq_ppm_ = 0.0;  // applied correction
-    double pending_slew_ns_ = 0.0;
-    double wander_carry_s_ = 0.0;  // time since the last wander step
-    proto::LeapIndicator leap_ = proto::LeapIndicator::kNone;
-    int64_t maxerror_ns_ = 0;
-    int64_t esterror_ns_ = 0;
-    bool synced_ = false;
-    int steps_ = 0;
 };
 
 }  // namespace ntplite::clock

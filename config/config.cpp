@@ -260,9 +260,10 @@ class Reader {
     }
 
     void read_clock(const toml::table& t, ClockConfig& out) {
-        check_keys(t, "[clock]",
-                   {"mode", "step_threshold", "step_limit", "panic_threshold", "max_backward_step",
-                    "min_sources", "holdover", "drift_file", "drift_save_interval"});
+        check_keys(
+            t, "[clock]",
+            {"mode", "step_threshold", "step_limit", "panic_threshold", "max_backward_step",
+             "max_slew_rate", "min_sources", "holdover", "drift_file", "drift_save_interval"});
         if (auto s = get_string(t, "mode")) {
             if (s->first == "discipline") {
                 out.mode = ClockMode::kDiscipline;
@@ -276,6 +277,8 @@ class Reader {
         get_int(t, "step_limit", -1, 1'000'000, out.step_limit);
         get_double(t, "panic_threshold", 0.0, 1e9, out.panic_threshold_s);
         get_double(t, "max_backward_step", 0.0, 1e9, out.max_backward_step_s);
+        // Up to 99,000 ppm: the tick's +-10 % range minus room for the +-500 ppm frequency.
+        get_double(t, "max_slew_rate", 500.0, 99'000.0, out.max_slew_rate_ppm);
         get_int(t, "min_sources", 1, 64, out.min_sources);
         get_double(t, "holdover", 0.0, 1e9, out.holdover_s);
         if (auto s = get_string(t, "drift_file")) {

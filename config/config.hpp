@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "clock/defaults.hpp"
 #include "config/net.hpp"
 
 namespace ntplite::config {
@@ -70,11 +71,18 @@ enum class ClockMode : uint8_t { kDiscipline, kObserve };
 /// [clock]: what the daemon may do to the system clock (used by the sync engine).
 struct ClockConfig {
     ClockMode mode = ClockMode::kDiscipline;
-    double step_threshold_s = 0.128;   ///< offsets larger than this are stepped, smaller slewed
-    int step_limit = 3;                ///< steps allowed only in the first N updates; -1 = always
-    double panic_threshold_s = 1000;   ///< refuse (and log) offsets larger than this; 0 = no limit
-    double max_backward_step_s = 1.0;  ///< largest single backward step; 0 = unlimited
-    unsigned min_sources = 1;          ///< agreeing sources needed before the clock is adjusted
+    // Defaults: clock/defaults.hpp (the one definition; see docs/ARCHITECTURE.md for why).
+    /// Offsets larger than this (s) are stepped while steps are allowed, smaller ones slewed.
+    double step_threshold_s = clock::defaults::to_seconds(clock::defaults::kStepThreshold_ns);
+    /// Steps allowed only in the first N clock updates; -1 = always, 0 = never.
+    int step_limit = clock::defaults::kStepLimitUpdates;
+    /// Refuse (and log) offsets larger than this (s); 0 = no limit.
+    double panic_threshold_s = clock::defaults::to_seconds(clock::defaults::kPanicThreshold_ns);
+    /// Largest single backward step (s), the rest is slewed; 0 = no cap (the default).
+    double max_backward_step_s = 0.0;
+    /// Largest slew rate (ppm): offsets are slewed with the kernel tick + frequency up to this.
+    double max_slew_rate_ppm = clock::defaults::kMaxSlewRate_ppm;
+    unsigned min_sources = clock::defaults::kMinSources;  ///< agreeing sources needed to adjust
     /// Seconds to keep serving as synchronized after the last usable source is lost (then
     /// unsynchronized, or the [local] fallback); < 0 (the default, key absent) = until the error
     /// bound (root distance) passes 1.5 s.
@@ -92,8 +100,8 @@ struct SourceConfig {
     SourceMode mode = SourceMode::kServer;
     HostPort address;
     bool iburst = false;
-    int minpoll_log2 = 6;   ///< log2 seconds, -6..17
-    int maxpoll_log2 = 10;  ///< log2 seconds, minpoll..17
+    int minpoll_log2 = clock::defaults::kMinpollLog2;  ///< log2 seconds, -6..17
+    int maxpoll_log2 = clock::defaults::kMaxpollLog2;  ///< log2 seconds, minpoll..17
     bool prefer = false;
     bool noselect = false;
     unsigned max_sources = 4;  ///< pools: distinct addresses used at once

@@ -74,6 +74,30 @@ double frequency_from_timex(long freq_scaled) {
     return static_cast<double>(freq_scaled) / kPpmScale;
 }
 
+struct timex rate_request(double ppm) {
+    struct timex tx = zero_timex();
+    tx.modes = ADJ_TICK | ADJ_FREQUENCY;
+    if (std::isnan(ppm)) ppm = 0.0;
+    constexpr double kMaxRatePpm =
+        (kMaxTickUs - kNominalTickUs) * kPpmPerTickUs + kKernelMaxFrequencyPpm;
+    ppm = std::clamp(ppm, -kMaxRatePpm, kMaxRatePpm);
+    // Within the frequency range the tick stays nominal (no tick write needed by a reader);
+    // beyond it, whole ticks take the bulk and the frequency the remainder (|rest| <= 50 ppm).
+    long tick = kNominalTickUs;
+    if (std::abs(ppm) > kKernelMaxFrequencyPpm)
+        tick =
+            std::clamp(kNominalTickUs + std::lround(ppm / kPpmPerTickUs), kMinTickUs, kMaxTickUs);
+    tx.tick = tick;
+    double rest = ppm - static_cast<double>(tick - kNominalTickUs) * kPpmPerTickUs;
+    tx.freq = frequency_request(rest).freq;
+    return tx;
+}
+
+double rate_from_timex(long tick_us, long freq_scaled) {
+    return static_cast<double>(tick_us - kNominalTickUs) * kPpmPerTickUs +
+           frequency_from_timex(freq_scaled);
+}
+
 struct timex slew_request(int64_t offset_ns) {
     struct timex tx = zero_timex();
     tx.modes = ADJ_OFFSET_SINGLESHOT;
@@ -144,29 +168,37 @@ ClockError classify_errno(int errno_value) {
 
 // ---- LinuxClock -------------------------------------------------------------------------------
 
-LinuxClock::LinuxClock(FailureHandler on_failure, AdjtimeFn adjtime, RealtimeFn realtime)
+LinuxClock::LinuxClock(FailureHandler on_failure, AdjtimeFn adjtime, RealtimeFn realtime,
+                       SlewOptions slew)
     : on_failure_(std::move(on_failure)),
       adjtime_(adjtime ? std::move(adjtime) : AdjtimeFn(kernel_adjtime)),
-      realtime_(realtime ? std::move(realtime) : RealtimeFn(kernel_realtime_ns)) {}
+      realtime_(realtime ? std::move(realtime) : RealtimeFn(kernel_realtime_ns)),
+      slew_opts_(slew) {
+    slew_opts_.max_slew_rate_ppm = std::clamp(slew_opts_.max_slew_rate_ppm, 1.0, 99'000.0);
+    slew_opts_.min_slew_duration_ns = std::max<int64_t>(slew_opts_.min_slew_duration_ns, 1'000'000);
+}
 
 std::expected<std::unique_ptr<LinuxClock>, ClockFailure> LinuxClock::open(
     std::optional<double> initial_frequency_ppm, FailureHandler on_failure, AdjtimeFn adjtime,
-    RealtimeFn realtime) {
+    RealtimeFn realtime, SlewOptions slew) {
     std::unique_ptr<LinuxClock> c(
-        new LinuxClock(std::move(on_failure), std::move(adjtime), std::move(realtime)));
+        new LinuxClock(std::move(on_failure), std::move(adjtime), std::move(realtime), slew));
     struct timex read = zero_timex();
     if (c->adjtime_(read) < 0) {
         int e = errno;
         return std::unexpected(ClockFailure{classify_errno(e), e, "read"});
     }
     double ppm = initial_frequency_ppm.value_or(frequency_from_timex(read.freq));
-    // The probe: a real adjustment (a no-op when re-setting the current frequency).
-    struct timex tx = frequency_request(ppm);
+    // The probe: a real adjustment (a no-op when re-setting the current frequency). It also
+    // puts the tick back to nominal, ending a fast slew a previous instance left running.
+    ppm = frequency_from_timex(frequency_request(ppm).freq);
+    struct timex tx = rate_request(ppm);
     if (c->adjtime_(tx) < 0) {
         int e = errno;
         return std::unexpected(ClockFailure{classify_errno(e), e, "frequency"});
     }
-    c->frequency_ppm_ = frequency_from_timex(tx.freq);
+    c->frequency_ppm_ = ppm;
+    c->slew_anchor_ns_ = c->realtime_();
     return c;
 }
 
@@ -186,35 +218,122 @@ std::optional<int> LinuxClock::read_status() const {
     return tx.status;
 }
 
+bool LinuxClock::set_rate(double total_ppm, const char* operation) {
+    struct timex tx = rate_request(total_ppm);
+    return apply(tx, operation);
+}
+
+void LinuxClock::account_slew(int64_t now_ns) {
+    // While slewing at s (fraction) the clock runs (1 + s) times as fast as it would without
+    // the slew, so of `elapsed` local ns, elapsed * s / (1 + s) were slew.
+    if (slew_rate_ppm_ != 0.0) {
+        double s = slew_rate_ppm_ * 1e-6;
+        double elapsed = static_cast<double>(std::max<int64_t>(0, now_ns - slew_anchor_ns_));
+        slew_left_ns_ -= elapsed * s / (1.0 + s);
+    }
+    slew_anchor_ns_ = now_ns;
+}
+
+void LinuxClock::plan_slew(int64_t now_ns) {
+    constexpr double kDoneNs = 1.0;  // below 1 ns there is nothing worth slewing
+    double rate_ppm = 0.0;
+    slew_deadline_ns_.reset();
+    if (std::abs(slew_left_ns_) >= kDoneNs) {
+        // ns per s = ppm * 1e3: the rate that takes min_slew_duration, up to the maximum.
+        double min_duration_s = static_cast<double>(slew_opts_.min_slew_duration_ns) * 1e-9;
+        rate_ppm =
+            std::min(slew_opts_.max_slew_rate_ppm, std::abs(slew_left_ns_) / min_duration_s * 1e-3);
+        rate_ppm = std::copysign(rate_ppm, slew_left_ns_);
+    } else {
+        slew_left_ns_ = 0.0;
+    }
+    slew_anchor_ns_ = now_ns;
+    if (rate_ppm == 0.0 && slew_rate_ppm_ == 0.0) return;  // nothing changes in the kernel
+    if (!set_rate(frequency_ppm_ + rate_ppm, "slew")) return;
+    // What the kernel really got (tick and 2^-16 ppm units), so the account stays exact.
+    struct timex tx = rate_request(frequency_ppm_ + rate_ppm);
+    slew_rate_ppm_ = rate_ppm == 0.0 ? 0.0 : rate_from_timex(tx.tick, tx.freq) - frequency_ppm_;
+    if (slew_rate_ppm_ != 0.0) {
+        double s = slew_rate_ppm_ * 1e-6;
+        double duration_ns = std::abs(slew_left_ns_) * (1.0 + s) / std::abs(s);
+        slew_deadline_ns_ = now_ns + static_cast<int64_t>(std::ceil(duration_ns));
+    }
+}
+
 void LinuxClock::adjust_frequency(double ppm) {
-    struct timex tx = frequency_request(ppm);
-    double applied = frequency_from_timex(tx.freq);
-    if (!apply(tx, "frequency")) return;
+    if (failed_) return;
+    int64_t now = now_ns();
+    account_slew(now);
+    double applied = frequency_from_timex(frequency_request(ppm).freq);
     double old = frequency_ppm_;
+    if (!set_rate(applied + slew_rate_ppm_, "frequency")) return;
     frequency_ppm_ = applied;
-    if (old != applied) notify_frequency(old, applied, now_ns());
+    if (old != applied) notify_frequency(old, applied, now);
 }
 
 void LinuxClock::slew(int64_t offset_ns) {
-    struct timex tx = slew_request(offset_ns);
-    apply(tx, "slew");
+    if (failed_) return;
+    int64_t now = now_ns();
+    account_slew(now);
+    // What the kernel's own adjtime (500 ppm) finishes within the minimum slew duration goes
+    // there: no deadline to keep, and the frequency register keeps only the base correction.
+    // Anything larger is slewed by rate, up to max_slew_rate_ppm. Either replaces what was
+    // pending, in both mechanisms.
+    double singleshot_limit_ns =
+        kSingleshotRatePpm * 1e-6 * static_cast<double>(slew_opts_.min_slew_duration_ns);
+    bool small = std::abs(static_cast<double>(offset_ns)) <= singleshot_limit_ns;
+    slew_left_ns_ = small ? 0.0 : static_cast<double>(offset_ns);
+    plan_slew(now);
+    if (small || singleshot_pending_) {
+        struct timex tx = slew_request(small ? offset_ns : 0);
+        if (apply(tx, "slew")) singleshot_pending_ = small && offset_ns != 0;
+    }
 }
 
 int64_t LinuxClock::pending_slew_ns() const {
     if (failed_) return 0;
-    struct timex tx = slew_read_request();
-    if (adjtime_(tx) < 0) return 0;
-    return static_cast<int64_t>(tx.offset) * kNsPerUs;
+    double left = slew_left_ns_;
+    if (slew_rate_ppm_ != 0.0) {
+        double s = slew_rate_ppm_ * 1e-6;
+        double elapsed = static_cast<double>(std::max<int64_t>(0, now_ns() - slew_anchor_ns_));
+        left -= elapsed * s / (1.0 + s);
+    }
+    int64_t kernel_ns = 0;
+    if (singleshot_pending_) {
+        struct timex tx = slew_read_request();
+        if (adjtime_(tx) >= 0) kernel_ns = static_cast<int64_t>(tx.offset) * kNsPerUs;
+    }
+    return std::llround(left) + kernel_ns;
+}
+
+std::optional<int64_t> LinuxClock::slew_deadline_ns() const {
+    if (failed_) return std::nullopt;
+    return slew_deadline_ns_;
+}
+
+void LinuxClock::on_slew_deadline() {
+    if (failed_) return;
+    account_slew(now_ns());
+    // Ends the rate slew; what a late call overshot (or rounding left) is slewed again, by
+    // the kernel's adjtime when small.
+    slew(std::llround(slew_left_ns_));
 }
 
 void LinuxClock::step(int64_t offset_ns) {
+    if (failed_) return;
+    int64_t before = now_ns();
+    account_slew(before);
     struct timex tx = step_request(offset_ns);
     if (!apply(tx, "step")) return;
-    // The kernel keeps an adjtime remainder across ADJ_SETOFFSET; the contract says a step
-    // cancels the pending slew, so cancel it explicitly.
+    // A step cancels the slew (the SystemClock contract): back to the base rate, and cancel a
+    // kernel adjtime remainder too (the kernel keeps it across ADJ_SETOFFSET).
+    slew_left_ns_ = 0.0;
+    int64_t after = now_ns();
+    plan_slew(after);
     struct timex cancel = slew_request(0);
     apply(cancel, "slew");
-    notify_step(offset_ns, now_ns());
+    singleshot_pending_ = false;
+    notify_step(offset_ns, after);
 }
 
 void LinuxClock::set_leap(proto::LeapIndicator leap) {
@@ -234,7 +353,7 @@ void LinuxClock::set_sync_status(int64_t maxerror_ns, int64_t esterror_ns, bool 
 
 DisciplineClockOpen open_discipline_clock(const std::string& drift_path,
                                           LinuxClock::FailureHandler on_failure, AdjtimeFn adjtime,
-                                          RealtimeFn realtime) {
+                                          RealtimeFn realtime, SlewOptions slew) {
     DisciplineClockOpen r;
     std::optional<double> drift_ppm;
     if (!drift_path.empty()) {
@@ -246,7 +365,8 @@ DisciplineClockOpen open_discipline_clock(const std::string& drift_path,
         }
     }
     RealtimeFn read_time = realtime ? realtime : RealtimeFn(kernel_realtime_ns);
-    auto opened = LinuxClock::open(drift_ppm, std::move(on_failure), std::move(adjtime), read_time);
+    auto opened =
+        LinuxClock::open(drift_ppm, std::move(on_failure), std::move(adjtime), read_time, slew);
     if (opened) {
         r.initial_frequency_ppm = (*opened)->frequency_ppm();
         r.clock = std::move(*opened);

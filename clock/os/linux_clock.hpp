@@ -1,15 +1,21 @@
 // The Linux kernel clock driver: SystemClock on clock_adjtime(CLOCK_REALTIME, ...).
 //
 // How each correction reaches the kernel (decisions, with the reasons):
-//  - frequency: ADJ_FREQUENCY in ppm << 16, clamped to the kernel's +-500 ppm.
-//  - slew: ADJ_OFFSET_SINGLESHOT (the kernel's adjtime): a fixed 500 ppm slew that replaces the
-//    remainder of the previous one, exactly the SystemClock::slew contract and what
-//    SimulatedClock models. We never use plain ADJ_OFFSET: with STA_PLL it runs the kernel's
-//    PLL, which would fight our own frequency estimate, and without STA_PLL the kernel ignores it.
-//    A slew is clamped to +-0.5 s per call (kMaxSlewNs, the kernel's ADJ_OFFSET bound). At
-//    500 ppm a 0.5 s slew takes 1000 s, longer than a poll interval of up to 2^9 s, so the clamp
-//    never slows the correction: the offset is re-measured and re-slewed at the next update.
-//    Anything larger that must be corrected quickly is the discipline's to step.
+//  - frequency: the base correction, ADJ_FREQUENCY in ppm << 16, clamped to the kernel's
+//    +-500 ppm. frequency_ppm() is always this base, never the slew on top.
+//  - slew: an offset the kernel's adjtime (ADJ_OFFSET_SINGLESHOT, 500 ppm) removes within the
+//    minimum slew duration (1 s: |offset| <= 500 us, every steady-state correction) goes there:
+//    nothing to end on time, and the frequency register holds only the base correction. A
+//    larger one is slewed by rate, like chrony's sys_linux: the kernel runs at base + slew
+//    rate, the rate being |offset| / 1 s up to max_slew_rate_ppm (83,333 ppm by default,
+//    chrony's maxslewrate), so 0.1 s is gone in 1.2 s and 10 s in 120 s, monotonically. A total
+//    rate beyond +-500 ppm is split into ADJ_TICK (1 us of the 10,000 us tick = 100 ppm, the
+//    kernel allows 9,000..11,000) and ADJ_FREQUENCY for the rest. The driver knows what it
+//    slewed from its own clock reads (slewed = elapsed * s / (1 + s)) plus the kernel's adjtime
+//    remainder, so pending_slew_ns() is exact; at slew_deadline_ns() the daemon calls
+//    on_slew_deadline(), which ends the rate slew (or re-slews what a late call overshot).
+//    Plain ADJ_OFFSET is never used: with STA_PLL it runs the kernel's PLL, which would fight
+//    our own frequency estimate.
 //  - step: ADJ_SETOFFSET | ADJ_NANO (the kernel adds the offset atomically).
 //  - leap: STA_INS / STA_DEL through ADJ_STATUS. The kernel acts on them at the next UTC
 //    midnight, so clock/leap.hpp decides when to set them (last day of June/December only).
@@ -38,6 +44,7 @@
 #include <optional>
 #include <string>
 
+#include "clock/defaults.hpp"
 #include "clock/os/drift_file.hpp"
 #include "clock/system_clock.hpp"
 #include "proto/packet.hpp"
@@ -46,8 +53,25 @@ namespace ntplite::clock {
 
 /// Kernel frequency limit (ppm), both signs (MAXFREQ in kernel/time/ntp.c).
 inline constexpr double kKernelMaxFrequencyPpm = 500.0;
-/// Largest slew handed to the kernel in one call (ns), both signs.
+/// Largest singleshot slew handed to the kernel in one call (ns), both signs.
 inline constexpr int64_t kMaxSlewNs = 500'000'000;
+/// The kernel's nominal tick (us per 1/USER_HZ s, USER_HZ = 100) and its allowed range (+-10 %).
+inline constexpr long kNominalTickUs = 10'000;
+inline constexpr long kMinTickUs = 9'000;
+inline constexpr long kMaxTickUs = 11'000;
+/// The kernel's adjtime (ADJ_OFFSET_SINGLESHOT) slew rate (ppm).
+inline constexpr double kSingleshotRatePpm = 500.0;
+/// Rate change of one microsecond of tick (ppm).
+inline constexpr double kPpmPerTickUs = 100.0;
+
+/// Slewing parameters of the driver.
+struct SlewOptions {
+    /// Largest slew rate (ppm), on top of the frequency correction (chrony's maxslewrate).
+    double max_slew_rate_ppm = defaults::kMaxSlewRate_ppm;
+    /// A slew lasts at least this long (ns): small corrections go at small rates, so the
+    /// lateness of the end-of-slew timer costs (lateness x rate) = almost nothing.
+    int64_t min_slew_duration_ns = 1'000'000'000;
+};
 /// The kernel's "error unknown" value for maxerror/esterror (us): NTP_PHASE_LIMIT, 16 s.
 inline constexpr long kKernelUnknownErrorUs = 16'000'000;
 
@@ -79,6 +103,12 @@ using RealtimeFn = std::function<int64_t()>;
 struct timex frequency_request(double ppm);
 /// The ppm value of a kernel `timex.freq` (ppm << 16).
 double frequency_from_timex(long freq_scaled);
+/// ADJ_TICK | ADJ_FREQUENCY for a total rate correction of `ppm` (positive = faster): the
+/// tick takes whole 100 ppm steps beyond +-500 ppm, the frequency the rest. Clamped to what
+/// the kernel can do (tick 9,000..11,000 us, frequency +-500 ppm).
+struct timex rate_request(double ppm);
+/// The total rate (ppm) of a kernel tick (us) and freq (ppm << 16).
+double rate_from_timex(long tick_us, long freq_scaled);
 /// ADJ_OFFSET_SINGLESHOT slewing `offset_ns` (positive = forward), rounded to the kernel's us
 /// and clamped to +-kMaxSlewNs.
 struct timex slew_request(int64_t offset_ns);
@@ -110,7 +140,7 @@ class LinuxClock final : public SystemClock {
     /// one (a no-op). kPermissionDenied means: run in observe mode.
     static std::expected<std::unique_ptr<LinuxClock>, ClockFailure> open(
         std::optional<double> initial_frequency_ppm, FailureHandler on_failure = {},
-        AdjtimeFn adjtime = {}, RealtimeFn realtime = {});
+        AdjtimeFn adjtime = {}, RealtimeFn realtime = {}, SlewOptions slew = {});
 
     int64_t now_ns() const override { return realtime_(); }
     /// False once the kernel refused an adjustment (the driver is then inert).
@@ -118,8 +148,12 @@ class LinuxClock final : public SystemClock {
     void adjust_frequency(double ppm) override;
     double frequency_ppm() const override { return frequency_ppm_; }
     void slew(int64_t offset_ns) override;
-    /// Reads the kernel's remainder (ADJ_OFFSET_SS_READ); 0 when inert or on error.
+    /// What is left of the last slew (from the driver's own account of the rate it set).
     int64_t pending_slew_ns() const override;
+    std::optional<int64_t> slew_deadline_ns() const override;
+    void on_slew_deadline() override;
+    /// The slew rate set on top of the frequency (ppm, signed; 0 = not slewing).
+    double slew_rate_ppm() const { return slew_rate_ppm_; }
     void step(int64_t offset_ns) override;
     void set_leap(proto::LeapIndicator leap) override;
     void set_sync_status(int64_t maxerror_ns, int64_t esterror_ns, bool synced) override;
@@ -128,7 +162,13 @@ class LinuxClock final : public SystemClock {
     const std::optional<ClockFailure>& failure() const { return failure_; }
 
   private:
-    LinuxClock(FailureHandler on_failure, AdjtimeFn adjtime, RealtimeFn realtime);
+    LinuxClock(FailureHandler on_failure, AdjtimeFn adjtime, RealtimeFn realtime, SlewOptions slew);
+    /// Books the slew done since the last anchor (at local time `now_ns`).
+    void account_slew(int64_t now_ns);
+    /// Chooses the slew rate for what remains and hands base + rate to the kernel.
+    void plan_slew(int64_t now_ns);
+    /// Sets the kernel rate to `total_ppm`; false (and inert) if refused.
+    bool set_rate(double total_ppm, const char* operation);
     /// Runs one adjustment; on failure records it, goes inert and tells the handler once.
     bool apply(struct timex& tx, const char* operation);
     /// Current kernel status bits (modes = 0 read); nullopt on error.
@@ -137,7 +177,13 @@ class LinuxClock final : public SystemClock {
     FailureHandler on_failure_;
     AdjtimeFn adjtime_;
     RealtimeFn realtime_;
-    double frequency_ppm_ = 0.0;
+    SlewOptions slew_opts_;
+    double frequency_ppm_ = 0.0;  // base correction, as applied (kernel units)
+    double slew_rate_ppm_ = 0.0;  // on top of the base, as applied
+    double slew_left_ns_ = 0.0;   // still to slew at slew_anchor_ns_
+    int64_t slew_anchor_ns_ = 0;  // local time of the last account_slew()
+    std::optional<int64_t> slew_deadline_ns_;
+    bool singleshot_pending_ = false;  // a small slew was handed to the kernel's adjtime
     bool failed_ = false;
     std::optional<ClockFailure> failure_;
 };
@@ -156,6 +202,7 @@ struct DisciplineClockOpen {
 /// reading `realtime` (observe mode) if the kernel refuses. Never fails.
 DisciplineClockOpen open_discipline_clock(const std::string& drift_path,
                                           LinuxClock::FailureHandler on_failure = {},
-                                          AdjtimeFn adjtime = {}, RealtimeFn realtime = {});
+                                          AdjtimeFn adjtime = {}, RealtimeFn realtime = {},
+                                          SlewOptions slew = {});
 
 }  // namespace ntplite::clock

@@ -41,7 +41,8 @@ ClockSetup::ClockSetup(const config::ClockConfig& cfg, clock::AdjtimeFn adjtime,
                 f.operation, clock::to_string(f.error), f.errno_value,
                 std::strerror(f.errno_value));
         },
-        std::move(adjtime), read_time);
+        std::move(adjtime), read_time,
+        clock::SlewOptions{.max_slew_rate_ppm = cfg.max_slew_rate_ppm});
     if (opened.drift_error && *opened.drift_error != clock::DriftError::kMissing) {
         spdlog::warn("clock: ignoring drift file {}: {}", cfg.drift_file,
                      clock::to_string(*opened.drift_error));

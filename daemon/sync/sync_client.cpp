@@ -84,7 +84,8 @@ SyncClient::SyncClient(asio::io_context& io, const config::Config& cfg, PublishF
                                                 !cfg.sources.empty())),
       clock_(&clock_setup_->clock()),
       rng_(std::make_unique<sysutil::KernelRandom>()),
-      republish_timer_(io) {
+      republish_timer_(io),
+      slew_timer_(io) {
     auto local = local_interface_addresses();
     auto own = own_refids_of(local);
     spdlog::debug("time-loop detection: {} own address(es) of {} (loopback left out)", own.size(),
@@ -123,6 +124,7 @@ void SyncClient::stop() {
     stopped_ = true;
     clock_setup_->shutdown(*engine_, clock::MonoTime{monotonic_ns()});  // the drift file, at exit
     republish_timer_.cancel();
+    slew_timer_.cancel();
     for (auto& g : groups_) {
         g->resolver.cancel();
         g->retry_timer.cancel();
@@ -475,8 +477,26 @@ void SyncClient::log_update(const clock::EngineUpdate& up) const {
     }
 }
 
+void SyncClient::arm_slew_timer() {
+    std::optional<int64_t> at = clock_->slew_deadline_ns();
+    if (at == slew_timer_at_ns_) return;
+    slew_timer_at_ns_ = at;
+    if (!at) {
+        slew_timer_.cancel();
+        return;
+    }
+    slew_timer_.expires_after(std::chrono::nanoseconds(std::max<int64_t>(0, *at - now_ns())));
+    slew_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopped_) return;
+        slew_timer_at_ns_.reset();
+        clock_->on_slew_deadline();
+        arm_slew_timer();
+    });
+}
+
 void SyncClient::publish() {
     if (stopped_) return;
+    arm_slew_timer();  // after every event: a clock update may have started a rate slew
     // Drift-file duties (the only kernel-facing ones left outside the core).
     clock_setup_->update(*engine_, clock::MonoTime{monotonic_ns()});
     if (publish_) publish_(engine_->system_state(clock::LocalTime{now_ns()}));

@@ -118,6 +118,8 @@ class SyncClient {
     void wait_readable(Member& m);
     void receive(clock::SourceId id, uint64_t generation);
     void schedule_republish();
+    /// (Re-)arms slew_timer_ for the clock's slew deadline (a fast slew must end on time).
+    void arm_slew_timer();
     void publish();
 
     asio::io_context& io_;
@@ -132,6 +134,8 @@ class SyncClient {
     std::vector<std::unique_ptr<Group>> groups_;
     std::map<clock::SourceId, std::unique_ptr<Member>> members_;
     asio::steady_timer republish_timer_;
+    asio::steady_timer slew_timer_;
+    std::optional<int64_t> slew_timer_at_ns_;  // deadline slew_timer_ is armed for
     bool stopped_ = false;
     uint64_t rx_datagrams_ = 0;
     uint64_t rx_errors_ = 0;

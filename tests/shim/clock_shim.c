@@ -30,14 +30,15 @@
 // adjtimex, ntp_adjtime, adjtime, clock_settime(CLOCK_REALTIME), settimeofday, and syscall()
 // with SYS_clock_adjtime / SYS_adjtimex / SYS_clock_settime / SYS_settimeofday.
 // Supported modes, modelled on kernel/time/ntp.c:
-//   ADJ_FREQUENCY (ppm << 16, clamped to +-500 ppm), ADJ_OFFSET_SINGLESHOT (us, slewed at
+//   ADJ_FREQUENCY (ppm << 16, clamped to +-500 ppm), ADJ_TICK (9,000..11,000 us per 1/USER_HZ s
+//   at USER_HZ = 100, so 1 us = 100 ppm; EINVAL outside), ADJ_OFFSET_SINGLESHOT (us, slewed at
 //   500 ppm; returns the previous remainder), ADJ_OFFSET_SS_READ, ADJ_SETOFFSET (step, with
 //   ADJ_NANO or microseconds), ADJ_STATUS (STA_PLL switched off resets status to STA_UNSYNC, as
 //   the kernel does), ADJ_NANO/ADJ_MICRO, ADJ_MAXERROR/ADJ_ESTERROR (us; maxerror grows by
 //   500 us/s and sets STA_UNSYNC past 16 s, as in the kernel), ADJ_TIMECONST and ADJ_TAI (stored).
 //   ADJ_OFFSET without STA_PLL is accepted and ignored (the kernel ignores it too).
 // Unsupported, rejected with EINVAL: ADJ_OFFSET while STA_PLL is set (the kernel PLL/FLL is not
-// emulated), ADJ_TICK, and any adjustment of a clock other than CLOCK_REALTIME.
+// emulated), and any adjustment of a clock other than CLOCK_REALTIME.
 // Leap seconds: STA_INS/STA_DEL arm a leap at the next UTC midnight of the emulated clock, as the
 // kernel's state machine does: on insertion 23:59:59 repeats (TIME_INS -> TIME_OOP -> TIME_WAIT,
 // TAI offset +1), on deletion 23:59:59 is skipped; clearing the bit before disarms it, and after
@@ -74,6 +75,10 @@ _Static_assert(sizeof(time_t) == 8, "the shim assumes a 64-bit time_t (64-bit Li
 #define MAXERROR_GROWTH_PPM 500              /* kernel: maxerror += 500 us every second */
 #define PHASE_LIMIT_US INT64_C(16000000)     /* kernel NTP_PHASE_LIMIT: 16 s */
 #define MAX_TAI 100000
+#define NOMINAL_TICK_US 10000 /* kernel tick_usec at USER_HZ = 100 */
+#define MIN_TICK_US 9000      /* 900000 / USER_HZ */
+#define MAX_TICK_US 11000     /* 1100000 / USER_HZ */
+#define PPM_PER_TICK_US 100   /* 1 us of a 10,000 us tick */
 
 /* Socket timestamp control message types on 64-bit Linux (asm-generic/socket.h). */
 #define SHIM_SCM_TIMESTAMP_OLD 29
@@ -102,8 +107,11 @@ struct emulated_clock {
     int64_t anchor_emul_ns;     /* emulated CLOCK_REALTIME at anchor_mono_ns */
     int64_t freq_error_scaled;  /* intrinsic error, ppm << 16, + = runs fast */
     int64_t kernel_freq_scaled; /* ADJ_FREQUENCY setting, ppm << 16, + = faster */
-    int64_t singleshot_ns;      /* adjtime remainder at the anchor, + = slewing ahead */
-    int64_t maxerror_us;        /* at maxerror_anchor_mono_ns */
+    long tick_us;               /* ADJ_TICK setting, us per 1/USER_HZ s */
+    int64_t first_freq_scaled;  /* the first ADJ_FREQUENCY written (a daemon's start-up probe) */
+    int freq_written;
+    int64_t singleshot_ns; /* adjtime remainder at the anchor, + = slewing ahead */
+    int64_t maxerror_us;   /* at maxerror_anchor_mono_ns */
     int64_t maxerror_anchor_mono_ns;
     int64_t esterror_us;
     int status; /* STA_* bits */
@@ -230,6 +238,7 @@ static void init_once(void) {
     g.anchor_emul_ns = real_now_ns(CLOCK_REALTIME) + offset_ns;
     g.freq_error_scaled = llround(freq_ppm * (double)(1 << PPM_SHIFT));
     g.status = STA_UNSYNC;
+    g.tick_us = NOMINAL_TICK_US;
     g.time_constant = 2;
     g.maxerror_us = PHASE_LIMIT_US;
     g.maxerror_anchor_mono_ns = g.anchor_mono_ns;
@@ -270,10 +279,14 @@ static int64_t model_at(const struct model* m, int64_t mono_ns) {
 
 /* The master model. Caller holds g_lock. */
 static struct model master_model(void) {
-    struct model m = {
-        g.anchor_mono_ns, g.anchor_emul_ns, g.freq_error_scaled + g.kernel_freq_scaled,
-        g.singleshot_ns,  g.tai_s,          g.leap_at_raw_ns,
-        g.leap_jump_ns};
+    struct model m = {g.anchor_mono_ns,
+                      g.anchor_emul_ns,
+                      g.freq_error_scaled + g.kernel_freq_scaled +
+                          ((int64_t)(g.tick_us - NOMINAL_TICK_US) * PPM_PER_TICK_US << PPM_SHIFT),
+                      g.singleshot_ns,
+                      g.tai_s,
+                      g.leap_at_raw_ns,
+                      g.leap_jump_ns};
     return m;
 }
 
@@ -418,6 +431,8 @@ static void write_state_locked(int64_t mono_ns) {
                      "freq_ppm=%.6f\n"
                      "freq_error_ppm=%.6f\n"
                      "net_freq_ppm=%.6f\n"
+                     "tick_us=%ld\n"
+                     "first_freq_ppm=%.6f\n"
                      "singleshot_remaining_ns=%" PRId64
                      "\n"
                      "status=0x%x\n"
@@ -445,6 +460,7 @@ static void write_state_locked(int64_t mono_ns) {
                      emul_ns - real_ns, (double)g.kernel_freq_scaled / (1 << PPM_SHIFT),
                      (double)g.freq_error_scaled / (1 << PPM_SHIFT),
                      (double)(g.kernel_freq_scaled + g.freq_error_scaled) / (1 << PPM_SHIFT),
+                     g.tick_us, (double)g.first_freq_scaled / (1 << PPM_SHIFT),
                      g.singleshot_ns - singleshot_applied(g.singleshot_ns, dt), status_at(mono_ns),
                      maxerror_at(mono_ns), g.esterror_us, tai_at(mono_ns), time_state_at(mono_ns),
                      g.adjustments, g.steps, g.step_total_ns, g.denied, g.rejected, mono_ns,
@@ -563,7 +579,7 @@ static void fill_timex_locked(struct timex* tx, int64_t mono_ns) {
     tx->constant = g.time_constant;
     tx->precision = 1;
     tx->tolerance = (long)MAX_FREQ_SCALED;
-    tx->tick = 10000; /* kernel tick_usec at USER_HZ = 100 */
+    tx->tick = g.tick_us;
     tx->tai = tai_at(mono_ns);
     struct timespec now = ns_to_ts(emul_at(mono_ns));
     tx->time.tv_sec = now.tv_sec;
@@ -594,7 +610,7 @@ static int emulated_adjtimex(struct timex* tx) {
         /* adjtime: only the singleshot bits (plus the read-only flag) may be set. */
         invalid = (modes & ~(unsigned)ADJ_OFFSET_SS_READ) != 0;
     } else {
-        if (modes & ADJ_TICK) invalid = 1;
+        if ((modes & ADJ_TICK) && (tx->tick < MIN_TICK_US || tx->tick > MAX_TICK_US)) invalid = 1;
         if ((modes & ADJ_OFFSET) && (new_status & STA_PLL))
             invalid = 1; /* kernel PLL: unsupported */
         if (modes & ADJ_SETOFFSET) {
@@ -651,7 +667,10 @@ static int emulated_adjtimex(struct timex* tx) {
             g.kernel_freq_scaled = f > MAX_FREQ_SCALED    ? MAX_FREQ_SCALED
                                    : f < -MAX_FREQ_SCALED ? -MAX_FREQ_SCALED
                                                           : f;
+            if (!g.freq_written) g.first_freq_scaled = g.kernel_freq_scaled;
+            g.freq_written = 1;
         }
+        if (modes & ADJ_TICK) g.tick_us = tx->tick;
         if (modes & ADJ_MAXERROR) {
             g.maxerror_us = tx->maxerror < 0 ? 0 : tx->maxerror;
             g.maxerror_anchor_mono_ns = mono;

@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -149,19 +150,47 @@ int run_emulated() {
     CHECK(state_value("net_freq_ppm") == 0.0, "net_freq_ppm %f", state_value("net_freq_ppm"));
     CHECK(state_value("freq_ppm") == -freq_error_ppm, "freq_ppm %f", state_value("freq_ppm"));
 
-    // Slew: 500 ppm, remainder readable, replaced by the next slew, cancelled by a step.
+    // Slew by rate (tick + frequency): 2 ms goes at 2,000 ppm for 1 s (the minimum duration),
+    // the remainder is the driver's exact account, the deadline ends it, a step cancels it.
+    int64_t off_before = c.now_ns() - real_realtime_ns();
+    // A loaded machine may take milliseconds between two calls: allow the slew done meanwhile.
+    int64_t t_before = monotonic_ns();
     c.slew(2'000'000);
     int64_t pending = c.pending_slew_ns();
-    CHECK(pending > 1'900'000 && pending <= 2'000'000, "pending right after slew %" PRId64,
-          pending);
+    int64_t done_max = (monotonic_ns() - t_before) * 2'100 / 1'000'000 + 1'000;  // ~2,000 ppm
+    CHECK(pending >= 2'000'000 - done_max && pending <= 2'000'000,
+          "pending right after slew %" PRId64, pending);
+    // 2,000 ppm on top of the base: 20 us of tick (2,000 ppm), the base in the frequency.
+    CHECK(state_value("tick_us") == 10'020 && state_value("freq_ppm") == -freq_error_ppm,
+          "2,000 ppm slew: tick %f freq %f", state_value("tick_us"), state_value("freq_ppm"));
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
     pending = c.pending_slew_ns();
-    CHECK(pending > 1'500'000 && pending < 1'810'000, "pending after 0.4 s %" PRId64, pending);
-    c.slew(-3'000'000'000);  // clamped to -0.5 s
+    double expected = 2e6 - static_cast<double>(monotonic_ns() - t_before) * 2e-3;
+    CHECK(pending > 0 && std::abs(static_cast<double>(pending) - expected) < 30'000,
+          "pending after 0.4 s %" PRId64 ", expected %.0f", pending, expected);
+    int64_t slewed = (c.now_ns() - real_realtime_ns()) - off_before;
+    CHECK(std::llabs(slewed + pending - 2'000'000) < 300'000,
+          "slewed %" PRId64 " + pending %" PRId64, slewed, pending);
+    CHECK(c.slew_deadline_ns().has_value(), "a slew has a deadline");
+    int64_t wait_ns = c.slew_deadline_ns().value_or(0) - c.now_ns();
+    std::this_thread::sleep_for(std::chrono::nanoseconds(std::max<int64_t>(wait_ns, 0)));
+    c.on_slew_deadline();
+    slewed = (c.now_ns() - real_realtime_ns()) - off_before;
+    CHECK(std::llabs(slewed - 2'000'000) < 300'000, "slew done: slewed %" PRId64, slewed);
+    CHECK(std::llabs(c.pending_slew_ns()) < 20'000, "pending after the deadline %" PRId64,
+          c.pending_slew_ns());
+    t_before = monotonic_ns();
+    c.slew(-3'000'000'000);  // fast: 83,333 ppm, the tick takes the bulk
     pending = c.pending_slew_ns();
-    CHECK(pending <= -499'000'000 && pending >= -500'000'000, "clamped slew %" PRId64, pending);
+    done_max = (monotonic_ns() - t_before) * 84'000 / 1'000'000 + 1'000;
+    CHECK(pending <= -3'000'000'000 + done_max && pending >= -3'000'000'000, "large slew %" PRId64,
+          pending);
+    CHECK(state_value("tick_us") == 10'000 + std::lround((-83'333.333 - freq_error_ppm) / 100.0),
+          "tick during a fast slew %f", state_value("tick_us"));
     c.step(1'000'000);
     CHECK(c.pending_slew_ns() == 0, "a step cancels the slew: %" PRId64, c.pending_slew_ns());
+    CHECK(state_value("tick_us") == 10'000 && !c.slew_deadline_ns(), "tick after the step %f",
+          state_value("tick_us"));
 
     // Kernel status as adjtimex readers (timedatectl) see it.
     c.set_sync_status(1'000'000, 100'000, true);

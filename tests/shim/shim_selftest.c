@@ -471,8 +471,12 @@ static int run_emulated(void) {
     CHECK(adj(&tx) == -1 && errno == EINVAL, "kernel PLL must be EINVAL");
     memset(&tx, 0, sizeof tx);
     tx.modes = ADJ_TICK;
-    tx.tick = 10001;
-    CHECK(adj(&tx) == -1 && errno == EINVAL, "ADJ_TICK must be EINVAL");
+    tx.tick = 11001;
+    CHECK(adj(&tx) == -1 && errno == EINVAL, "ADJ_TICK beyond +10 percent must be EINVAL");
+    memset(&tx, 0, sizeof tx);
+    tx.modes = ADJ_TICK;
+    tx.tick = 8999;
+    CHECK(adj(&tx) == -1 && errno == EINVAL, "ADJ_TICK below -10 percent must be EINVAL");
     memset(&tx, 0, sizeof tx);
     tx.modes = ADJ_SETOFFSET | ADJ_NANO;
     tx.time.tv_usec = NS_PER_S;

@@ -4,7 +4,9 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <queue>
+#include <string>
 
 #include "clock/random.hpp"
 #include "proto/packet.hpp"
@@ -33,7 +35,7 @@ class Simulation {
           clock_(p.client, 0),
           core_rng_(p.seed * 7919 + 1),
           net_rng_(p.seed * 104729 + 3),
-          engine_(p.engine, clock_, core_rng_) {
+          engine_(p.engine, clock_, core_rng_, clock_.frequency_ppm()) {
         m_.selected_samples.assign(p.servers.size(), 0);
         m_.requests.assign(p.servers.size(), 0);
         m_.request_times_ns.resize(p.servers.size());
@@ -59,12 +61,13 @@ class Simulation {
         int64_t n_metric = 0, n_tight = 0;
         std::optional<clock::SourceId> last_peer;
         for (int64_t tick = kSecond; tick <= p_.duration_ns; tick += kSecond) {
+            // SimulatedClock::advance_to() runs the driver's end-of-slew timer on the way.
             while (!queue_.empty() && queue_.top().t_ns <= tick) {
                 Event e = queue_.top();
                 queue_.pop();
                 dispatch(e);
             }
-            clock_.advance_to(tick);
+            advance(tick);
             if (m_.first_update_ns < 0 && engine_.updates() > 0)
                 m_.first_update_ns = clock_.true_now_ns();
             double off = clock_.offset_from_true_ns();
@@ -75,7 +78,17 @@ class Simulation {
                 sum_sq_freq_tight += freq * freq;
                 ++n_tight;
             }
-            if (std::abs(off) >= 1e6) m_.settle_ns = tick + kSecond;
+            if (std::abs(off) >= 1e6) {
+                m_.settle_ns = tick + kSecond;
+                if (m_.first_tight_ns >= 0) ++m_.excursions_after_tight;
+            } else if (m_.first_tight_ns < 0) {
+                m_.first_tight_ns = tick;
+            }
+            m_.offset_at_s.push_back(off);
+            if (engine_.updates() > 0 &&
+                engine_.system_state(clock::LocalTime{clock_.now_ns()}).leap ==
+                    proto::LeapIndicator::kUnsynchronized)
+                ++m_.unsynchronized_served_after_sync;
             if (tick >= p_.metrics_from_ns) {
                 sum_sq_off += off * off;
                 sum_sq_freq += freq * freq;
@@ -117,6 +130,9 @@ class Simulation {
         if (l.normal_jitter_sd_ns > 0)
             d += std::abs(std::normal_distribution<double>(0, l.normal_jitter_sd_ns)(net_rng_));
         if (outbound) d += static_cast<double>(l.asymmetry_ns);
+        if (l.spike_probability > 0 &&
+            std::uniform_real_distribution<double>(0, 1)(net_rng_) < l.spike_probability)
+            d += static_cast<double>(l.spike_ns);
         return static_cast<int64_t>(d);
     }
 
@@ -143,6 +159,16 @@ class Simulation {
         }
     }
 
+    void advance(int64_t true_ns) {
+        if (true_ns >= p_.frequency_jump_at_ns && !jumped_) {
+            clock_.advance_to(p_.frequency_jump_at_ns);
+            auto& m = clock_.model();
+            m.set_intrinsic_frequency_ppm(m.intrinsic_ppm() + p_.frequency_jump_ppm);
+            jumped_ = true;
+        }
+        clock_.advance_to(true_ns);
+    }
+
     /// Carries out a core update: its per-source actions, and its events for the metrics.
     void absorb(const clock::EngineUpdate& up) {
         for (const auto& [id, a] : up.actions) {
@@ -153,7 +179,7 @@ class Simulation {
     }
 
     void dispatch(const Event& e) {
-        clock_.advance_to(e.t_ns);
+        advance(e.t_ns);
         switch (e.kind) {
             case EvKind::kTimer:
                 if (e.generation != timer_gen_[e.server]) return;
@@ -222,7 +248,7 @@ class Simulation {
     }
 
     ScenarioParams p_;
-    clock::SimulatedClock clock_;
+    SimulatedClock clock_;
     clock::SeededRandom core_rng_;
     std::mt19937_64 net_rng_;
     clock::SyncEngine engine_;
@@ -230,20 +256,25 @@ class Simulation {
     std::vector<uint64_t> timer_gen_;
     std::priority_queue<Event, std::vector<Event>, std::greater<>> queue_;
     uint64_t seq_ = 0;
+    bool jumped_ = false;
     RunMetrics m_;
 };
 
 }  // namespace
 
-RunMetrics run_scenario(const ScenarioParams& p) {
+RunMetrics run_scenario(const ScenarioParams& params) {
+    ScenarioParams p = params;
+    // NTPLITE_SIM_TRACE="NAME:SEED" prints every clock update of that run (for investigations).
+    if (const char* t = std::getenv("NTPLITE_SIM_TRACE"))
+        if (std::string(t) == p.name + ":" + std::to_string(p.seed)) p.trace = true;
     Simulation sim(p);
     return sim.run();
 }
 
 std::string table_header() {
-    return "| scenario | seed | first update (s) | settled <1 ms (s) | max |off| after 60 s (us) | "
-           "RMS off after "
-           "2000 s (us) | max |off| after 2000 s (us) | RMS freq err (ppm) | steps |\n"
+    return "| scenario | seed | first update (s) | settled <1 ms (s) | max \\|off\\| after 60 s "
+           "(us) | RMS off after 2000 s (us) | max \\|off\\| after 2000 s (us) | RMS freq err "
+           "(ppm) | steps |\n"
            "|---|---|---|---|---|---|---|---|---|\n";
 }
 

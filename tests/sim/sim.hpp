@@ -1,6 +1,7 @@
 // A network and server simulator on virtual (true) time around the pure sync core: one client
-// (SyncEngine + SimulatedClock) and any number of simulated servers reached over links with
-// base delay, exponential and normal jitter, asymmetry and loss. Deterministic per seed.
+// (SyncEngine + SimulatedClock = the LinuxClock driver on a model of the kernel clock) and any
+// number of simulated servers reached over links with base delay, exponential and normal
+// jitter, delay spikes, asymmetry and loss. Deterministic per seed.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "clock/engine.hpp"
 #include "clock/system_clock.hpp"
+#include "tests/sim/kernel/simulated_clock.hpp"
 
 namespace ntplite::sim {
 
@@ -24,6 +26,8 @@ struct LinkParams {
     double normal_jitter_sd_ns = 0;       ///< |normal| extra delay (sd), each way
     int64_t asymmetry_ns = 0;             ///< added to the client->server direction only
     double loss = 0.0;                    ///< probability a datagram (either way) is lost
+    double spike_probability = 0.0;       ///< probability a datagram gets spike_ns extra delay
+    int64_t spike_ns = 0;                 ///< popcorn spike size (one way)
 };
 
 /// A simulated server.
@@ -48,7 +52,9 @@ struct ServerParams {
 /// A whole scenario.
 struct ScenarioParams {
     std::string name;
-    clock::SimulatedClockParams client;
+    SimulatedClockParams client;
+    int64_t frequency_jump_at_ns = kNever;  ///< true time the intrinsic rate error jumps...
+    double frequency_jump_ppm = 0.0;        ///< ...by this much (a temperature change)
     std::vector<ServerParams> servers;
     clock::EngineConfig engine;
     int64_t duration_ns = 50'000 * kSecond;
@@ -67,6 +73,11 @@ struct RunMetrics {
     double rms_freq_ppm = 0;             ///< after metrics_from
     double rms_freq_from_tight_ppm = 0;  ///< after tight_from
     int64_t settle_ns = 0;               ///< last true time |offset| >= 1 ms (+1 s); 0 if never
+    int64_t first_tight_ns = -1;         ///< first true time |offset| < 1 ms (-1: never)
+    int excursions_after_tight = 0;      ///< 1-s samples >= 1 ms after first_tight_ns
+    int unsynchronized_served_after_sync = 0;  ///< 1-s samples served unsynchronized after the
+                                               ///< first clock update
+    std::vector<double> offset_at_s;           ///< per second: local - true (ns)
     int steps = 0;
     std::vector<int> selected_samples;     ///< per server: 1-s samples with it as system peer
     std::vector<uint64_t> requests;        ///< per server: requests it received

@@ -46,6 +46,7 @@ TEST(Discipline, LargeOffsetIsSteppedOnlyInTheFirstUpdates) {
 TEST(Discipline, StepAlwaysAllowedWithNegativeLimit) {
     DisciplineConfig cfg;
     cfg.step_limit_updates = -1;
+    cfg.step_threshold_ns = 20'000'000;
     Discipline d(cfg, true);
     for (int i = 0; i < 5; ++i) d.update(at(i * 16, 1000), i * 16 * kS);
     EXPECT_EQ(d.update(at(100, 30'000'000), 100 * kS).action, ClockAction::kStep);

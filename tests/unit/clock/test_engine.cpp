@@ -19,6 +19,7 @@ using proto::LeapIndicator;
 
 TEST(SyncEngine, SynchronizesAndAdvertisesTheSystemState) {
     Harness h(kNovember, -50 * kMs);
+    h.cfg.discipline.step_threshold_ns = 20 * kMs;  // 50 ms is stepped (shipped: slewed)
     h.add();
     EXPECT_EQ(h.engine->system_state(h.now()).stratum, 16);
     EXPECT_EQ(h.engine->system_state(h.now()).leap, LeapIndicator::kUnsynchronized);
@@ -109,7 +110,9 @@ TEST(SyncEngine, ObserveModeMeasuresButNeverAdjusts) {
     int64_t fake_now = kNovember;
     NullClock null([&] { return fake_now; });
     SeededRandom rng(1);
-    SyncEngine e(EngineConfig{}, null, rng);
+    EngineConfig cfg;
+    cfg.discipline.step_threshold_ns = 20 * kMs;  // 30 ms would be stepped (shipped: slewed)
+    SyncEngine e(cfg, null, rng);
     SourceConfig sc;
     sc.name = "s";
     sc.minpoll_log2 = 4;
@@ -421,46 +424,7 @@ TEST(SyncEngineHoldover, NeverSynchronizedIsNeverInHoldover) {
     EXPECT_EQ(h.status.reason, UnsyncReason::kStarting);
 }
 
-TEST(SimulatedClock, SlewIsRateLimitedAndStepIsInstant) {
-    SimulatedClock c(SimulatedClockParams{.max_slew_ppm = 500.0}, 0);
-    c.slew(1'000'000);  // 1 ms at 500 ppm takes 2 s
-    c.advance_to(1 * kS);
-    EXPECT_NEAR(c.offset_from_true_ns(), 500'000.0, 1.0);
-    EXPECT_NEAR(static_cast<double>(c.pending_slew_ns()), 500'000.0, 1.0);
-    c.advance_to(3 * kS);
-    EXPECT_NEAR(c.offset_from_true_ns(), 1'000'000.0, 1.0);
-    EXPECT_EQ(c.pending_slew_ns(), 0);
-    c.step(-2 * kS);
-    EXPECT_NEAR(c.offset_from_true_ns(), -2e9 + 1e6, 1.0);
-}
-
-TEST(SimulatedClock, FrequencyCorrectionCancelsError) {
-    SimulatedClock c(SimulatedClockParams{.frequency_error_ppm = 100.0}, 0);
-    c.adjust_frequency(-100.0);
-    c.advance_to(1000 * kS);
-    EXPECT_NEAR(c.offset_from_true_ns(), 0.0, 1.0);
-    EXPECT_DOUBLE_EQ(c.residual_frequency_ppm(), 0.0);
-}
-
-struct Recorder : ClockObserver {
-    int64_t stepped = 0;
-    double freq = 0;
-    void on_clock_step(int64_t offset_ns, int64_t) override { stepped += offset_ns; }
-    void on_frequency_change(double, double new_ppm, int64_t) override { freq = new_ppm; }
-};
-
-TEST(SimulatedClock, ObserversHearStepsAndFrequencyChanges) {
-    SimulatedClock c(SimulatedClockParams{}, 0);
-    Recorder r;
-    c.add_observer(&r);
-    c.step(5 * kS);
-    c.adjust_frequency(12.5);
-    EXPECT_EQ(r.stepped, 5 * kS);
-    EXPECT_EQ(r.freq, 12.5);
-    c.remove_observer(&r);
-    c.step(1);
-    EXPECT_EQ(r.stepped, 5 * kS);
-}
+// The simulator's clock is tested in tests/sim/test_kernel_model.cpp.
 
 }  // namespace
 }  // namespace ntplite::clock

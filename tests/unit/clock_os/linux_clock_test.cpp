@@ -149,6 +149,7 @@ struct FakeKernel {
     int64_t stepped_ns = 0;
     int refuse_errno = 0;
     std::vector<unsigned> calls;  // modes of every call
+    long tick = 10'000;
 
     int operator()(struct timex& tx) {
         calls.push_back(tx.modes);
@@ -174,6 +175,7 @@ struct FakeKernel {
         if (tx.modes & ADJ_SETOFFSET)
             stepped_ns += static_cast<int64_t>(tx.time.tv_sec) * kNsPerS + tx.time.tv_usec;
         if (tx.modes & ADJ_FREQUENCY) freq = tx.freq;
+        if (tx.modes & ADJ_TICK) tick = tx.tick;
         if (tx.modes & ADJ_STATUS) status = tx.status;
         if (tx.modes & ADJ_MAXERROR) maxerror = tx.maxerror;
         if (tx.modes & ADJ_ESTERROR) esterror = tx.esterror;
@@ -195,14 +197,14 @@ class LinuxClockDriver : public ::testing::Test {
     std::unique_ptr<LinuxClock> open_clock(std::optional<double> initial_ppm) {
         auto c = LinuxClock::open(
             initial_ppm, [this](const ClockFailure& f) { failures.push_back(f); },
-            [this](struct timex& tx) { return kernel(tx); },
-            [] { return int64_t{1'700'000'000} * kNsPerS; });
+            [this](struct timex& tx) { return kernel(tx); }, [this] { return now_ns; });
         EXPECT_TRUE(c.has_value());
         return c ? std::move(*c) : nullptr;
     }
 
     FakeKernel kernel;
     std::vector<ClockFailure> failures;
+    int64_t now_ns = int64_t{1'700'000'000} * kNsPerS;
 };
 
 TEST_F(LinuxClockDriver, OpenProbesByReapplyingTheCurrentFrequency) {
@@ -213,7 +215,8 @@ TEST_F(LinuxClockDriver, OpenProbesByReapplyingTheCurrentFrequency) {
     EXPECT_DOUBLE_EQ(c->frequency_ppm(), 3.0);
     EXPECT_EQ(kernel.freq, 3L << 16);
     ASSERT_EQ(kernel.calls.size(), 2u);  // read, then the probe
-    EXPECT_EQ(kernel.calls[1], static_cast<unsigned>(ADJ_FREQUENCY));
+    EXPECT_EQ(kernel.calls[1], static_cast<unsigned>(ADJ_TICK | ADJ_FREQUENCY));
+    EXPECT_EQ(kernel.tick, 10'000) << "the probe also ends a fast slew left running";
 }
 
 TEST_F(LinuxClockDriver, OpenAppliesTheDriftFileFrequency) {
@@ -246,14 +249,77 @@ TEST_F(LinuxClockDriver, FrequencyChangesAreClampedAndObserved) {
     EXPECT_EQ(obs.frequency_changes[1], std::make_pair(12.5, 500.0));
 }
 
-TEST_F(LinuxClockDriver, SlewReplacesTheRemainderAndReadsItBack) {
+TEST(LinuxClockTranslation, SlewOptionsDefaultToTheShippedRate) {
+    EXPECT_EQ(SlewOptions{}.max_slew_rate_ppm, defaults::kMaxSlewRate_ppm);
+}
+
+TEST(LinuxClockTranslation, RateSplitsIntoTickAndFrequency) {
+    struct timex tx = rate_request(250.0);  // within the frequency range: nominal tick
+    EXPECT_EQ(tx.modes, static_cast<unsigned>(ADJ_TICK | ADJ_FREQUENCY));
+    EXPECT_EQ(tx.tick, 10'000);
+    EXPECT_EQ(tx.freq, 250L << 16);
+    tx = rate_request(83'333.25 + 12.5);  // 833 us of tick = 83,300 ppm, the rest 45.75
+    EXPECT_EQ(tx.tick, 10'833);
+    EXPECT_DOUBLE_EQ(rate_from_timex(tx.tick, tx.freq), 83'345.75);
+    tx = rate_request(-1e6);  // clamped to what the kernel can do
+    EXPECT_EQ(tx.tick, 9'000);
+    EXPECT_EQ(tx.freq, -(500L << 16));
+}
+
+TEST_F(LinuxClockDriver, SlewByTickAndFrequencyAtTheMaximumRate) {
+    auto c = open_clock(12.5);
+    c->slew(250'000'000);  // 250 ms: at the 83,333 ppm maximum, ~3.25 s
+    double s = SlewOptions{}.max_slew_rate_ppm * 1e-6;
+    EXPECT_NEAR(rate_from_timex(kernel.tick, kernel.freq), 12.5 + s * 1e6, 0.01);
+    EXPECT_DOUBLE_EQ(c->frequency_ppm(), 12.5) << "the slew is not part of the frequency";
+    EXPECT_EQ(c->pending_slew_ns(), 250'000'000);
+    ASSERT_TRUE(c->slew_deadline_ns());
+    EXPECT_NEAR(static_cast<double>(*c->slew_deadline_ns() - now_ns), 250e6 * (1 + s) / s, 2.0);
+    now_ns += kNsPerS;  // 1 s of local time: s / (1 + s) of it was slew
+    EXPECT_NEAR(static_cast<double>(c->pending_slew_ns()), 250e6 - 1e9 * s / (1 + s), 2.0);
+    c->slew(-3'000'000'000);  // replaces the remainder; no clamp: it just takes longer
+    EXPECT_EQ(c->pending_slew_ns(), -3'000'000'000);
+    EXPECT_NEAR(rate_from_timex(kernel.tick, kernel.freq), 12.5 - s * 1e6, 0.01);
+    now_ns = *c->slew_deadline_ns();
+    c->on_slew_deadline();
+    EXPECT_LE(std::llabs(c->pending_slew_ns()), 1);
+    EXPECT_FALSE(c->slew_deadline_ns());
+    EXPECT_EQ(kernel.tick, 10'000);
+    EXPECT_DOUBLE_EQ(rate_from_timex(kernel.tick, kernel.freq), 12.5);
+}
+
+TEST_F(LinuxClockDriver, SmallSlewGoesToTheKernelAdjtime) {
     auto c = open_clock(0.0);
-    c->slew(250'000'000);
-    EXPECT_EQ(kernel.singleshot_us, 250'000);
-    kernel.singleshot_us = 1'234;  // the kernel slewed most of it
-    EXPECT_EQ(c->pending_slew_ns(), 1'234'000);
-    c->slew(-3'000'000'000);  // clamped
-    EXPECT_EQ(kernel.singleshot_us, -500'000);
+    c->slew(100'000);  // 100 us: the kernel's 500 ppm adjtime finishes it in 0.2 s
+    EXPECT_EQ(kernel.singleshot_us, 100);
+    EXPECT_EQ(kernel.freq, 0) << "the frequency register keeps only the base correction";
+    EXPECT_FALSE(c->slew_deadline_ns());
+    kernel.singleshot_us = 40;  // the kernel slewed some of it
+    EXPECT_EQ(c->pending_slew_ns(), 40'000);
+    c->slew(2'000'000);  // 2 ms: by rate (2,000 ppm for 1 s); the adjtime remainder cancelled
+    EXPECT_EQ(kernel.singleshot_us, 0);
+    EXPECT_EQ(kernel.tick, 10'020);
+    EXPECT_EQ(c->pending_slew_ns(), 2'000'000);
+    c->slew(-50'000);  // back to adjtime: the rate slew ends
+    EXPECT_EQ(kernel.tick, 10'000);
+    EXPECT_EQ(kernel.freq, 0);
+    EXPECT_EQ(kernel.singleshot_us, -50);
+    EXPECT_EQ(c->pending_slew_ns(), -50'000);
+}
+
+TEST_F(LinuxClockDriver, LateDeadlineOvershootIsReslewed) {
+    auto c = open_clock(0.0);
+    c->slew(1'000'000);  // 1 ms over 1 s: 1,000 ppm
+    ASSERT_TRUE(c->slew_deadline_ns());
+    EXPECT_NEAR(static_cast<double>(*c->slew_deadline_ns() - now_ns), 1e9 * (1 + 1e-3), 2.0);
+    now_ns = *c->slew_deadline_ns() + 100'000'000;  // the timer fired 100 ms late
+    c->on_slew_deadline();
+    EXPECT_FALSE(c->slew_deadline_ns());
+    EXPECT_EQ(kernel.tick, 10'000);
+    EXPECT_EQ(kernel.singleshot_us, -100) << "the overshoot goes back through adjtime";
+    EXPECT_EQ(c->pending_slew_ns(), -100'000);
+    c->adjust_frequency(5.0);
+    EXPECT_EQ(kernel.freq, 5L << 16);
 }
 
 TEST_F(LinuxClockDriver, StepCancelsThePendingSlewAndNotifies) {
@@ -264,6 +330,8 @@ TEST_F(LinuxClockDriver, StepCancelsThePendingSlewAndNotifies) {
     c->step(-10 * kNsPerS - 5);
     EXPECT_EQ(kernel.stepped_ns, -10 * kNsPerS - 5);
     EXPECT_EQ(kernel.singleshot_us, 0);
+    EXPECT_EQ(c->pending_slew_ns(), 0);
+    EXPECT_EQ(kernel.tick, 10'000);
     EXPECT_EQ(obs.steps, std::vector<int64_t>{-10 * kNsPerS - 5});
 }
 

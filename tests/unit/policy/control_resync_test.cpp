@@ -6,6 +6,7 @@
 #include "clock/random.hpp"
 #include "clock/system_clock.hpp"
 #include "daemon/policy/monitor/control_snapshot.hpp"
+#include "tests/sim/kernel/simulated_clock.hpp"
 
 namespace ntplite::daemon {
 namespace {
@@ -14,7 +15,7 @@ constexpr int64_t kT0 = 1'795'345'731'000'000'000;
 
 TEST(ControlResync, BurstAllPollsEverySourceNowAndQuickly) {
     clock::EngineConfig cfg;
-    clock::SimulatedClock clk{clock::SimulatedClockParams{}, kT0};
+    sim::SimulatedClock clk{sim::SimulatedClockParams{}, kT0};
     clock::SeededRandom rng{3};
     clock::SyncEngine engine(cfg, clk, rng);
     std::vector<clock::SourceId> ids;
