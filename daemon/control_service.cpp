@@ -3,6 +3,7 @@
 #include "daemon/metrics_http.hpp"
 #include "daemon/server_worker.hpp"
 #include "daemon/sync_client.hpp"
+#include "ntplite/version.hpp"
 
 namespace ntplite::daemon {
 
@@ -51,7 +52,7 @@ MonitorSnapshot ControlService::snapshot() const {
         st.leap != proto::LeapIndicator::kUnsynchronized && st.stratum > 0 && st.stratum < 16;
     if (!m.system.synchronized) m.system.system_peer.reset();
     m.system.observe_only = cfg_.clock.mode == config::ClockMode::kObserve;
-    m.system.version = "ntpd-lite" + std::string(m.system.observe_only ? " (observe mode)" : "");
+    m.system.version = "ntpd-lite " + std::string(kVersion) + std::string(m.system.observe_only ? " (observe mode)" : "");
     m.system.processor = platform_.processor;
     m.system.system = platform_.system;
     if (sources_.server_counters) m.server = sources_.server_counters();

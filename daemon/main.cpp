@@ -1,5 +1,4 @@
 // ntpd-lite: command line, logging set-up, config loading, then the engine.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -7,29 +6,18 @@
 #include <exception>
 
 #include "config/config.hpp"
+#include "daemon/config_check.hpp"
 #include "daemon/engine.hpp"
+#include "daemon/exit_codes.hpp"
+#include "daemon/log_setup.hpp"
+#include "ntplite/version.hpp"
 
 namespace {
 
-spdlog::level::level_enum to_spdlog(ntplite::config::LogLevel level) {
-    using ntplite::config::LogLevel;
-    switch (level) {
-        case LogLevel::kTrace:
-            return spdlog::level::trace;
-        case LogLevel::kDebug:
-            return spdlog::level::debug;
-        case LogLevel::kInfo:
-            return spdlog::level::info;
-        case LogLevel::kWarn:
-            return spdlog::level::warn;
-        case LogLevel::kError:
-            return spdlog::level::err;
-        case LogLevel::kCritical:
-            return spdlog::level::critical;
-        case LogLevel::kOff:
-            return spdlog::level::off;
-    }
-    return spdlog::level::info;
+using ntplite::daemon::ExitCode;
+
+int code(ExitCode c) {
+    return static_cast<int>(c);
 }
 
 /// Prints every config error as "file:line:column: message"; returns the config if valid.
@@ -42,51 +30,72 @@ std::optional<ntplite::config::Config> load(const std::string& path) {
     return std::move(*cfg);
 }
 
+/// --check-config: syntax, then what the file names on this machine.
+int check_config(const std::string& path) {
+    auto cfg = load(path);
+    if (!cfg) return code(ExitCode::kConfig);
+    bool failed = false;
+    for (const auto& f : ntplite::daemon::check_environment(*cfg)) {
+        std::fprintf(stderr, "%s%s\n", f.error ? "" : "warning: ", f.message.c_str());
+        failed = failed || f.error;
+    }
+    if (failed) return code(ExitCode::kConfig);
+    std::printf("%s: OK\n", path.c_str());
+    return code(ExitCode::kOk);
+}
+
 int run(int argc, char** argv) {
-    CLI::App app{"ntpd-lite: a lightweight NTP server and client"};
+    CLI::App app{"ntpd-lite: a lightweight NTP server and client", "ntpd-lite"};
     std::string config_path;
     std::string check_path;
     bool no_clock = false;
+    app.set_version_flag("-V,--version", "ntpd-lite " + std::string(ntplite::kVersion));
     auto* config_opt = app.add_option("-c,--config", config_path, "configuration file (TOML)");
-    auto* check_opt = app.add_option("--check-config", check_path,
-                                     "validate a configuration file, print its errors and exit");
+    auto* check_opt = app.add_option(
+        "--check-config", check_path,
+        "validate a configuration file and what it names (interfaces, addresses, directories, "
+        "user), print its problems and exit");
     app.add_flag("--no-clock", no_clock,
                  "never adjust the system clock (forces [clock] mode = \"observe\")");
     config_opt->excludes(check_opt);
-    CLI11_PARSE(app, argc, argv);
-
-    if (!check_path.empty()) {
-        if (!load(check_path)) return 1;
-        std::printf("%s: OK\n", check_path.c_str());
-        return 0;
+    app.footer(std::string(ntplite::daemon::kExitCodesHelp) +
+               "\nSignals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration, SIGUSR1 logs "
+               "the counters.\nSee ntpd-lite(8) and ntpd-lite.toml(5).");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        std::fprintf(stderr, "ntpd-lite: %s (see ntpd-lite --help)\n", e.what());
+        return code(ExitCode::kUsage);
     }
+
+    if (!check_path.empty()) return check_config(check_path);
     if (config_path.empty()) {
         std::fprintf(stderr, "ntpd-lite: --config FILE is required (see --help)\n");
-        return 2;
+        return code(ExitCode::kUsage);
     }
     auto cfg = load(config_path);
     if (!cfg) {
         std::fprintf(stderr, "ntpd-lite: refusing to start with an invalid configuration\n");
-        return 1;
+        return code(ExitCode::kConfig);
     }
     if (no_clock) cfg->clock.mode = ntplite::config::ClockMode::kObserve;
 
-    auto logger = spdlog::stderr_color_mt("ntpd-lite");
-    spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-    spdlog::set_level(to_spdlog(cfg->log.level));
-    spdlog::info("ntpd-lite starting (config {}, clock mode {}{})", config_path,
+    ntplite::daemon::setup_logging(ntplite::daemon::stderr_is_journal(), cfg->log.level);
+    spdlog::info("ntpd-lite {} starting (config {}, clock mode {}{})", ntplite::kVersion,
+                 config_path,
                  cfg->clock.mode == ntplite::config::ClockMode::kObserve ? "observe" : "discipline",
                  no_clock ? ", forced by --no-clock" : "");
+    for (const std::string& w : ntplite::daemon::config_warnings(*cfg)) spdlog::warn("{}", w);
 
     ntplite::daemon::Engine engine(std::move(*cfg));
     if (auto ok = engine.start(); !ok) {
         spdlog::critical("{}", ok.error());
-        return 1;
+        return code(ExitCode::kStartup);
     }
     engine.run();
     spdlog::info("ntpd-lite stopped");
-    return 0;
+    return code(ExitCode::kOk);
 }
 
 }  // namespace
@@ -96,6 +105,6 @@ int main(int argc, char** argv) {
         return run(argc, argv);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ntpd-lite: fatal: %s\n", e.what());
-        return 1;
+        return code(ExitCode::kInternal);
     }
 }
