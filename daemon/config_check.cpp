@@ -56,8 +56,10 @@ void check_parent(std::vector<CheckFinding>& out, const config::Config& cfg, con
                                   " does not exist yet; the daemon creates it at start"});
         return;
     }
-    out.push_back({true, cfg.file + ": " + what + " " + path + ": directory " + dir +
-                             " does not exist (create it, or change the path)"});
+    // The daemon cannot create it: an error for files it needs (socket, pid file), a warning
+    // for the drift file (the daemon runs, only the learned frequency is not kept).
+    out.push_back({creatable, cfg.file + ": " + what + " " + path + ": directory " + dir +
+                                  " does not exist (create it, or change the path)"});
 }
 
 }  // namespace

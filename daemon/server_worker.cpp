@@ -118,8 +118,14 @@ std::expected<void, std::string> ServerWorker::add_endpoint(const Endpoint& endp
     const char* what = "";
     int fd = open_server_socket(ss, len, &what);
     if (fd < 0) {
+        const int err = errno;
+        std::string hint;
+        if (err == EACCES && endpoint.port < 1024)
+            hint = ": ports below 1024 need root or CAP_NET_BIND_SERVICE";
+        else if (err == EADDRNOTAVAIL)
+            hint = ": not an address of this machine";
         return std::unexpected("cannot listen on " + endpoint.to_string() + ": " + what + ": " +
-                               std::strerror(errno));
+                               std::strerror(err) + hint);
     }
     asio::ip::udp::socket sock(io_);
     boost::system::error_code ec;
