@@ -21,7 +21,13 @@ ControlUdp::ControlUdp(asio::io_context& engine_io, const std::vector<config::Ci
                        SnapshotFn snapshot)
     : io_(engine_io), allow_(allow), snapshot_(std::move(snapshot)) {}
 
+void ControlUdp::set_allow(std::vector<config::CidrPrefix> allow) {
+    std::lock_guard lock(allow_mutex_);
+    allow_ = std::move(allow);
+}
+
 bool ControlUdp::allowed(const config::IpAddress& client) const {
+    std::lock_guard lock(allow_mutex_);
     for (const config::CidrPrefix& p : allow_) {
         if (p.contains(client)) return true;
     }

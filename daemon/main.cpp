@@ -4,12 +4,17 @@
 
 #include <cstdio>
 #include <exception>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "daemon/config_check.hpp"
 #include "daemon/engine.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/log_setup.hpp"
+#include "daemon/pidfile.hpp"
+#include "daemon/privileges.hpp"
 #include "ntplite/version.hpp"
 
 namespace {
@@ -42,6 +47,52 @@ int check_config(const std::string& path) {
     if (failed) return code(ExitCode::kConfig);
     std::printf("%s: OK\n", path.c_str());
     return code(ExitCode::kOk);
+}
+
+/// What the privilege drop needs from the config (the engine owns the config by then).
+struct DropPlan {
+    std::string user;                ///< [daemon] user; "" = no drop
+    bool want_sys_time = false;      ///< discipline mode: keep CAP_SYS_TIME
+    std::vector<std::string> paths;  ///< files and dedicated directories to give to the user
+};
+
+/// A directory is handed over only if it is dedicated to ntpd-lite (its name says so), never
+/// a shared one such as /run or /var/lib.
+bool dedicated_directory(const std::string& dir) {
+    const std::string base = dir.substr(dir.find_last_of('/') + 1);
+    return base.find("ntpd-lite") != std::string::npos;
+}
+
+DropPlan drop_plan_of(const ntplite::config::Config& cfg, const std::string& pidfile) {
+    using ntplite::daemon::parent_directory;
+    DropPlan plan;
+    plan.user = cfg.daemon.user;
+    plan.want_sys_time = cfg.clock.mode == ntplite::config::ClockMode::kDiscipline;
+    for (const std::string& file : {pidfile, cfg.control.socket, cfg.clock.drift_file}) {
+        if (file.empty()) continue;
+        plan.paths.push_back(file);
+        if (dedicated_directory(parent_directory(file)))
+            plan.paths.push_back(parent_directory(file));
+    }
+    return plan;
+}
+
+/// Engine::start()'s before-threads step: switch to [daemon] user keeping CAP_SYS_TIME.
+std::expected<void, ntplite::daemon::StartError> drop_privileges(const DropPlan& plan) {
+    using ntplite::daemon::StartError;
+    if (plan.user.empty()) return {};
+    if (!ntplite::daemon::can_switch_user()) {
+        spdlog::info("[daemon] user = \"{}\" ignored: not started as root", plan.user);
+        return {};
+    }
+    auto who = ntplite::daemon::lookup_user(plan.user);
+    if (!who) return std::unexpected(StartError{ExitCode::kPrivileges, who.error()});
+    if (auto ok = ntplite::daemon::hand_over(*who, plan.paths); !ok)
+        return std::unexpected(StartError{ExitCode::kPrivileges, ok.error()});
+    auto dropped = ntplite::daemon::drop_privileges(*who, plan.want_sys_time);
+    if (!dropped) return std::unexpected(StartError{ExitCode::kPrivileges, dropped.error()});
+    spdlog::info("{}", dropped->summary);
+    return {};
 }
 
 int run(int argc, char** argv) {
@@ -88,10 +139,22 @@ int run(int argc, char** argv) {
                  no_clock ? ", forced by --no-clock" : "");
     for (const std::string& w : ntplite::daemon::config_warnings(*cfg)) spdlog::warn("{}", w);
 
+    // The single-instance lock first: a second daemon must not touch sockets or the clock.
+    std::optional<ntplite::daemon::PidFile> pidfile;
+    if (const std::string path = ntplite::daemon::effective_pidfile(*cfg); !path.empty()) {
+        auto lock = ntplite::daemon::PidFile::acquire(path);
+        if (!lock) {
+            spdlog::critical("{}", lock.error().message);
+            return code(lock.error().held ? ExitCode::kAlreadyRunning : ExitCode::kStartup);
+        }
+        pidfile.emplace(std::move(*lock));
+    }
+    const DropPlan drop = drop_plan_of(*cfg, pidfile ? pidfile->path() : std::string());
+
     ntplite::daemon::Engine engine(std::move(*cfg));
-    if (auto ok = engine.start(); !ok) {
-        spdlog::critical("{}", ok.error());
-        return code(ExitCode::kStartup);
+    if (auto ok = engine.start([&drop] { return drop_privileges(drop); }); !ok) {
+        spdlog::critical("{}", ok.error().message);
+        return code(ok.error().code);
     }
     engine.run();
     spdlog::info("ntpd-lite stopped");

@@ -85,6 +85,7 @@ struct SyncClient::Group {
     int refills = 0;   // resolutions that left free slots
     bool resolving = false;
     bool failure_logged = false;
+    bool retired = false;  // removed by a reload: its slot stays (indices are captured), idle
     Group(asio::io_context& io, const config::SourceConfig& c)
         : cfg(c),
           label(std::string(c.mode == config::SourceMode::kPool ? "pool " : "server ") +
@@ -172,11 +173,61 @@ void SyncClient::stop() {
     }
 }
 
+// ---- Reload ------------------------------------------------------------------------------------
+
+namespace {
+
+bool same_source(const config::SourceConfig& a, const config::SourceConfig& b) {
+    return a.mode == b.mode && a.address.host == b.address.host &&
+           a.address.port == b.address.port && a.iburst == b.iburst &&
+           a.minpoll_log2 == b.minpoll_log2 && a.maxpoll_log2 == b.maxpoll_log2 &&
+           a.prefer == b.prefer && a.noselect == b.noselect && a.max_sources == b.max_sources;
+}
+
+}  // namespace
+
+void SyncClient::apply_sources(const std::vector<config::SourceConfig>& sources) {
+    if (stopped_) return;
+    std::vector<bool> matched(sources.size(), false);
+    for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+        Group& g = *groups_[gi];
+        if (g.retired) continue;
+        bool keep = false;
+        for (std::size_t j = 0; j < sources.size() && !keep; ++j) {
+            if (!matched[j] && same_source(g.cfg, sources[j])) matched[j] = keep = true;
+        }
+        if (keep) continue;
+        g.retired = true;
+        g.resolver.cancel();
+        g.retry_timer.cancel();
+        for (auto it = members_.begin(); it != members_.end();) {
+            if (it->second->group != gi) {
+                ++it;
+                continue;
+            }
+            it->second->timer.cancel();
+            it->second->socket.reset();
+            engine_->remove_source(it->first);
+            it = members_.erase(it);
+        }
+        spdlog::info("sync: {}: removed by the reload", g.label);
+    }
+    for (std::size_t j = 0; j < sources.size(); ++j) {
+        if (matched[j]) continue;
+        groups_.push_back(std::make_unique<Group>(io_, sources[j]));
+        const Group& g = *groups_.back();
+        spdlog::info("sync: {}: added by the reload (minpoll {}, maxpoll {}{})", g.label,
+                     g.cfg.minpoll_log2, g.cfg.maxpoll_log2, g.cfg.iburst ? ", iburst" : "");
+        resolve(groups_.size() - 1);
+    }
+    after_change();
+}
+
 // ---- Name resolution and membership -----------------------------------------------------------
 
 void SyncClient::resolve(std::size_t gi) {
     Group& g = *groups_[gi];
-    if (g.resolving || stopped_) return;
+    if (g.resolving || stopped_ || g.retired) return;
     g.resolving = true;
     g.resolver.resolve(g.cfg.address.host, g.cfg.address.port,
                        [this, gi](std::vector<SourceAddress> addrs, std::string err) {
@@ -197,7 +248,7 @@ void SyncClient::on_resolved(std::size_t gi, std::vector<SourceAddress> addrs,
                              const std::string& err) {
     Group& g = *groups_[gi];
     g.resolving = false;
-    if (stopped_) return;
+    if (stopped_ || g.retired) return;
     if (!err.empty()) {
         ++g.failures;
         int64_t delay = resolve_retry_delay_ns(g.failures);

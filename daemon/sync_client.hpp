@@ -61,6 +61,11 @@ class SyncClient {
     /// Closes every socket and cancels every timer and resolution (run() can then return).
     void stop();
 
+    /// A reload: [[source]] tables compared with the running ones by their settings. Unchanged
+    /// sources keep their state (reach, filter, poll); removed or changed ones stop (their
+    /// addresses leave the core); new or changed ones start as at start-up. Logged per source.
+    void apply_sources(const std::vector<config::SourceConfig>& sources);
+
     /// A copy of the system and per-source state (call on the io_context thread).
     SyncSnapshot snapshot() const;
     /// Resync (control socket): every source starts a burst now. Returns how many did.
