@@ -247,6 +247,8 @@ bool Engine::reload() {
 
     config::Config old = std::exchange(cfg_, std::move(next));
     set_log_level(cfg_.log.level);
+    spdlog::debug("reload: log level {}, {} source table(s), {} server table(s)",
+                  config::to_string(cfg_.log.level), cfg_.sources.size(), cfg_.servers.size());
     // Access lists and rate limits: new shared ACLs per [[server]] table, applied by each
     // worker on its own thread.
     for (std::size_t s = 0; s < cfg_.servers.size() && s < acls_.size(); ++s) {
