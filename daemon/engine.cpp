@@ -10,11 +10,11 @@
 #include <thread>
 #include <utility>
 
-#include "daemon/control_socket.hpp"
-#include "daemon/listen.hpp"
-#include "daemon/log_setup.hpp"
-#include "daemon/port_owner.hpp"
-#include "daemon/serve.hpp"
+#include "daemon/common/log_setup.hpp"
+#include "daemon/control/control_socket.hpp"
+#include "daemon/policy/server/serve.hpp"
+#include "daemon/server/listen.hpp"
+#include "daemon/server/port_owner.hpp"
 
 namespace ntplite::daemon {
 

@@ -14,16 +14,16 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "daemon/acl.hpp"
-#include "daemon/asio.hpp"
-#include "daemon/control_service.hpp"
-#include "daemon/counters.hpp"
-#include "daemon/exit_codes.hpp"
-#include "daemon/server_worker.hpp"
+#include "daemon/common/asio.hpp"
+#include "daemon/common/exit_codes.hpp"
+#include "daemon/common/systemd_notify.hpp"
+#include "daemon/control/control_service.hpp"
+#include "daemon/policy/server/acl.hpp"
+#include "daemon/policy/server/counters.hpp"
+#include "daemon/policy/server/state_publisher.hpp"
+#include "daemon/server/server_worker.hpp"
 #include "daemon/signals.hpp"
-#include "daemon/state_publisher.hpp"
-#include "daemon/sync_client.hpp"
-#include "daemon/systemd_notify.hpp"
+#include "daemon/sync/sync_client.hpp"
 
 namespace ntplite::daemon {
 

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "daemon/config_check.hpp"
+#include "daemon/common/config_check.hpp"
+#include "daemon/common/exit_codes.hpp"
+#include "daemon/common/log_setup.hpp"
+#include "daemon/common/pidfile.hpp"
+#include "daemon/common/privileges.hpp"
 #include "daemon/engine.hpp"
-#include "daemon/exit_codes.hpp"
-#include "daemon/log_setup.hpp"
-#include "daemon/pidfile.hpp"
-#include "daemon/privileges.hpp"
 #include "ntplite/version.hpp"
 
 namespace {

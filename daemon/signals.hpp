@@ -8,7 +8,7 @@
 
 #include <functional>
 
-#include "daemon/asio.hpp"
+#include "daemon/common/asio.hpp"
 
 namespace ntplite::daemon {
 

@@ -1,6 +1,6 @@
 // The control socket (requests and JSON replies, over a real Unix socket) and the mode 6 allow
 // list of ControlUdp.
-#include "daemon/control_socket.hpp"
+#include "daemon/control/control_socket.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "daemon/control_json.hpp"
-#include "daemon/control_udp.hpp"
+#include "daemon/control/control_udp.hpp"
+#include "daemon/policy/monitor/control_json.hpp"
 #include "tests/unit/tools/monitor_fixture.hpp"
 
 namespace ntplite::daemon {

@@ -1,0 +1,99 @@
+#include "daemon/control/control_service.hpp"
+
+#include "daemon/control/metrics_http.hpp"
+#include "daemon/server/server_worker.hpp"
+#include "daemon/sync/sync_client.hpp"
+#include "ntplite/version.hpp"
+
+namespace ntplite::daemon {
+
+ControlService::ControlService(asio::io_context& io, const config::Config& cfg, Sources sources)
+    : io_(io),
+      cfg_(cfg),
+      sources_(std::move(sources)),
+      udp_(io, cfg.control.allow, [this] { return snapshot(); }),
+      socket_(
+          io, [this] { return snapshot(); }, [this] { return resync(); }) {
+    fill_platform(platform_);
+}
+
+ControlService::~ControlService() {
+    stop();
+}
+
+std::expected<void, std::string> ControlService::start() {
+    if (!cfg_.control.socket.empty()) {
+        if (auto ok = socket_.open(cfg_.control.socket, cfg_.control.socket_mode); !ok) return ok;
+    }
+    if (cfg_.metrics.listen) {
+        metrics_ = std::make_unique<MetricsHttp>(io_, [this] { return snapshot(); });
+        if (auto ok = metrics_->open(*cfg_.metrics.listen); !ok) return ok;
+    }
+    return {};
+}
+
+std::expected<void, std::string> ControlService::reload(const config::Config& old) {
+    udp_.set_allow(cfg_.control.allow);
+    std::string errors;
+    if (old.control.socket != cfg_.control.socket ||
+        old.control.socket_mode != cfg_.control.socket_mode) {
+        socket_.close();
+        if (!cfg_.control.socket.empty()) {
+            if (auto ok = socket_.open(cfg_.control.socket, cfg_.control.socket_mode); !ok)
+                errors += ok.error();
+        }
+    }
+    const auto listen_text = [](const config::MetricsConfig& m) {
+        return m.listen ? m.listen->to_string() : std::string();
+    };
+    if (listen_text(old.metrics) != listen_text(cfg_.metrics)) {
+        if (metrics_) metrics_->close();
+        metrics_.reset();
+        if (cfg_.metrics.listen) {
+            metrics_ = std::make_unique<MetricsHttp>(io_, [this] { return snapshot(); });
+            if (auto ok = metrics_->open(*cfg_.metrics.listen); !ok)
+                errors += (errors.empty() ? "" : "; ") + ok.error();
+        }
+    }
+    if (!errors.empty()) return std::unexpected(errors);
+    return {};
+}
+
+void ControlService::stop() {
+    socket_.close();
+    if (metrics_) metrics_->close();
+}
+
+MonitorSnapshot ControlService::snapshot() const {
+    MonitorSnapshot m;
+    SyncClient* sync = sources_.sync ? sources_.sync() : nullptr;
+    if (sync) {
+        m = snapshot_from_engine(sync->engine(), sync->clock_now_ns());
+    } else {
+        m.system.now_unix_ns = realtime_ns();
+    }
+    // What clients are actually told (the [local] fallback included) is the system's truth.
+    m.system.state = sources_.state->read();
+    const auto& st = m.system.state;
+    m.system.synchronized =
+        st.leap != proto::LeapIndicator::kUnsynchronized && st.stratum > 0 && st.stratum < 16;
+    if (!m.system.synchronized) m.system.system_peer.reset();
+    m.system.observe_only = cfg_.clock.mode == config::ClockMode::kObserve;
+    m.system.version = "ntpd-lite " + std::string(kVersion) +
+                       std::string(m.system.observe_only ? " (observe mode)" : "");
+    m.system.processor = platform_.processor;
+    m.system.system = platform_.system;
+    if (sources_.server_counters) m.server = sources_.server_counters();
+    m.control = udp_.totals();
+    return m;
+}
+
+std::expected<std::size_t, std::string> ControlService::resync() {
+    SyncClient* sync = sources_.sync ? sources_.sync() : nullptr;
+    if (!sync) return std::unexpected("no [[source]] configured: nothing to resynchronize from");
+    const std::size_t n = sync->resync();
+    if (n == 0) return std::unexpected("no usable source (all demobilized or still resolving)");
+    return n;
+}
+
+}  // namespace ntplite::daemon
