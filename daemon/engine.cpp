@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <bit>
 #include <csignal>
-#include <random>
-#include <set>
 #include <thread>
 #include <utility>
 
@@ -15,6 +13,8 @@
 #include "daemon/policy/server/serve.hpp"
 #include "daemon/server/listen.hpp"
 #include "daemon/server/port_owner.hpp"
+#include "sysutil/clock_read.hpp"
+#include "sysutil/random.hpp"
 
 namespace ntplite::daemon {
 
@@ -22,9 +22,9 @@ int8_t measure_precision_log2() {
     // The smallest non-zero step between consecutive reads bounds both the resolution and the
     // cost of reading the clock.
     int64_t best = INT64_MAX;
-    int64_t prev = realtime_ns();
+    int64_t prev = sysutil::realtime_ns();
     for (int i = 0; i < 200; ++i) {
-        int64_t now = realtime_ns();
+        int64_t now = sysutil::realtime_ns();
         if (now > prev && now - prev < best) best = now - prev;
         prev = now;
     }
@@ -42,7 +42,6 @@ Engine::~Engine() {
 }
 
 std::expected<void, StartError> Engine::open_servers() {
-    std::random_device rd;
     for (std::size_t s = 0; s < cfg_.servers.size(); ++s) {
         const config::ServerConfig& server = cfg_.servers[s];
         auto endpoints = resolve_listen(server.listen);
@@ -72,7 +71,7 @@ std::expected<void, StartError> Engine::open_servers() {
         shared_io = &io_;
 #endif
         for (unsigned t = 0; t < threads; ++t) {
-            uint64_t seed = (uint64_t{rd()} << 32) | rd();
+            const uint64_t seed = sysutil::random_u64();  // rate limiter hash key
             auto worker = std::make_unique<ServerWorker>(
                 "server" + std::to_string(s) + "." + std::to_string(t), acls_.back(),
                 cfg_.ratelimit, state_, seed, shared_io);
@@ -103,15 +102,12 @@ std::expected<void, StartError> Engine::open_servers() {
 }
 
 std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
-    publish_fallback_state();
-    if (cfg_.local.stratum) {
-        spdlog::info(
-            "serving the local clock at stratum {} (refid LOCL) while no source is selected",
-            *cfg_.local.stratum);
-    } else {
-        spdlog::info("answering as unsynchronized until a source is selected");
+    {
+        // Until the sync core's first word (below, before any worker answers a request).
+        proto::SystemState unsync;
+        unsync.precision_log2 = precision_log2_;
+        state_.publish(unsync);
     }
-    schedule_local_refresh();
     control_ = std::make_unique<ControlService>(
         io_, cfg_,
         ControlService::Sources{&state_, [this] { return sync_.get(); },
@@ -130,12 +126,11 @@ std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
     }
     if (auto ok = control_->start(); !ok)
         return std::unexpected(StartError{ExitCode::kStartup, ok.error()});
-    // The clock (and drift file) are opened here, as root; the sync client starts later.
-    if (!cfg_.sources.empty()) {
-        sync_ = std::make_unique<SyncClient>(
-            io_, cfg_, [this](std::optional<proto::SystemState> s) { set_synchronized_state(s); },
-            precision_log2_);
-    }
+    // Always present, even without [[source]]: the core alone decides what is served (the
+    // [local] fallback or "unsynchronized" included). The clock and the drift file are opened
+    // here, still as root; polling starts after the privilege drop.
+    sync_ = std::make_unique<SyncClient>(
+        io_, cfg_, [this](const proto::SystemState& s) { publish_state(s); }, precision_log2_);
     if (before_threads) {
         if (auto ok = before_threads(); !ok) return ok;
     }
@@ -148,34 +143,40 @@ std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
         },
         [this] { reload(); });
     schedule_summary();
-    if (sync_) sync_->start();
+    sync_->start();
     notifier_.ready(status_text());
     if (notifier_.watchdog_interval_us() > 0) schedule_watchdog();
     return {};
 }
 
+void Engine::publish_state(const proto::SystemState& s) {
+    state_.publish(s);
+    notifier_.status(status_text());  // sent only when the text changed
+}
+
 std::string Engine::status_text() const {
-    if (sync_ && sync_->engine().synchronized()) {
-        const clock::SyncEngine& e = sync_->engine();
-        const int64_t now = sync_->clock_now_ns();
-        if (e.synchronized_at(now)) {
-            const proto::SystemState st = state_.read();
-            if (e.in_holdover(now))
-                return "holdover: no usable source, still serving stratum " +
-                       std::to_string(st.stratum);
+    if (!sync_) return "starting";
+    const clock::SystemStatus st = sync_->status();
+    const proto::SystemState served = state_.read();
+    switch (st.state) {
+        case clock::SyncState::kSynchronized: {
             std::string peer = "?";
-            if (e.last_update() && e.last_update()->system_peer) {
-                if (const clock::Source* src = e.source(*e.last_update()->system_peer))
+            if (st.system_peer) {
+                if (const clock::Source* src = sync_->engine().source(*st.system_peer))
                     peer = src->config().name;
             }
-            return "synchronized to " + peer + " (stratum " + std::to_string(st.stratum) + ")";
+            return "synchronized to " + peer + " (stratum " + std::to_string(served.stratum) + ")";
         }
+        case clock::SyncState::kHoldover:
+            return std::string("holdover (") + clock::to_string(st.reason) +
+                   "): still serving stratum " + std::to_string(served.stratum);
+        case clock::SyncState::kLocal:
+            return std::string("no source (") + clock::to_string(st.reason) +
+                   "): serving the local clock at stratum " + std::to_string(served.stratum);
+        case clock::SyncState::kUnsynchronized:
+            break;
     }
-    if (cfg_.local.stratum)
-        return "no source selected: serving the local clock at stratum " +
-               std::to_string(*cfg_.local.stratum);
-    return cfg_.sources.empty() ? "unsynchronized: no [[source]] configured"
-                                : "unsynchronized: waiting for a usable source";
+    return std::string("unsynchronized: ") + clock::to_string(st.reason);
 }
 
 void Engine::schedule_watchdog() {
@@ -201,6 +202,7 @@ std::vector<std::string> restart_only_changes(const config::Config& a, const con
         x.holdover_s != y.holdover_s || x.drift_file != y.drift_file ||
         x.drift_save_interval_s != y.drift_save_interval_s)
         out.push_back("[clock]");
+    if (a.local.stratum != b.local.stratum) out.push_back("[local]");
     bool servers_differ = a.servers.size() != b.servers.size();
     for (std::size_t i = 0; !servers_differ && i < a.servers.size(); ++i) {
         servers_differ = a.servers[i].listen.to_string() != b.servers[i].listen.to_string() ||
@@ -208,7 +210,6 @@ std::vector<std::string> restart_only_changes(const config::Config& a, const con
     }
     if (servers_differ) out.push_back("[[server]] listen/threads");
     if (a.ratelimit.table_size != b.ratelimit.table_size) out.push_back("[ratelimit] table_size");
-    if (a.sources.empty() && !b.sources.empty()) out.push_back("[[source]] (the first one)");
     return out;
 }
 
@@ -232,10 +233,9 @@ bool Engine::reload() {
     // What needs a restart keeps its running value, so cfg_ always says what is in force.
     next.daemon = cfg_.daemon;
     next.clock = cfg_.clock;
-    if (restart.end() != std::find(restart.begin(), restart.end(), "[[server]] listen/threads")) {
-        // Keep the running tables' sockets; access lists of the running tables still apply
-        // by position only when the table count matches, else keep them all.
-        next.servers = cfg_.servers;
+    next.local = cfg_.local;
+    if (next.servers.size() != cfg_.servers.size()) {
+        next.servers = cfg_.servers;  // tables added or removed: the running ones stay as they are
     } else {
         for (std::size_t i = 0; i < next.servers.size(); ++i) {
             next.servers[i].listen = cfg_.servers[i].listen;
@@ -243,7 +243,6 @@ bool Engine::reload() {
         }
     }
     next.ratelimit.table_size = cfg_.ratelimit.table_size;
-    if (!sync_) next.sources = cfg_.sources;  // no sync client runs: started without sources
 
     config::Config old = std::exchange(cfg_, std::move(next));
     set_log_level(cfg_.log.level);
@@ -256,52 +255,18 @@ bool Engine::reload() {
         for (std::size_t w = worker_begin_[s]; w < worker_begin_[s + 1]; ++w)
             workers_[w]->reconfigure(acls_[s], cfg_.ratelimit);
     }
-    if (sync_) sync_->apply_sources(cfg_.sources);
-    if (old.local.stratum != cfg_.local.stratum && !synchronized_) publish_fallback_state();
-    std::string control_error;
-    if (auto ok = control_->reload(old); !ok) control_error = ok.error();
-    if (control_error.empty()) {
+    sync_->apply_sources(cfg_.sources);
+    if (auto ok = control_->reload(old); !ok) {
+        spdlog::error("reload: {}", ok.error());
+    } else {
         spdlog::info(
             "reload: applied [log], [[source]], [access] and [[server]] allow/deny, "
-            "[ratelimit], [local], [control], [metrics]");
-    } else {
-        spdlog::error("reload: {}", control_error);
+            "[ratelimit], [control], [metrics]");
     }
     for (const std::string& r : restart)
         spdlog::warn("reload: {} changed but needs a restart; the running value stays", r);
     notifier_.ready(status_text());
     return true;
-}
-
-void Engine::publish_fallback_state() {
-    if (cfg_.local.stratum) {
-        state_.publish(local_reference_state(*cfg_.local.stratum,
-                                             proto::NtpTimestamp::from_unix_ns(realtime_ns()),
-                                             precision_log2_));
-    } else {
-        proto::SystemState unsync;
-        unsync.precision_log2 = precision_log2_;
-        state_.publish(unsync);
-    }
-}
-
-void Engine::set_synchronized_state(std::optional<proto::SystemState> state) {
-    synchronized_ = state.has_value();
-    if (state) {
-        state_.publish(*state);
-    } else {
-        publish_fallback_state();
-    }
-    notifier_.status(status_text());  // sent only when the text changed
-}
-
-void Engine::schedule_local_refresh() {
-    local_timer_.expires_after(std::chrono::seconds(kLocalRefresh_s));
-    local_timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (ec) return;
-        if (!synchronized_ && cfg_.local.stratum) publish_fallback_state();
-        schedule_local_refresh();
-    });
 }
 
 void Engine::schedule_summary() {
@@ -326,7 +291,6 @@ void Engine::shutdown(int signal) {
     notifier_.stopping();
     watchdog_timer_.cancel();
     for (auto& w : workers_) w->stop();
-    local_timer_.cancel();
     summary_timer_.cancel();
     if (signals_) signals_->cancel();
     if (sync_) sync_->stop();

@@ -1,8 +1,10 @@
-// The daemon's one engine: owns the state publisher, the server workers, timers and signals.
-// Construction order is start order; destruction stops the workers before what they borrow.
-// The sync half (sources, selection, discipline) plugs in later as the single writer of
-// state(): today the engine itself publishes "unsynchronized" or, with [local] stratum, the
-// local reference.
+// ntpd-lite's engine (edge): owns the state publisher, the server workers (daemon/server/), the
+// sync client (daemon/sync/), monitoring (daemon/control/), timers and signals. Everything but
+// the server workers runs on one io_context thread (the engine thread). Construction order is
+// start order; destruction stops the workers before what they borrow.
+// Served state: the sync client is its single writer: whatever the pure core decides to serve
+// (synchronized, holdover, the [local] fallback or unsynchronized) is published verbatim. Nothing
+// here decides: the decisions live in the pure targets (clock/, daemon/policy/), this wires them.
 #pragma once
 
 #include <cstdint>
@@ -41,8 +43,6 @@ class Engine {
 
     /// How often the counter summary is logged at debug level.
     static constexpr int kSummaryInterval_s = 60;
-    /// How often the local reference state is refreshed (its reference time is "now").
-    static constexpr int kLocalRefresh_s = 1;
 
     explicit Engine(config::Config cfg);
     ~Engine();
@@ -52,26 +52,22 @@ class Engine {
     /// the sync client and tells systemd READY=1. Error: what failed and the exit status.
     std::expected<void, StartError> start(BeforeThreadsFn before_threads = {});
     /// SIGHUP: re-reads the config file. An invalid file is refused (its errors logged, the
-    /// running configuration kept); otherwise sources, access lists, rate limits, [local],
-    /// [log] level, [control] and [metrics] are applied and every other change is logged as
-    /// needing a restart. Returns false if the file was refused. Engine thread.
+    /// running configuration kept); otherwise sources, access lists, rate limits, [log] level,
+    /// [control] and [metrics] are applied and every other change is logged as needing a
+    /// restart. Returns false if the file was refused. Engine thread.
     bool reload();
     /// Runs timers and signal handling on the calling thread until SIGTERM/SIGINT or stop().
     void run();
     /// Asks run() to return (thread-safe).
     void stop();
 
-    /// The seam for the sync engine (call on the engine thread, i.e. from its handlers): the
-    /// state of the selected source, or nullopt when none is selected any more, which falls back
-    /// to the [local] reference or "unsynchronized". Published verbatim to the server threads.
-    void set_synchronized_state(std::optional<proto::SystemState> state);
     /// What the server threads currently advertise.
     proto::SystemState advertised_state() const { return state_.read(); }
     /// Counters of every worker, summed.
     CounterTotals totals() const;
     std::size_t worker_count() const { return workers_.size(); }
-    /// The client half (nullptr without [[source]] tables), for monitoring: call its
-    /// snapshot() on the engine thread.
+    /// The client half (after start()), for monitoring: call its snapshot() on the engine
+    /// thread.
     const SyncClient* sync() const { return sync_.get(); }
 
   private:
@@ -80,9 +76,8 @@ class Engine {
     void schedule_watchdog();
     /// Opens the [[server]] sockets (workers not started yet).
     std::expected<void, StartError> open_servers();
-    /// Publishes [local] or "unsynchronized" (no source selected).
-    void publish_fallback_state();
-    void schedule_local_refresh();
+    /// What the sync client hands over: published to the workers, STATUS= when it changed.
+    void publish_state(const proto::SystemState& s);
     void schedule_summary();
     void shutdown(int signal);
 
@@ -90,7 +85,6 @@ class Engine {
     asio::io_context io_{1};
     StatePublisher state_;
     int8_t precision_log2_;
-    bool synchronized_ = false;  ///< a source's state is published (the local refresh pauses)
     /// One per [[server]] table, shared by its workers (a reload swaps in new ones).
     std::vector<std::shared_ptr<const Acl>> acls_;
     /// The workers of [[server]] table i are workers_[worker_begin_[i] .. worker_begin_[i+1]).
@@ -100,7 +94,6 @@ class Engine {
     /// Monitoring (mode 6, control socket, metrics); before the workers, which borrow it.
     std::unique_ptr<ControlService> control_;
     std::vector<std::unique_ptr<ServerWorker>> workers_;
-    asio::steady_timer local_timer_{io_};
     asio::steady_timer summary_timer_{io_};
     std::optional<SignalHandler> signals_;
     std::unique_ptr<SyncClient> sync_;  ///< last: destroyed first, its handlers use the above

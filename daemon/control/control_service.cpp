@@ -1,6 +1,7 @@
 #include "daemon/control/control_service.hpp"
 
 #include "daemon/control/metrics_http.hpp"
+#include "daemon/control/platform.hpp"
 #include "daemon/server/server_worker.hpp"
 #include "daemon/sync/sync_client.hpp"
 #include "ntplite/version.hpp"
@@ -68,7 +69,15 @@ MonitorSnapshot ControlService::snapshot() const {
     MonitorSnapshot m;
     SyncClient* sync = sources_.sync ? sources_.sync() : nullptr;
     if (sync) {
-        m = snapshot_from_engine(sync->engine(), sync->clock_now_ns());
+        m = snapshot_from_engine(sync->engine(), clock::LocalTime{sync->clock_now_ns()});
+        for (const UnresolvedSource& u : sync->unresolved()) {
+            SourceView v;
+            v.address = u.host;
+            v.port = u.port;
+            v.unresolved_error = u.error;
+            v.snap.name = u.host;
+            m.sources.push_back(std::move(v));
+        }
     } else {
         m.system.now_unix_ns = realtime_ns();
     }

@@ -12,31 +12,27 @@ struct ControlUdp::Job {
     std::vector<std::byte> request;
     sockaddr_storage from{};
     socklen_t from_len = 0;
-    bool has_dst4 = false, has_dst6 = false;
-    in_pktinfo dst4{};
-    in6_pktinfo dst6{};
+    sysutil::ReplySource dst;
 };
 
 ControlUdp::ControlUdp(asio::io_context& engine_io, const std::vector<config::CidrPrefix>& allow,
                        SnapshotFn snapshot)
-    : io_(engine_io), allow_(allow), snapshot_(std::move(snapshot)) {}
+    : io_(engine_io), allow_(Acl::allow_only(allow)), snapshot_(std::move(snapshot)) {}
 
 void ControlUdp::set_allow(std::vector<config::CidrPrefix> allow) {
+    Acl next = Acl::allow_only(allow);
     std::lock_guard lock(allow_mutex_);
-    allow_ = std::move(allow);
+    allow_ = std::move(next);
 }
 
 bool ControlUdp::allowed(const config::IpAddress& client) const {
     std::lock_guard lock(allow_mutex_);
-    for (const config::CidrPrefix& p : allow_) {
-        if (p.contains(client)) return true;
-    }
-    return false;
+    return allow_.allowed(client);
 }
 
 bool ControlUdp::offer(int fd, std::span<const std::byte> datagram, const config::IpAddress& client,
-                       const sockaddr_storage& from, socklen_t from_len, const in_pktinfo* dst4,
-                       const in6_pktinfo* dst6) {
+                       const sockaddr_storage& from, socklen_t from_len,
+                       const sysutil::ReplySource& dst) {
     if (!allowed(client)) {
         denied_.fetch_add(1, std::memory_order_relaxed);  // dropped silently: ratio 0
         return false;
@@ -51,13 +47,7 @@ bool ControlUdp::offer(int fd, std::span<const std::byte> datagram, const config
     job->request.assign(datagram.begin(), datagram.end());
     job->from = from;
     job->from_len = from_len;
-    if (dst4) {
-        job->has_dst4 = true;
-        job->dst4 = *dst4;
-    } else if (dst6) {
-        job->has_dst6 = true;
-        job->dst6 = *dst6;
-    }
+    job->dst = dst;
     asio::post(io_, [this, job] {
         pending_.fetch_sub(1, std::memory_order_relaxed);
         answer(*job);
@@ -79,30 +69,9 @@ void ControlUdp::answer(const Job& job) {
         h.msg_namelen = job.from_len;
         h.msg_iov = &iov;
         h.msg_iovlen = 1;
-        alignas(cmsghdr) std::byte ctrl[CMSG_SPACE(sizeof(in6_pktinfo))]{};
-        if (job.has_dst4 || job.has_dst6) {
-            // Reply from the address the query was sent to (wildcard sockets).
-            h.msg_control = ctrl;
-            h.msg_controllen =
-                job.has_dst4 ? CMSG_SPACE(sizeof(in_pktinfo)) : CMSG_SPACE(sizeof(in6_pktinfo));
-            cmsghdr* c = CMSG_FIRSTHDR(&h);
-            if (job.has_dst4) {
-                c->cmsg_level = IPPROTO_IP;
-                c->cmsg_type = IP_PKTINFO;
-                c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
-                in_pktinfo pi{};
-                pi.ipi_spec_dst = job.dst4.ipi_addr;
-                std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
-            } else {
-                c->cmsg_level = IPPROTO_IPV6;
-                c->cmsg_type = IPV6_PKTINFO;
-                c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
-                in6_pktinfo pi{};
-                pi.ipi6_addr = job.dst6.ipi6_addr;
-                pi.ipi6_ifindex = job.dst6.ipi6_ifindex;
-                std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
-            }
-        }
+        // Reply from the address the query was sent to (wildcard sockets).
+        alignas(cmsghdr) std::byte ctrl[sysutil::kReplySourceCtrlSize]{};
+        sysutil::set_reply_source(h, job.dst, ctrl);
         if (::sendmsg(job.fd, &h, MSG_DONTWAIT) == static_cast<ssize_t>(d.size())) {
             fragments_.fetch_add(1, std::memory_order_relaxed);
         }

@@ -20,6 +20,7 @@
 #include "daemon/common/asio.hpp"
 #include "daemon/policy/monitor/control_snapshot.hpp"
 #include "daemon/policy/server/acl.hpp"
+#include "sysutil/rx_meta.hpp"
 
 namespace ntplite::daemon {
 
@@ -29,7 +30,8 @@ class ControlUdp {
     static constexpr unsigned kMaxPending = 64;
     using SnapshotFn = std::function<MonitorSnapshot()>;
 
-    /// `allow`: who may query; an empty list allows nobody. `snapshot` runs on `engine_io`.
+    /// `allow`: who may query (an Acl::allow_only list: an empty list allows nobody).
+    /// `snapshot` runs on `engine_io`.
     ControlUdp(asio::io_context& engine_io, const std::vector<config::CidrPrefix>& allow,
                SnapshotFn snapshot);
 
@@ -43,11 +45,10 @@ class ControlUdp {
     void set_allow(std::vector<config::CidrPrefix> allow);
 
     /// Worker thread: takes one mode 6 datagram from `client` (socket address `from`) received
-    /// on `fd`, sent to `dst4`/`dst6` (non-null for wildcard sockets, to reply from that address).
+    /// on `fd`, sent to `dst` (set for wildcard sockets, to reply from that address).
     /// False if it was dropped here (not allowed, or too many waiting).
     bool offer(int fd, std::span<const std::byte> datagram, const config::IpAddress& client,
-               const sockaddr_storage& from, socklen_t from_len, const in_pktinfo* dst4,
-               const in6_pktinfo* dst6);
+               const sockaddr_storage& from, socklen_t from_len, const sysutil::ReplySource& dst);
 
     /// Counter values now (any thread).
     ControlCounterTotals totals() const;
@@ -57,10 +58,11 @@ class ControlUdp {
     void answer(const Job& job);
 
     asio::io_context& io_;
-    /// Read by the workers, replaced by a reload. Mode 6 is rare and already copies each request,
-    /// so a lock here costs nothing on the NTP (mode 3) path, which never takes it.
+    /// The same Acl class as the NTP server's [access]. Read by the workers, replaced by a
+    /// reload: mode 6 is rare and already copies each request, so a lock here costs nothing on
+    /// the NTP (mode 3) path, which never takes it.
     mutable std::mutex allow_mutex_;
-    std::vector<config::CidrPrefix> allow_;
+    Acl allow_;
     SnapshotFn snapshot_;
     std::atomic<unsigned> pending_{0};
     std::atomic<uint64_t> answered_{0}, denied_{0}, malformed_{0}, overloaded_{0}, fragments_{0};

@@ -10,83 +10,9 @@
 
 #include "daemon/control/control_udp.hpp"
 #include "daemon/server/udp_batch.hpp"
+#include "sysutil/rx_meta.hpp"
 
 namespace ntplite::daemon {
-
-int64_t realtime_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-int64_t monotonic_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-namespace {
-
-/// What the kernel told us about one received datagram in its control messages.
-struct RxMeta {
-    std::optional<int64_t> kernel_rx_ns;  ///< SCM_TIMESTAMPNS, Unix ns
-    bool has_dst4 = false;                ///< IP_PKTINFO seen (wildcard IPv4 socket)
-    in_pktinfo dst4{};
-    bool has_dst6 = false;  ///< IPV6_PKTINFO seen (wildcard IPv6 socket)
-    in6_pktinfo dst6{};
-};
-
-RxMeta read_cmsgs(msghdr& hdr) {
-    RxMeta m;
-    if (hdr.msg_controllen == 0) return m;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&hdr); c; c = CMSG_NXTHDR(&hdr, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
-            c->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
-            timespec ts{};
-            std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-            m.kernel_rx_ns = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-        } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
-                   c->cmsg_len >= CMSG_LEN(sizeof(in_pktinfo))) {
-            std::memcpy(&m.dst4, CMSG_DATA(c), sizeof m.dst4);
-            m.has_dst4 = true;
-        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
-                   c->cmsg_len >= CMSG_LEN(sizeof(in6_pktinfo))) {
-            std::memcpy(&m.dst6, CMSG_DATA(c), sizeof m.dst6);
-            m.has_dst6 = true;
-        }
-    }
-    return m;
-}
-
-/// Makes `t` leave from the address the request was sent to (wildcard sockets), or clears it.
-void set_reply_source(msghdr& t, const RxMeta& m, std::span<std::byte> ctrl) {
-    t.msg_control = nullptr;
-    t.msg_controllen = 0;
-    if (!m.has_dst4 && !m.has_dst6) return;
-    t.msg_control = ctrl.data();
-    t.msg_controllen =
-        m.has_dst4 ? CMSG_SPACE(sizeof(in_pktinfo)) : CMSG_SPACE(sizeof(in6_pktinfo));
-    std::memset(ctrl.data(), 0, t.msg_controllen);
-    cmsghdr* c = CMSG_FIRSTHDR(&t);
-    if (m.has_dst4) {
-        c->cmsg_level = IPPROTO_IP;
-        c->cmsg_type = IP_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
-        in_pktinfo pi{};
-        pi.ipi_spec_dst = m.dst4.ipi_addr;  // source = the address the client asked
-        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
-    } else {
-        c->cmsg_level = IPPROTO_IPV6;
-        c->cmsg_type = IPV6_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
-        in6_pktinfo pi{};
-        pi.ipi6_addr = m.dst6.ipi6_addr;
-        pi.ipi6_ifindex = m.dst6.ipi6_ifindex;  // needed for link-local destinations
-        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
-    }
-}
-
-}  // namespace
 
 ServerWorker::ServerWorker(std::string name, std::shared_ptr<const Acl> acl,
                            const config::RateLimitConfig& ratelimit, const StatePublisher& state,
@@ -221,7 +147,7 @@ void ServerWorker::process_batch(int fd, unsigned n) {
     unsigned replies = 0;
     for (unsigned i = 0; i < n; ++i) {
         msghdr& h = rx_msgs_[i].msg_hdr;
-        const RxMeta meta = read_cmsgs(h);
+        const sysutil::RxMeta meta = sysutil::read_rx_meta(h);
         if (!meta.kernel_rx_ns) counters_.rx_no_timestamp.bump();
         const int64_t rx_ns = meta.kernel_rx_ns.value_or(fallback_rx_ns);
         const bool truncated = (h.msg_flags & MSG_TRUNC) != 0;
@@ -231,8 +157,7 @@ void ServerWorker::process_batch(int fd, unsigned n) {
             // Monitoring: checked against [control] allow and answered on the engine thread.
             counters_.received.bump();
             if (!control_->offer(fd, std::span(rx_buf_[i].data(), len), client, rx_addr_[i],
-                                 h.msg_namelen, meta.has_dst4 ? &meta.dst4 : nullptr,
-                                 meta.has_dst6 ? &meta.dst6 : nullptr)) {
+                                 h.msg_namelen, meta.dst)) {
                 counters_.dropped_control.bump();  // not in [control] allow (or overloaded)
             }
             continue;
@@ -244,7 +169,7 @@ void ServerWorker::process_batch(int fd, unsigned n) {
         msghdr& t = tx_msgs_[replies].msg_hdr;
         t.msg_name = &rx_addr_[i];
         t.msg_namelen = h.msg_namelen;
-        set_reply_source(t, meta, tx_ctrl_[replies]);
+        sysutil::set_reply_source(t, meta.dst, tx_ctrl_[replies]);
         tx_iov_[replies].iov_len = out;
         ++replies;
     }

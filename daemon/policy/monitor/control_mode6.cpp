@@ -1,7 +1,7 @@
 #include "daemon/policy/monitor/control_mode6.hpp"
 
-#include <cinttypes>
-#include <cstdio>
+#include <fmt/format.h>
+
 #include <utility>
 
 #include "proto/refid.hpp"
@@ -17,13 +17,6 @@ struct Var {
     std::string name;
     std::string text;  ///< "name=value" as sent
 };
-
-std::string fmt(const char* f, auto... args) {
-    char buf[96];
-    const int n = std::snprintf(buf, sizeof buf, f, args...);
-    return std::string(
-        buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
-}
 
 Var raw(std::string name, std::string value) {
     std::string text = name + "=" + value;
@@ -42,11 +35,10 @@ Var ms(std::string name, int64_t ns) {
     const char* sign = ns < 0 ? "-" : "";
     const uint64_t mag =
         ns < 0 ? uint64_t{0} - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
-    return raw(std::move(name),
-               fmt("%s%" PRIu64 ".%06" PRIu64, sign, mag / 1'000'000, mag % 1'000'000));
+    return raw(std::move(name), fmt::format("{}{}.{:06}", sign, mag / 1'000'000, mag % 1'000'000));
 }
 Var ppm(std::string name, double v) {
-    return raw(std::move(name), fmt("%.3f", v));
+    return raw(std::move(name), fmt::format("{:.3f}", v));
 }
 
 std::string join(const std::vector<Var>& vars, std::string_view wanted, bool* unknown) {
@@ -145,13 +137,13 @@ std::size_t Mode6Answer::total_bytes() const {
 }
 
 std::string lfp_hex(proto::NtpTimestamp t) {
-    return fmt("0x%08" PRIx32 ".%08" PRIx32, t.seconds(), t.fraction());
+    return fmt::format("0x{:08x}.{:08x}", t.seconds(), t.fraction());
 }
 
 std::string refid_text(uint32_t refid, uint8_t stratum) {
     if (stratum >= 2 && stratum < 16) {
-        return fmt("%u.%u.%u.%u", refid >> 24, (refid >> 16) & 0xff, (refid >> 8) & 0xff,
-                   refid & 0xff);
+        return fmt::format("{}.{}.{}.{}", refid >> 24, (refid >> 16) & 0xff, (refid >> 8) & 0xff,
+                           refid & 0xff);
     }
     std::string s;
     for (int shift = 24; shift >= 0; shift -= 8) {
@@ -245,7 +237,7 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         raw("rec",
             lfp_hex(s.last_sample_time_ns ? proto::NtpTimestamp::from_unix_ns(s.last_sample_time_ns)
                                           : proto::NtpTimestamp{})),
-        raw("reach", fmt("0x%02x", s.reach)),
+        raw("reach", fmt::format("0x{:02x}", s.reach)),
         integer("unreach", v.unreach_polls),
         integer("hmode", 3),  // we are its client
         integer("pmode", 4),  // it answers as a server

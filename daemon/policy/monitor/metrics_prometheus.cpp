@@ -1,7 +1,9 @@
 #include "daemon/policy/monitor/metrics_prometheus.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
-#include <cstdio>
+#include <iterator>
 
 #include "daemon/policy/monitor/control_json.hpp"
 #include "daemon/policy/monitor/control_mode6.hpp"
@@ -34,9 +36,7 @@ class Writer {
         } else if (std::isinf(v)) {
             out_ += v > 0 ? "+Inf" : "-Inf";
         } else {
-            char buf[40];
-            std::snprintf(buf, sizeof buf, "%.10g", v);
-            out_ += buf;
+            fmt::format_to(std::back_inserter(out_), "{:.10g}", v);
         }
         out_ += '\n';
     }

@@ -13,6 +13,12 @@ Acl::Acl(const config::AccessConfig& access) : default_allow_(access.allow.empty
     });
 }
 
+Acl Acl::allow_only(const std::vector<config::CidrPrefix>& allow) {
+    Acl acl(config::AccessConfig{allow, {}});
+    acl.default_allow_ = false;  // no match -> denied, even with an empty list
+    return acl;
+}
+
 bool Acl::allowed(const config::IpAddress& client) const {
     for (const auto& r : rules_) {
         if (r.prefix.contains(client)) return r.allow;

@@ -16,6 +16,8 @@ class Acl {
     /// The longest prefix containing an address decides; at equal length deny beats allow. With
     /// no matching prefix, an address is allowed only if the allow list is empty.
     explicit Acl(const config::AccessConfig& access);
+    /// Allows exactly the addresses inside `allow`; an empty list allows nobody ([control] allow).
+    static Acl allow_only(const std::vector<config::CidrPrefix>& allow);
 
     /// Whether `client` may be served. IPv4-mapped IPv6 addresses are IPv4 (see IpAddress).
     bool allowed(const config::IpAddress& client) const;

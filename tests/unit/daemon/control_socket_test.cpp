@@ -100,7 +100,7 @@ TEST(ControlUdp, AllowListDefaultsToLocalhostAndEmptyAllowsNobody) {
     req[0] = std::byte{0x16};
     req[1] = std::byte{0x01};
     EXPECT_FALSE(c.offer(-1, req, *config::parse_ip("127.0.0.22"), from, sizeof(sockaddr_in),
-                         nullptr, nullptr));
+                         sysutil::ReplySource{}));
     EXPECT_EQ(c.totals().denied, 1u);
     EXPECT_EQ(io.poll(), 0u);
     EXPECT_TRUE(ControlUdp::is_mode6(req));

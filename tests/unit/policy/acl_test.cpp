@@ -75,5 +75,19 @@ TEST(Acl, Ipv6Prefixes) {
     EXPECT_FALSE(acl.allowed(ip("::2")));
 }
 
+TEST(Acl, AllowOnlyListEmptyAllowsNobody) {
+    // [control] allow: inside the list or denied; an empty list denies everyone.
+    Acl control = Acl::allow_only({*config::parse_cidr("127.0.0.1"), *config::parse_cidr("::1")});
+    EXPECT_TRUE(control.allowed(ip("127.0.0.1")));
+    EXPECT_TRUE(control.allowed(ip("::1")));
+    EXPECT_TRUE(control.allowed(ip("::ffff:127.0.0.1")));
+    EXPECT_FALSE(control.allowed(ip("127.0.0.2")));
+    EXPECT_FALSE(control.allows_all());
+    Acl none = Acl::allow_only({});
+    EXPECT_FALSE(none.allowed(ip("127.0.0.1")));
+    EXPECT_FALSE(none.allowed(ip("::1")));
+    EXPECT_FALSE(none.allows_all());
+}
+
 }  // namespace
 }  // namespace ntplite::daemon
