@@ -18,8 +18,8 @@ pass() { echo "ok: $*"; }
 in_root() { setpriv --bounding-set=-sys_time --inh-caps=-sys_time chroot "$ROOT" "$@"; }
 
 echo "== mmdebstrap bookworm into $ROOT"
-# systemd for systemctl/deb-systemd-helper (never booted here), systemd-timesyncd as the "other
-# time daemon" whose postinst enables it.
+# systemd for systemctl/deb-systemd-helper (never booted here); systemd-timesyncd, which the
+# package replaces (both provide and conflict with time-daemon).
 mmdebstrap --variant=apt --include=systemd,systemd-timesyncd,adduser,man-db \
     --customize-hook='printf "#!/bin/sh\nexit 101\n" > "$1/usr/sbin/policy-rc.d"; chmod +x "$1/usr/sbin/policy-rc.d"' \
     bookworm "$ROOT" http://deb.debian.org/debian > "$ROOT.mmdebstrap.log" 2>&1 ||
@@ -28,12 +28,17 @@ mount -t proc proc "$ROOT/proc"
 cp "$DEB" "$ROOT/tmp/ntpd-lite.deb"
 WANTS=/etc/systemd/system/multi-user.target.wants/ntpd-lite.service
 
-# 1. Another time daemon enabled: installed, user created, but not enabled.
-in_root systemctl is-enabled systemd-timesyncd.service >/dev/null || fail "timesyncd not enabled in the root"
+# 1. A time daemon from outside the package system (a local chrony.service, enabled) is in use:
+#    installed (timesyncd replaced: time-daemon), user created, but not enabled.
+printf '[Unit]\nDescription=local chrony\n[Service]\nExecStart=/bin/false\n[Install]\nWantedBy=multi-user.target\n' \
+    > "$ROOT/etc/systemd/system/chrony.service"
+in_root systemctl enable chrony.service > /dev/null 2>&1 || fail "enable the local chrony unit"
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q /tmp/ntpd-lite.deb > "$ROOT/tmp/install1.log" 2>&1 ||
     { cat "$ROOT/tmp/install1.log"; fail "install"; }
-grep -q "not enabled or started: systemd-timesyncd.service is in use" "$ROOT/tmp/install1.log" || fail "no notice about timesyncd"
-[ ! -e "$ROOT$WANTS" ] || fail "enabled although systemd-timesyncd is enabled"
+grep -q "Removing systemd-timesyncd" "$ROOT/tmp/install1.log" || { cat "$ROOT/tmp/install1.log"; fail "timesyncd not replaced"; }
+grep -q "not enabled or started: chrony.service is in use" "$ROOT/tmp/install1.log" ||
+    { cat "$ROOT/tmp/install1.log"; fail "no notice about chrony.service"; }
+[ ! -e "$ROOT$WANTS" ] || fail "enabled although chrony.service is enabled"
 in_root getent passwd ntpd-lite > /dev/null || fail "user ntpd-lite not created"
 [ "$(stat -c %U "$ROOT/var/lib/ntpd-lite")" = ntpd-lite ] || fail "/var/lib/ntpd-lite not owned by ntpd-lite"
 for f in /usr/sbin/ntpd-lite /usr/bin/ntpq-lite /etc/ntpd-lite/ntpd-lite.toml /lib/systemd/system/ntpd-lite.service \
@@ -46,7 +51,7 @@ in_root ntpd-lite --version | grep -q "^ntpd-lite " || fail "ntpd-lite --version
 in_root ntpd-lite --check-config /etc/ntpd-lite/ntpd-lite.toml > "$ROOT/tmp/check.log" 2>&1 ||
     { cat "$ROOT/tmp/check.log"; fail "the shipped config does not pass --check-config"; }
 in_root man -l /usr/share/man/man8/ntpd-lite.8.gz > /dev/null 2>&1 || fail "man page"
-pass "install next to an enabled systemd-timesyncd: files, conffile, user, state dir; not enabled"
+pass "install: replaces systemd-timesyncd (time-daemon); files, conffile, user, state dir; not enabled next to an enabled chrony.service"
 
 # 2. Upgrade path (the same version over itself: postinst configure with the old version), with
 #    a changed conffile kept.
@@ -66,7 +71,7 @@ in_root getent passwd ntpd-lite > /dev/null && fail "user left after purge"
 pass "purge removes config, state directory and user"
 
 # 4. No other time daemon: the package enables ntpd-lite (it would start at boot).
-in_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q systemd-timesyncd > /dev/null 2>&1 || fail "purge timesyncd"
+in_root systemctl disable chrony.service > /dev/null 2>&1 || fail "disable chrony.service"
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q /tmp/ntpd-lite.deb > "$ROOT/tmp/install2.log" 2>&1 ||
     { cat "$ROOT/tmp/install2.log"; fail "second install"; }
 [ -L "$ROOT$WANTS" ] || fail "not enabled on a machine without another time daemon"

@@ -19,8 +19,8 @@ wait_msg() {  # wait_msg PATTERN SECONDS
         sleep 0.1
     done
 }
-wait_msg "READY=1|STATUS=unsynchronized: waiting for a usable source" 5
-pass "READY=1 with STATUS=unsynchronized: waiting for a usable source"
+wait_msg "READY=1|STATUS=unsynchronized: \(starting\|no-sources\)$" 5
+pass "READY=1 with $(grep -o 'STATUS=unsynchronized: [a-z-]*' "$T/notify.txt" | head -1)"
 wait_msg "^[0-9.]* STATUS=synchronized to 127.0.0.1:12441 (stratum 11)$" 15
 pass "STATUS=synchronized to 127.0.0.1:12441 (stratum 11)"
 sleep 1.2
