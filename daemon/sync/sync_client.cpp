@@ -2,7 +2,6 @@
 
 #include <ifaddrs.h>
 #include <netinet/in.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <spdlog/spdlog.h>
@@ -11,45 +10,16 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <random>
 
 #include "clock/os/linux_clock.hpp"
 #include "daemon/server/server_worker.hpp"
 #include "proto/refid.hpp"
+#include "sysutil/random.hpp"
+#include "sysutil/rx_meta.hpp"
 
 namespace ntplite::daemon {
 
 namespace {
-
-/// The core's randomness (transmit timestamps, poll jitter) from the kernel's CSPRNG, read in
-/// blocks so a poll costs no system call.
-class KernelRandom final : public clock::Random {
-  public:
-    uint64_t next_u64() override {
-        if (pos_ == buf_.size()) refill();
-        return buf_[pos_++];
-    }
-
-  private:
-    void refill() {
-        std::size_t got = 0;
-        auto* bytes = reinterpret_cast<unsigned char*>(buf_.data());
-        while (got < sizeof buf_) {
-            ssize_t n = ::getrandom(bytes + got, sizeof buf_ - got, 0);
-            if (n > 0) {
-                got += static_cast<std::size_t>(n);
-            } else if (n < 0 && errno != EINTR) {
-                // Cannot happen on Linux >= 3.17; never leave the words predictable anyway.
-                std::random_device rd;
-                for (auto& w : buf_) w = (uint64_t{rd()} << 32) ^ rd() ^ w;
-                break;
-            }
-        }
-        pos_ = 0;
-    }
-    std::array<uint64_t, 32> buf_{};
-    std::size_t pos_ = buf_.size();
-};
 
 double ns_to_s(int64_t ns) {
     return static_cast<double>(ns) * 1e-9;
@@ -114,7 +84,7 @@ SyncClient::SyncClient(asio::io_context& io, const config::Config& cfg, PublishF
       clock_setup_(std::make_unique<ClockSetup>(cfg.clock, clock::AdjtimeFn{}, clock::RealtimeFn{},
                                                 !cfg.sources.empty())),
       clock_(&clock_setup_->clock()),
-      rng_(std::make_unique<KernelRandom>()),
+      rng_(std::make_unique<sysutil::KernelRandom>()),
       republish_timer_(io) {
     auto local = local_interface_addresses();
     auto own = own_refids_of(local);
@@ -416,13 +386,7 @@ void SyncClient::receive(clock::SourceId id, uint64_t generation) {
         }
         int64_t now = now_ns();
         int64_t t4 = now;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-                timespec ts{};
-                std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-                t4 = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-            }
-        }
+        if (auto t = sysutil::read_rx_timestamp(msg)) t4 = *t;
         if (t4 > now) t4 = now;
         if (msg.msg_flags & MSG_TRUNC) {
             ++rx_errors_;
