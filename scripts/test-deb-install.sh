@@ -40,7 +40,8 @@ grep -q "not enabled or started: chrony.service is in use" "$ROOT/tmp/install1.l
     { cat "$ROOT/tmp/install1.log"; fail "no notice about chrony.service"; }
 [ ! -e "$ROOT$WANTS" ] || fail "enabled although chrony.service is enabled"
 in_root getent passwd ntpd-lite > /dev/null || fail "user ntpd-lite not created"
-[ "$(stat -c %U "$ROOT/var/lib/ntpd-lite")" = ntpd-lite ] || fail "/var/lib/ntpd-lite not owned by ntpd-lite"
+# Numeric ids: names would be looked up in this machine's /etc/passwd, not the root's.
+[ "$(stat -c %u "$ROOT/var/lib/ntpd-lite")" = "$(in_root id -u ntpd-lite)" ] || fail "/var/lib/ntpd-lite not owned by ntpd-lite"
 for f in /usr/sbin/ntpd-lite /usr/bin/ntpq-lite /etc/ntpd-lite/ntpd-lite.toml /lib/systemd/system/ntpd-lite.service \
     /lib/systemd/system/ntpd-lite-wait.service /usr/share/man/man8/ntpd-lite.8.gz /usr/share/man/man5/ntpd-lite.toml.5.gz \
     /usr/share/man/man1/ntpq-lite.1.gz; do
