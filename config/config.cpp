@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <initializer_list>
 #include <sstream>
 
 namespace ntplite::config {
@@ -40,6 +39,43 @@ std::string_view to_string(LogLevel level) {
 
 namespace {
 
+constexpr std::string_view kTopKeys[] = {"daemon", "log",    "clock",     "source",  "local",
+                                         "server", "access", "ratelimit", "control", "metrics"};
+constexpr std::string_view kDaemonKeys[] = {"user", "pidfile"};
+constexpr std::string_view kLogKeys[] = {"level"};
+constexpr std::string_view kClockKeys[] = {
+    "mode",        "step_threshold", "step_limit", "panic_threshold",    "max_backward_step",
+    "min_sources", "holdover",       "drift_file", "drift_save_interval", "max_slew_rate"};
+constexpr std::string_view kSourceKeys[] = {"mode",    "address", "iburst",   "minpoll",
+                                            "maxpoll", "prefer",  "noselect", "max_sources"};
+constexpr std::string_view kLocalKeys[] = {"stratum"};
+constexpr std::string_view kServerKeys[] = {"listen", "threads", "allow", "deny"};
+constexpr std::string_view kAccessKeys[] = {"allow", "deny"};
+constexpr std::string_view kRateLimitKeys[] = {"enabled", "interval_log2", "burst",
+                                               "leak",    "kod",           "table_size"};
+constexpr std::string_view kControlKeys[] = {"socket", "socket_mode", "allow"};
+constexpr std::string_view kMetricsKeys[] = {"listen"};
+
+constexpr TableKeys kKnownKeys[] = {
+    {"", kTopKeys},
+    {"[daemon]", kDaemonKeys},
+    {"[log]", kLogKeys},
+    {"[clock]", kClockKeys},
+    {"[[source]]", kSourceKeys},
+    {"[local]", kLocalKeys},
+    {"[[server]]", kServerKeys},
+    {"[access]", kAccessKeys},
+    {"[ratelimit]", kRateLimitKeys},
+    {"[control]", kControlKeys},
+    {"[metrics]", kMetricsKeys},
+};
+
+std::span<const std::string_view> keys_of(std::string_view table) {
+    for (const TableKeys& t : kKnownKeys)
+        if (t.table == table) return t.keys;
+    return {};
+}
+
 SourcePos pos_of(const toml::source_region& r) {
     return {r.begin.line, r.begin.column};
 }
@@ -57,8 +93,8 @@ class Reader {
     }
 
     /// Every key of `table` must be in `known`: a typo must not be silently ignored.
-    void check_keys(const toml::table& table, std::string_view section,
-                    std::initializer_list<std::string_view> known) {
+    void check_keys(const toml::table& table, std::string_view section) {
+        const std::span<const std::string_view> known = keys_of(section);
         for (auto&& [key, value] : table) {
             bool ok = false;
             for (auto k : known) ok = ok || key.str() == k;
@@ -66,7 +102,8 @@ class Reader {
                 std::string list;
                 for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
                 error(key.source(), "unknown key \"" + std::string(key.str()) + "\" in " +
-                                        std::string(section) + " (known keys: " + list + ")");
+                                        std::string(section.empty() ? "the top level" : section) +
+                                        " (known keys: " + list + ")");
             }
         }
     }
@@ -185,13 +222,12 @@ class Reader {
     }
 
     void read_document(const toml::table& root, Config& cfg) {
-        check_keys(root, "the top level",
-                   {"log", "local", "access", "server", "ratelimit", "clock", "source", "control",
-                    "metrics"});
+        check_keys(root, "");
+        if (auto* t = table(root, "daemon")) read_daemon(*t, cfg.daemon);
         if (auto* t = table(root, "log")) read_log(*t, cfg.log);
         if (auto* t = table(root, "local")) read_local(*t, cfg.local);
         if (auto* t = table(root, "access")) {
-            check_keys(*t, "[access]", {"allow", "deny"});
+            check_keys(*t, "[access]");
             read_access(*t, cfg.access);
         }
         for (auto* t : table_array(root, "server")) read_server(*t, cfg.servers.emplace_back());
@@ -202,8 +238,26 @@ class Reader {
         if (auto* t = table(root, "metrics")) read_metrics(*t, cfg.metrics);
     }
 
+    void read_daemon(const toml::table& t, DaemonConfig& out) {
+        check_keys(t, "[daemon]");
+        if (auto s = get_string(t, "user")) {
+            if (s->first.empty() || s->first.find_first_of(":/\n") != std::string::npos ||
+                s->first.find('\0') != std::string::npos)
+                error(s->second, "\"user\" must be a user name like \"ntpd-lite\"");
+            else
+                out.user = s->first;
+        }
+        if (auto s = get_string(t, "pidfile")) {
+            if (s->first.empty() || s->first.front() != '/' ||
+                s->first.find('\0') != std::string::npos)
+                error(s->second, "\"pidfile\" must be an absolute path");
+            else
+                out.pidfile = s->first;
+        }
+    }
+
     void read_log(const toml::table& t, LogConfig& out) {
-        check_keys(t, "[log]", {"level"});
+        check_keys(t, "[log]");
         if (auto s = get_string(t, "level")) {
             bool found = false;
             for (int i = 0; i <= static_cast<int>(LogLevel::kOff); ++i) {
@@ -220,7 +274,7 @@ class Reader {
     }
 
     void read_local(const toml::table& t, LocalConfig& out) {
-        check_keys(t, "[local]", {"stratum"});
+        check_keys(t, "[local]");
         uint8_t stratum = 0;
         if (t.get("stratum")) {
             get_int(t, "stratum", 1, 15, stratum);
@@ -230,7 +284,7 @@ class Reader {
 
     void read_server(const toml::table& t, ServerConfig& out) {
         out.pos = pos_of(t.source());
-        check_keys(t, "[[server]]", {"listen", "threads", "allow", "deny"});
+        check_keys(t, "[[server]]");
         if (auto s = get_string(t, "listen")) {
             if (auto spec = parse_listen(s->first)) {
                 out.listen = *spec;
@@ -248,8 +302,7 @@ class Reader {
     }
 
     void read_ratelimit(const toml::table& t, RateLimitConfig& out) {
-        check_keys(t, "[ratelimit]",
-                   {"enabled", "interval_log2", "burst", "leak", "kod", "table_size"});
+        check_keys(t, "[ratelimit]");
         out.enabled = true;
         get_bool(t, "enabled", out.enabled);
         get_int(t, "interval_log2", -4, 12, out.interval_log2);
@@ -260,10 +313,7 @@ class Reader {
     }
 
     void read_clock(const toml::table& t, ClockConfig& out) {
-        check_keys(
-            t, "[clock]",
-            {"mode", "step_threshold", "step_limit", "panic_threshold", "max_backward_step",
-             "max_slew_rate", "min_sources", "holdover", "drift_file", "drift_save_interval"});
+        check_keys(t, "[clock]");
         if (auto s = get_string(t, "mode")) {
             if (s->first == "discipline") {
                 out.mode = ClockMode::kDiscipline;
@@ -292,9 +342,7 @@ class Reader {
 
     void read_source(const toml::table& t, SourceConfig& out) {
         out.pos = pos_of(t.source());
-        check_keys(t, "[[source]]",
-                   {"mode", "address", "iburst", "minpoll", "maxpoll", "prefer", "noselect",
-                    "max_sources"});
+        check_keys(t, "[[source]]");
         if (auto s = get_string(t, "mode")) {
             if (s->first == "server") {
                 out.mode = SourceMode::kServer;
@@ -331,7 +379,7 @@ class Reader {
     }
 
     void read_control(const toml::table& t, ControlConfig& out) {
-        check_keys(t, "[control]", {"socket", "socket_mode", "allow"});
+        check_keys(t, "[control]");
         if (auto s = get_string(t, "socket")) {
             if (s->first.empty() || s->first.front() != '/') {
                 error(s->second, "control \"socket\" must be an absolute path");
@@ -339,12 +387,24 @@ class Reader {
                 out.socket = s->first;
             }
         }
-        get_int(t, "socket_mode", 0, 0777, out.socket_mode);
+        // A permission mode written in decimal (660) is almost always meant as octal: say so
+        // instead of reporting "out of range" or silently applying 01224.
+        const toml::node* mode = t.get("socket_mode");
+        const toml::value<int64_t>* mode_int = mode ? mode->as_integer() : nullptr;
+        if (mode_int && mode_int->get() > 7 &&
+            !(mode_int->flags() & toml::value_flags::format_as_octal)) {
+            error(mode->source(), "\"socket_mode\" = " + std::to_string(mode_int->get()) +
+                                      " is decimal; write a permission mode in TOML octal, e.g. "
+                                      "0o" +
+                                      std::to_string(mode_int->get()));
+        } else {
+            get_int(t, "socket_mode", 0, 0777, out.socket_mode);
+        }
         if (auto v = get_prefixes(t, "allow")) out.allow = std::move(*v);
     }
 
     void read_metrics(const toml::table& t, MetricsConfig& out) {
-        check_keys(t, "[metrics]", {"listen"});
+        check_keys(t, "[metrics]");
         if (auto s = get_string(t, "listen")) {
             auto spec = parse_listen(s->first);
             if (spec && spec->kind == ListenSpec::Kind::kAddress) {
@@ -368,6 +428,10 @@ ControlConfig default_control() {
 }
 
 }  // namespace
+
+std::span<const TableKeys> known_keys() {
+    return kKnownKeys;
+}
 
 std::expected<Config, std::vector<ConfigError>> parse_config(std::string_view text,
                                                              std::string_view file_name) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <expected>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,16 @@ struct ConfigError {
     SourcePos pos;
     std::string message;
     std::string to_string() const;
+};
+
+/// [daemon]: how the process runs (privileges, single-instance lock).
+struct DaemonConfig {
+    /// After start-up (sockets bound, clock opened), switch to this user (and its group) keeping
+    /// only CAP_SYS_TIME; only when started as root. "" (the default) = keep running as started.
+    std::string user;
+    /// Lock file holding the daemon's pid: a second daemon with the same file refuses to start.
+    /// "" (the default) = "ntpd-lite.pid" in $RUNTIME_DIRECTORY when systemd sets it, else none.
+    std::string pidfile;
 };
 
 enum class LogLevel : uint8_t { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
@@ -123,6 +134,7 @@ struct MetricsConfig {
 /// The whole file.
 struct Config {
     std::string file;  ///< path it was read from (for messages)
+    DaemonConfig daemon;
     LogConfig log;
     LocalConfig local;
     AccessConfig access;  ///< top-level [access], the default for every [[server]]
@@ -147,5 +159,16 @@ std::expected<Config, std::vector<ConfigError>> parse_config(std::string_view te
                                                              std::string_view file_name);
 
 std::string_view to_string(LogLevel level);
+
+/// The keys one table accepts. `table` is "" for the top level, else as written in a file:
+/// "[log]", "[[server]]", ...
+struct TableKeys {
+    std::string_view table;
+    std::span<const std::string_view> keys;
+};
+
+/// Every table and key the parser accepts, in documentation order: the one list the parser
+/// checks files against and the man page test compares with ntpd-lite.toml(5).
+std::span<const TableKeys> known_keys();
 
 }  // namespace ntplite::config

@@ -2,12 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <bit>
 #include <csignal>
 #include <thread>
+#include <utility>
 
+#include "daemon/common/log_setup.hpp"
+#include "daemon/control/control_socket.hpp"
 #include "daemon/policy/server/serve.hpp"
 #include "daemon/server/listen.hpp"
+#include "daemon/server/port_owner.hpp"
 #include "sysutil/clock_read.hpp"
 #include "sysutil/random.hpp"
 
@@ -36,24 +41,23 @@ Engine::~Engine() {
     for (auto& w : workers_) w->stop();
 }
 
-std::expected<void, std::string> Engine::start() {
-    {
-        // Until the sync core's first word (below, before any worker answers a request).
-        proto::SystemState unsync;
-        unsync.precision_log2 = precision_log2_;
-        state_.publish(unsync);
-    }
-    control_ = std::make_unique<ControlService>(
-        io_, cfg_,
-        ControlService::Sources{&state_, [this] { return sync_.get(); },
-                                [this] { return totals(); }});
+std::expected<void, StartError> Engine::open_servers() {
     for (std::size_t s = 0; s < cfg_.servers.size(); ++s) {
         const config::ServerConfig& server = cfg_.servers[s];
         auto endpoints = resolve_listen(server.listen);
         if (!endpoints)
-            return std::unexpected(cfg_.file + ": [[server]] " + server.listen.to_string() + ": " +
-                                   endpoints.error());
-        acls_.push_back(std::make_unique<Acl>(cfg_.access_for(server)));
+            return std::unexpected(StartError{ExitCode::kStartup, cfg_.file + ": [[server]] " +
+                                                                      server.listen.to_string() +
+                                                                      ": " + endpoints.error()});
+        // Another process on the address: SO_REUSEPORT would let us share its port (and split
+        // its clients with it) when it uses the option too, so look before binding.
+        for (const Endpoint& e : *endpoints) {
+            if (auto users = udp_port_users(e, socket_inodes_of(0)); !users.empty())
+                return std::unexpected(
+                    StartError{ExitCode::kAlreadyRunning, describe_port_users(e, users)});
+        }
+        acls_.push_back(std::make_shared<const Acl>(cfg_.access_for(server)));
+        worker_begin_.push_back(workers_.size());
         unsigned threads =
             server.threads != 0 ? server.threads : std::thread::hardware_concurrency();
         if (threads == 0) threads = 1;
@@ -69,13 +73,21 @@ std::expected<void, std::string> Engine::start() {
         for (unsigned t = 0; t < threads; ++t) {
             const uint64_t seed = sysutil::random_u64();  // rate limiter hash key
             auto worker = std::make_unique<ServerWorker>(
-                "server" + std::to_string(s) + "." + std::to_string(t), *acls_.back(),
+                "server" + std::to_string(s) + "." + std::to_string(t), acls_.back(),
                 cfg_.ratelimit, state_, seed, shared_io);
             for (const Endpoint& e : *endpoints) {
-                if (auto ok = worker->add_endpoint(e); !ok) return std::unexpected(ok.error());
+                if (auto ok = worker->add_endpoint(e); !ok)
+                    return std::unexpected(StartError{ExitCode::kStartup, ok.error()});
             }
             worker->set_control(control_->udp());
             workers_.push_back(std::move(worker));
+        }
+        // Two daemons starting at once both pass the first look; whoever sees the other after
+        // binding gives up.
+        for (const Endpoint& e : *endpoints) {
+            if (auto users = udp_port_users(e, socket_inodes_of(0)); !users.empty())
+                return std::unexpected(
+                    StartError{ExitCode::kAlreadyRunning, describe_port_users(e, users)});
         }
         std::string where;
         for (const Endpoint& e : *endpoints) where += (where.empty() ? "" : ", ") + e.to_string();
@@ -85,22 +97,176 @@ std::expected<void, std::string> Engine::start() {
                          : ", access lists active",
                      cfg_.ratelimit.enabled ? ", rate limited" : "");
     }
+    worker_begin_.push_back(workers_.size());
+    return {};
+}
+
+std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
+    {
+        // Until the sync core's first word (below, before any worker answers a request).
+        proto::SystemState unsync;
+        unsync.precision_log2 = precision_log2_;
+        state_.publish(unsync);
+    }
+    control_ = std::make_unique<ControlService>(
+        io_, cfg_,
+        ControlService::Sources{&state_, [this] { return sync_.get(); },
+                                [this] { return totals(); }});
+    if (auto ok = open_servers(); !ok) return ok;
     if (cfg_.servers.empty()) spdlog::info("no [[server]] table: not serving time");
+    if (!cfg_.control.socket.empty()) {
+        if (auto owner = live_socket_owner(cfg_.control.socket)) {
+            return std::unexpected(StartError{ExitCode::kAlreadyRunning,
+                                              "control socket " + cfg_.control.socket +
+                                                  " is in use by " +
+                                                  (*owner > 0 ? "pid " + std::to_string(*owner)
+                                                              : std::string("another process")) +
+                                                  " (another ntpd-lite?)"});
+        }
+    }
+    if (auto ok = control_->start(); !ok)
+        return std::unexpected(StartError{ExitCode::kStartup, ok.error()});
+    // Always present, even without [[source]]: the core alone decides what is served (the
+    // [local] fallback or "unsynchronized" included). The clock and the drift file are opened
+    // here, still as root; polling starts after the privilege drop.
+    sync_ = std::make_unique<SyncClient>(
+        io_, cfg_, [this](const proto::SystemState& s) { publish_state(s); }, precision_log2_);
+    if (before_threads) {
+        if (auto ok = before_threads(); !ok) return ok;
+    }
     for (auto& w : workers_) w->start();
     signals_.emplace(
         io_, [this](int signal) { shutdown(signal); },
         [this] {
             spdlog::info("server counters: {}", totals().to_string());
             if (sync_) sync_->log_state();
-        });
+        },
+        [this] { reload(); });
     schedule_summary();
-    if (auto ok = control_->start(); !ok) return std::unexpected(ok.error());
-    // Always present, even without [[source]]: the core alone decides what is served (the
-    // [local] fallback or "unsynchronized" included).
-    sync_ = std::make_unique<SyncClient>(
-        io_, cfg_, [this](const proto::SystemState& s) { state_.publish(s); }, precision_log2_);
     sync_->start();
+    notifier_.ready(status_text());
+    if (notifier_.watchdog_interval_us() > 0) schedule_watchdog();
     return {};
+}
+
+void Engine::publish_state(const proto::SystemState& s) {
+    state_.publish(s);
+    notifier_.status(status_text());  // sent only when the text changed
+}
+
+std::string Engine::status_text() const {
+    if (!sync_) return "starting";
+    const clock::SystemStatus st = sync_->status();
+    const proto::SystemState served = state_.read();
+    switch (st.state) {
+        case clock::SyncState::kSynchronized: {
+            std::string peer = "?";
+            if (st.system_peer) {
+                if (const clock::Source* src = sync_->engine().source(*st.system_peer))
+                    peer = src->config().name;
+            }
+            return "synchronized to " + peer + " (stratum " + std::to_string(served.stratum) + ")";
+        }
+        case clock::SyncState::kHoldover:
+            return std::string("holdover (") + clock::to_string(st.reason) +
+                   "): still serving stratum " + std::to_string(served.stratum);
+        case clock::SyncState::kLocal:
+            return std::string("no source (") + clock::to_string(st.reason) +
+                   "): serving the local clock at stratum " + std::to_string(served.stratum);
+        case clock::SyncState::kUnsynchronized:
+            break;
+    }
+    return std::string("unsynchronized: ") + clock::to_string(st.reason);
+}
+
+void Engine::schedule_watchdog() {
+    watchdog_timer_.expires_after(std::chrono::microseconds(notifier_.watchdog_interval_us()));
+    watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        notifier_.watchdog();  // proof that the engine thread still runs its handlers
+        schedule_watchdog();
+    });
+}
+
+namespace {
+
+/// Names of the settings that differ between `a` and `b` but need a restart to change.
+std::vector<std::string> restart_only_changes(const config::Config& a, const config::Config& b) {
+    std::vector<std::string> out;
+    if (a.daemon.user != b.daemon.user) out.push_back("[daemon] user");
+    if (a.daemon.pidfile != b.daemon.pidfile) out.push_back("[daemon] pidfile");
+    const config::ClockConfig &x = a.clock, &y = b.clock;
+    if (x.mode != y.mode || x.step_threshold_s != y.step_threshold_s ||
+        x.step_limit != y.step_limit || x.panic_threshold_s != y.panic_threshold_s ||
+        x.max_backward_step_s != y.max_backward_step_s || x.min_sources != y.min_sources ||
+        x.holdover_s != y.holdover_s || x.drift_file != y.drift_file ||
+        x.drift_save_interval_s != y.drift_save_interval_s)
+        out.push_back("[clock]");
+    if (a.local.stratum != b.local.stratum) out.push_back("[local]");
+    bool servers_differ = a.servers.size() != b.servers.size();
+    for (std::size_t i = 0; !servers_differ && i < a.servers.size(); ++i) {
+        servers_differ = a.servers[i].listen.to_string() != b.servers[i].listen.to_string() ||
+                         a.servers[i].threads != b.servers[i].threads;
+    }
+    if (servers_differ) out.push_back("[[server]] listen/threads");
+    if (a.ratelimit.table_size != b.ratelimit.table_size) out.push_back("[ratelimit] table_size");
+    return out;
+}
+
+}  // namespace
+
+bool Engine::reload() {
+    notifier_.reloading();
+    spdlog::info("SIGHUP: reloading {}", cfg_.file);
+    auto loaded = config::load_file(cfg_.file);
+    if (!loaded) {
+        for (const auto& e : loaded.error()) spdlog::error("reload: {}", e.to_string());
+        spdlog::error(
+            "reload refused: {} has {} error(s); the running configuration stays in "
+            "force",
+            cfg_.file, loaded.error().size());
+        notifier_.ready(status_text());
+        return false;
+    }
+    config::Config next = std::move(*loaded);
+    const std::vector<std::string> restart = restart_only_changes(cfg_, next);
+    // What needs a restart keeps its running value, so cfg_ always says what is in force.
+    next.daemon = cfg_.daemon;
+    next.clock = cfg_.clock;
+    next.local = cfg_.local;
+    if (next.servers.size() != cfg_.servers.size()) {
+        next.servers = cfg_.servers;  // tables added or removed: the running ones stay as they are
+    } else {
+        for (std::size_t i = 0; i < next.servers.size(); ++i) {
+            next.servers[i].listen = cfg_.servers[i].listen;
+            next.servers[i].threads = cfg_.servers[i].threads;
+        }
+    }
+    next.ratelimit.table_size = cfg_.ratelimit.table_size;
+
+    config::Config old = std::exchange(cfg_, std::move(next));
+    set_log_level(cfg_.log.level);
+    spdlog::debug("reload: log level {}, {} source table(s), {} server table(s)",
+                  config::to_string(cfg_.log.level), cfg_.sources.size(), cfg_.servers.size());
+    // Access lists and rate limits: new shared ACLs per [[server]] table, applied by each
+    // worker on its own thread.
+    for (std::size_t s = 0; s < cfg_.servers.size() && s < acls_.size(); ++s) {
+        acls_[s] = std::make_shared<const Acl>(cfg_.access_for(cfg_.servers[s]));
+        for (std::size_t w = worker_begin_[s]; w < worker_begin_[s + 1]; ++w)
+            workers_[w]->reconfigure(acls_[s], cfg_.ratelimit);
+    }
+    sync_->apply_sources(cfg_.sources);
+    if (auto ok = control_->reload(old); !ok) {
+        spdlog::error("reload: {}", ok.error());
+    } else {
+        spdlog::info(
+            "reload: applied [log], [[source]], [access] and [[server]] allow/deny, "
+            "[ratelimit], [control], [metrics]");
+    }
+    for (const std::string& r : restart)
+        spdlog::warn("reload: {} changed but needs a restart; the running value stays", r);
+    notifier_.ready(status_text());
+    return true;
 }
 
 void Engine::schedule_summary() {
@@ -122,6 +288,8 @@ void Engine::stop() {
 
 void Engine::shutdown(int signal) {
     if (signal != 0) spdlog::info("received signal {}, shutting down", signal);
+    notifier_.stopping();
+    watchdog_timer_.cancel();
     for (auto& w : workers_) w->stop();
     summary_timer_.cancel();
     if (signals_) signals_->cancel();

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,8 @@
 
 #include "config/config.hpp"
 #include "daemon/common/asio.hpp"
+#include "daemon/common/exit_codes.hpp"
+#include "daemon/common/systemd_notify.hpp"
 #include "daemon/control/control_service.hpp"
 #include "daemon/policy/server/acl.hpp"
 #include "daemon/policy/server/counters.hpp"
@@ -26,16 +29,33 @@
 
 namespace ntplite::daemon {
 
+/// Why start() failed: the exit status to use and the message to log.
+struct StartError {
+    ExitCode code = ExitCode::kStartup;
+    std::string message;
+};
+
 class Engine {
   public:
+    /// Runs once every socket, the control socket and the clock are open and before any thread
+    /// starts: where the daemon drops root (capabilities are per thread).
+    using BeforeThreadsFn = std::function<std::expected<void, StartError>()>;
+
     /// How often the counter summary is logged at debug level.
     static constexpr int kSummaryInterval_s = 60;
 
     explicit Engine(config::Config cfg);
     ~Engine();
 
-    /// Opens every listening socket and starts the worker threads. Error: what could not be opened.
-    std::expected<void, std::string> start();
+    /// Opens every listening socket (refusing an address:port another process uses), the
+    /// control socket and the clock, calls `before_threads`, then starts the worker threads and
+    /// the sync client and tells systemd READY=1. Error: what failed and the exit status.
+    std::expected<void, StartError> start(BeforeThreadsFn before_threads = {});
+    /// SIGHUP: re-reads the config file. An invalid file is refused (its errors logged, the
+    /// running configuration kept); otherwise sources, access lists, rate limits, [log] level,
+    /// [control] and [metrics] are applied and every other change is logged as needing a
+    /// restart. Returns false if the file was refused. Engine thread.
+    bool reload();
     /// Runs timers and signal handling on the calling thread until SIGTERM/SIGINT or stop().
     void run();
     /// Asks run() to return (thread-safe).
@@ -51,6 +71,13 @@ class Engine {
     const SyncClient* sync() const { return sync_.get(); }
 
   private:
+    /// One line for systemd's STATUS= (synchronized to X / holdover / local / unsynchronized).
+    std::string status_text() const;
+    void schedule_watchdog();
+    /// Opens the [[server]] sockets (workers not started yet).
+    std::expected<void, StartError> open_servers();
+    /// What the sync client hands over: published to the workers, STATUS= when it changed.
+    void publish_state(const proto::SystemState& s);
     void schedule_summary();
     void shutdown(int signal);
 
@@ -58,7 +85,12 @@ class Engine {
     asio::io_context io_{1};
     StatePublisher state_;
     int8_t precision_log2_;
-    std::vector<std::unique_ptr<Acl>> acls_;  ///< one per [[server]] table, shared by its workers
+    /// One per [[server]] table, shared by its workers (a reload swaps in new ones).
+    std::vector<std::shared_ptr<const Acl>> acls_;
+    /// The workers of [[server]] table i are workers_[worker_begin_[i] .. worker_begin_[i+1]).
+    std::vector<std::size_t> worker_begin_;
+    SystemdNotifier notifier_;
+    asio::steady_timer watchdog_timer_{io_};
     /// Monitoring (mode 6, control socket, metrics); before the workers, which borrow it.
     std::unique_ptr<ControlService> control_;
     std::vector<std::unique_ptr<ServerWorker>> workers_;

@@ -7,17 +7,23 @@ namespace ntplite::daemon {
 #if defined(NTPLITE_SIMULATOR_COMPAT)
 
 // Default signal actions; no descriptor of ours in the wait set (see signals.hpp).
-SignalHandler::SignalHandler(asio::io_context&, std::function<void(int)>, std::function<void()>) {}
+SignalHandler::SignalHandler(asio::io_context&, std::function<void(int)>, std::function<void()>,
+                             std::function<void()>) {}
 
 void SignalHandler::cancel() {}
 
 #else
 
 SignalHandler::SignalHandler(asio::io_context& io, std::function<void(int)> on_stop,
-                             std::function<void()> on_dump)
-    : signals_(io, SIGINT, SIGTERM, SIGUSR1),
+                             std::function<void()> on_dump, std::function<void()> on_reload)
+    : signals_(io),
       on_stop_(std::move(on_stop)),
-      on_dump_(std::move(on_dump)) {
+      on_dump_(std::move(on_dump)),
+      on_reload_(std::move(on_reload)) {
+    signals_.add(SIGINT);
+    signals_.add(SIGTERM);
+    signals_.add(SIGUSR1);
+    signals_.add(SIGHUP);
     arm();
 }
 
@@ -32,6 +38,11 @@ void SignalHandler::arm() {
         if (ec) return;
         if (signal == SIGUSR1) {
             on_dump_();
+            arm();
+            return;
+        }
+        if (signal == SIGHUP) {
+            on_reload_();
             arm();
             return;
         }

@@ -1,5 +1,6 @@
 // Every signal the daemon reacts to, in one place (a simulator build can swap this file's
-// behaviour without touching the engine): SIGTERM/SIGINT stop, SIGUSR1 dumps the counters.
+// behaviour without touching the engine): SIGTERM/SIGINT stop, SIGHUP reloads the
+// configuration, SIGUSR1 dumps the counters.
 // In the simulator-compatible build (NTPLITE_SIMULATOR_COMPAT) there is no asio::signal_set:
 // it would add its self-pipe to the reactor's wait set. Signals keep their default action there
 // (SIGTERM/SIGINT end the process at once), and this class does nothing.
@@ -15,7 +16,7 @@ class SignalHandler {
   public:
     /// Handlers run on `io`'s thread.
     SignalHandler(asio::io_context& io, std::function<void(int signal)> on_stop,
-                  std::function<void()> on_dump);
+                  std::function<void()> on_dump, std::function<void()> on_reload);
     /// Stops listening (so the io_context can run out of work).
     void cancel();
 
@@ -25,6 +26,7 @@ class SignalHandler {
     asio::signal_set signals_;
     std::function<void(int)> on_stop_;
     std::function<void()> on_dump_;
+    std::function<void()> on_reload_;
 #endif
 };
 

@@ -7,7 +7,8 @@ BUILD_DIR=${1:-build}
 
 PACKAGES="cmake g++ ninja-build pkg-config python3 libboost-dev libspdlog-dev libfmt-dev libtomlplusplus-dev \
 libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libssl-dev chrony ntpsec-ntpdig iproute2 \
-util-linux procps clang-16 libclang-rt-16-dev"
+util-linux procps clang-16 libclang-rt-16-dev libsystemd-dev libcap-ng-dev scdoc systemd man-db \
+debhelper dpkg-dev fakeroot lintian"
 
 missing=""
 for p in $PACKAGES; do
@@ -34,5 +35,7 @@ if [ -n "$missing" ]; then
     [ -z "$made_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
 fi
 
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNTPLITE_WERROR=ON >/dev/null
+# CI builds with -Werror and the man pages (scdoc); a plain user build needs neither.
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNTPLITE_WERROR=ON \
+    -DNTPLITE_MANPAGES=ON >/dev/null
 cmake --build "$BUILD_DIR" -j2

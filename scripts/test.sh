@@ -3,7 +3,10 @@
 #  1. every test (unit, simulation, system) in the -Werror build;
 #  2. unit and simulation tests again in an ASan+UBSan build;
 #  3. the clang-16 libFuzzer targets for a bounded time on their committed corpora;
-#  4. the simulator-compatible build (poll reactor, one thread) is built.
+#  4. the simulator-compatible build (poll reactor, one thread) is built;
+#  5. the Debian package is built (dpkg-buildpackage) and checked with lintian (no errors).
+# The package's install/upgrade/purge test in a throwaway root (scripts/test-deb-install.sh)
+# downloads a Debian base system and is run separately.
 # Idempotent; never touches the system clock.
 set -eu
 cd "$(dirname "$0")/.."
@@ -13,7 +16,7 @@ echo "== tests (build/)"
 ctest --test-dir build --output-on-failure -j2 --timeout 600
 
 echo "== unit + sim tests under ASan+UBSan (build-asan/)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNTPLITE_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNTPLITE_SANITIZE=ON -DNTPLITE_WERROR=ON >/dev/null
 cmake --build build-asan -j2
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j2 -LE system --timeout 900
@@ -25,4 +28,7 @@ if [ -x scripts/build-simcompat.sh ]; then
     echo "== simulator-compatible build"
     ./scripts/build-simcompat.sh
 fi
+echo "== Debian package + lintian (build-deb/)"
+./scripts/build-deb.sh build-deb
+
 echo "ALL TESTS PASSED"

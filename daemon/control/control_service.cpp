@@ -4,6 +4,7 @@
 #include "daemon/control/platform.hpp"
 #include "daemon/server/server_worker.hpp"
 #include "daemon/sync/sync_client.hpp"
+#include "ntplite/version.hpp"
 
 namespace ntplite::daemon {
 
@@ -29,6 +30,33 @@ std::expected<void, std::string> ControlService::start() {
         metrics_ = std::make_unique<MetricsHttp>(io_, [this] { return snapshot(); });
         if (auto ok = metrics_->open(*cfg_.metrics.listen); !ok) return ok;
     }
+    return {};
+}
+
+std::expected<void, std::string> ControlService::reload(const config::Config& old) {
+    udp_.set_allow(cfg_.control.allow);
+    std::string errors;
+    if (old.control.socket != cfg_.control.socket ||
+        old.control.socket_mode != cfg_.control.socket_mode) {
+        socket_.close();
+        if (!cfg_.control.socket.empty()) {
+            if (auto ok = socket_.open(cfg_.control.socket, cfg_.control.socket_mode); !ok)
+                errors += ok.error();
+        }
+    }
+    const auto listen_text = [](const config::MetricsConfig& m) {
+        return m.listen ? m.listen->to_string() : std::string();
+    };
+    if (listen_text(old.metrics) != listen_text(cfg_.metrics)) {
+        if (metrics_) metrics_->close();
+        metrics_.reset();
+        if (cfg_.metrics.listen) {
+            metrics_ = std::make_unique<MetricsHttp>(io_, [this] { return snapshot(); });
+            if (auto ok = metrics_->open(*cfg_.metrics.listen); !ok)
+                errors += (errors.empty() ? "" : "; ") + ok.error();
+        }
+    }
+    if (!errors.empty()) return std::unexpected(errors);
     return {};
 }
 
@@ -60,7 +88,8 @@ MonitorSnapshot ControlService::snapshot() const {
         st.leap != proto::LeapIndicator::kUnsynchronized && st.stratum > 0 && st.stratum < 16;
     if (!m.system.synchronized) m.system.system_peer.reset();
     m.system.observe_only = cfg_.clock.mode == config::ClockMode::kObserve;
-    m.system.version = "ntpd-lite" + std::string(m.system.observe_only ? " (observe mode)" : "");
+    m.system.version = "ntpd-lite " + std::string(kVersion) +
+                       std::string(m.system.observe_only ? " (observe mode)" : "");
     m.system.processor = platform_.processor;
     m.system.system = platform_.system;
     if (sources_.server_counters) m.server = sources_.server_counters();

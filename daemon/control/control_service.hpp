@@ -38,6 +38,10 @@ class ControlService {
     std::expected<void, std::string> start();
     /// Closes them (the socket file is removed).
     void stop();
+    /// A reload changed the config this service reads (the engine's, already replaced; `old` is
+    /// the previous one): applies [control] allow, and re-opens the control socket or the
+    /// metrics endpoint whose settings changed. Error: what could not be re-opened.
+    std::expected<void, std::string> reload(const config::Config& old);
 
     /// For the server workers: mode 6 datagrams go here.
     ControlUdp* udp() { return &udp_; }

@@ -1,7 +1,9 @@
 #include "daemon/control/control_socket.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -29,12 +31,38 @@ ControlSocket::~ControlSocket() {
     close();
 }
 
+std::optional<pid_t> live_socket_owner(const std::string& path) {
+    sockaddr_un addr{};
+    if (path.size() >= sizeof addr.sun_path) return std::nullopt;
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return std::nullopt;
+    std::optional<pid_t> owner;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+        ucred cred{};
+        socklen_t len = sizeof cred;
+        owner = ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.pid : 0;
+    } else if (errno != ECONNREFUSED && errno != ENOENT) {
+        owner = 0;  // e.g. EACCES: someone's socket we cannot even probe; never remove it
+    }
+    ::close(fd);
+    return owner;
+}
+
 std::expected<void, std::string> ControlSocket::open(const std::string& path, uint32_t mode) {
     struct stat st {};
-    // Replace a stale socket left by a crash, never any other kind of file.
+    // Replace a stale socket left by a crash, never any other kind of file, and never a socket
+    // a live process (another daemon) still accepts connections on.
     if (::lstat(path.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode))
             return std::unexpected("control socket " + path + " exists and is not a socket");
+        if (auto owner = live_socket_owner(path)) {
+            return std::unexpected(
+                "control socket " + path + " is in use by " +
+                (*owner > 0 ? "pid " + std::to_string(*owner) : std::string("another process")) +
+                " (another ntpd-lite?)");
+        }
         ::unlink(path.c_str());
     }
     boost::system::error_code ec;
@@ -50,6 +78,7 @@ std::expected<void, std::string> ControlSocket::open(const std::string& path, ui
     if (ec) return std::unexpected("cannot listen on control socket " + path + ": " + ec.message());
     acceptor_ = std::move(acc);
     path_ = path;
+    inode_ = ::lstat(path.c_str(), &st) == 0 ? st.st_ino : 0;
     accept();
     spdlog::info("control socket {} (mode {:o})", path, mode);
     return {};
@@ -60,7 +89,9 @@ void ControlSocket::close() {
     boost::system::error_code ec;
     acceptor_->close(ec);
     acceptor_.reset();
-    ::unlink(path_.c_str());
+    // Only the socket file we created: another daemon may have replaced it since.
+    struct stat st {};
+    if (::lstat(path_.c_str(), &st) == 0 && st.st_ino == inode_) ::unlink(path_.c_str());
 }
 
 void ControlSocket::accept() {

@@ -5,15 +5,22 @@
 // Runs on the engine's io_context; permissions of the socket file come from [control].
 #pragma once
 
+#include <sys/types.h>
+
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "daemon/common/asio.hpp"
 #include "daemon/policy/monitor/control_snapshot.hpp"
 
 namespace ntplite::daemon {
+
+/// If a process accepts connections on the Unix socket at `path`, its pid (from SO_PEERCRED; 0
+/// if unknown), else nullopt: a socket file nobody listens on is a leftover of a crash.
+std::optional<pid_t> live_socket_owner(const std::string& path);
 
 class ControlSocket {
   public:
@@ -42,6 +49,7 @@ class ControlSocket {
     ResyncFn resync_;
     std::unique_ptr<asio::local::stream_protocol::acceptor> acceptor_;
     std::string path_;
+    uint64_t inode_ = 0;  ///< of the socket file we created: close() removes only that one
 };
 
 }  // namespace ntplite::daemon

@@ -19,7 +19,14 @@ ControlUdp::ControlUdp(asio::io_context& engine_io, const std::vector<config::Ci
                        SnapshotFn snapshot)
     : io_(engine_io), allow_(Acl::allow_only(allow)), snapshot_(std::move(snapshot)) {}
 
+void ControlUdp::set_allow(std::vector<config::CidrPrefix> allow) {
+    Acl next = Acl::allow_only(allow);
+    std::lock_guard lock(allow_mutex_);
+    allow_ = std::move(next);
+}
+
 bool ControlUdp::allowed(const config::IpAddress& client) const {
+    std::lock_guard lock(allow_mutex_);
     return allow_.allowed(client);
 }
 

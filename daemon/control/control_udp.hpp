@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -38,8 +39,10 @@ class ControlUdp {
     static bool is_mode6(std::span<const std::byte> datagram) {
         return datagram.size() >= 1 && (static_cast<uint8_t>(datagram[0]) & 0x7) == 6;
     }
-    /// Whether `client` is in the allow list.
+    /// Whether `client` is in the allow list (any thread).
     bool allowed(const config::IpAddress& client) const;
+    /// A reload: the new [control] allow list (any thread).
+    void set_allow(std::vector<config::CidrPrefix> allow);
 
     /// Worker thread: takes one mode 6 datagram from `client` (socket address `from`) received
     /// on `fd`, sent to `dst` (set for wildcard sockets, to reply from that address).
@@ -55,7 +58,11 @@ class ControlUdp {
     void answer(const Job& job);
 
     asio::io_context& io_;
-    Acl allow_;  ///< the same Acl class as the NTP server's [access]
+    /// The same Acl class as the NTP server's [access]. Read by the workers, replaced by a
+    /// reload: mode 6 is rare and already copies each request, so a lock here costs nothing on
+    /// the NTP (mode 3) path, which never takes it.
+    mutable std::mutex allow_mutex_;
+    Acl allow_;
     SnapshotFn snapshot_;
     std::atomic<unsigned> pending_{0};
     std::atomic<uint64_t> answered_{0}, denied_{0}, malformed_{0}, overloaded_{0}, fragments_{0};

@@ -26,10 +26,22 @@ socklen_t Endpoint::to_sockaddr(sockaddr_storage& out) const {
 }
 
 std::string Endpoint::to_string() const {
-    if (address.is_v4()) return address.to_string() + ":" + std::to_string(port);
-    std::string host = address.to_string();
-    if (scope_id != 0) host += "%" + std::to_string(scope_id);
-    return "[" + host + "]:" + std::to_string(port);
+    // Appended, not "[" + s + ...: g++ 12 -O3 false -Wrestrict (GCC PR 105329).
+    std::string out;
+    if (address.is_v4()) {
+        out = address.to_string();
+    } else {
+        out += '[';
+        out += address.to_string();
+        if (scope_id != 0) {
+            out += '%';
+            out += std::to_string(scope_id);
+        }
+        out += ']';
+    }
+    out += ':';
+    out += std::to_string(port);
+    return out;
 }
 
 config::IpAddress ip_from_sockaddr(const sockaddr_storage& sa) {

@@ -14,16 +14,17 @@
 
 namespace ntplite::daemon {
 
-ServerWorker::ServerWorker(std::string name, const Acl& acl,
+ServerWorker::ServerWorker(std::string name, std::shared_ptr<const Acl> acl,
                            const config::RateLimitConfig& ratelimit, const StatePublisher& state,
                            uint64_t seed, asio::io_context* shared_io)
     : name_(std::move(name)),
-      acl_(acl),
+      acl_(std::move(acl)),
+      seed_(seed),
       state_(state),
       own_io_(shared_io ? nullptr : std::make_unique<asio::io_context>(1)),
       io_(shared_io ? *shared_io : *own_io_) {
     if (ratelimit.enabled) limiter_.emplace(ratelimit, seed);
-    ctx_.acl = acl_.allows_all() ? nullptr : &acl_;
+    ctx_.acl = acl_->allows_all() ? nullptr : acl_.get();
     ctx_.limiter = limiter_ ? &*limiter_ : nullptr;
     ctx_.counters = &counters_;
     for (unsigned i = 0; i < kBatch; ++i) {
@@ -44,8 +45,14 @@ std::expected<void, std::string> ServerWorker::add_endpoint(const Endpoint& endp
     const char* what = "";
     int fd = open_server_socket(ss, len, &what);
     if (fd < 0) {
+        const int err = errno;
+        std::string hint;
+        if (err == EACCES && endpoint.port < 1024)
+            hint = ": ports below 1024 need root or CAP_NET_BIND_SERVICE";
+        else if (err == EADDRNOTAVAIL)
+            hint = ": not an address of this machine";
         return std::unexpected("cannot listen on " + endpoint.to_string() + ": " + what + ": " +
-                               std::strerror(errno));
+                               std::strerror(err) + hint);
     }
     asio::ip::udp::socket sock(io_);
     boost::system::error_code ec;
@@ -56,6 +63,23 @@ std::expected<void, std::string> ServerWorker::add_endpoint(const Endpoint& endp
     }
     sockets_.push_back(std::move(sock));
     return {};
+}
+
+void ServerWorker::reconfigure(std::shared_ptr<const Acl> acl,
+                               const config::RateLimitConfig& ratelimit) {
+    // Runs on the worker's thread, so serve_one() never sees a half-applied change.
+    asio::post(io_, [this, acl = std::move(acl), ratelimit] {
+        acl_ = acl;
+        ctx_.acl = acl_->allows_all() ? nullptr : acl_.get();
+        if (!ratelimit.enabled) {
+            limiter_.reset();
+        } else if (limiter_) {
+            limiter_->set_limits(ratelimit);  // a new table_size needs a restart
+        } else {
+            limiter_.emplace(ratelimit, seed_);
+        }
+        ctx_.limiter = limiter_ ? &*limiter_ : nullptr;
+    });
 }
 
 void ServerWorker::start() {

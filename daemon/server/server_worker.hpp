@@ -43,14 +43,18 @@ class ServerWorker {
     /// is created; `seed` randomises its hash. With `shared_io` (the simulator-compatible build:
     /// one thread) the worker's sockets live on that io_context and start() spawns no thread;
     /// otherwise the worker has its own io_context and thread.
-    ServerWorker(std::string name, const Acl& acl, const config::RateLimitConfig& ratelimit,
-                 const StatePublisher& state, uint64_t seed, asio::io_context* shared_io = nullptr);
+    ServerWorker(std::string name, std::shared_ptr<const Acl> acl,
+                 const config::RateLimitConfig& ratelimit, const StatePublisher& state,
+                 uint64_t seed, asio::io_context* shared_io = nullptr);
     ~ServerWorker();
     ServerWorker(const ServerWorker&) = delete;
     ServerWorker& operator=(const ServerWorker&) = delete;
 
     /// Opens and binds one more socket (before start()). Error text names endpoint and step.
     std::expected<void, std::string> add_endpoint(const Endpoint& endpoint);
+    /// A reload: new access lists and rate limits, applied on the worker's own thread between
+    /// two batches (thread-safe; the client table of an existing limiter is kept).
+    void reconfigure(std::shared_ptr<const Acl> acl, const config::RateLimitConfig& ratelimit);
     /// Starts the thread.
     void start();
     /// Stops the thread and joins it (idempotent; thread-safe w.r.t. the worker).
@@ -69,7 +73,8 @@ class ServerWorker {
     void prepare_receive();
 
     std::string name_;
-    const Acl& acl_;
+    std::shared_ptr<const Acl> acl_;  ///< shared with the other workers of its [[server]]
+    uint64_t seed_;                   ///< for a limiter created by a reload
     const StatePublisher& state_;
     std::optional<RateLimiter> limiter_;
     ServerCounters counters_;

@@ -37,6 +37,7 @@ struct SyncClient::Group {
     int refills = 0;   // resolutions that left free slots
     bool resolving = false;
     bool failure_logged = false;
+    bool retired = false;    // removed by a reload: its slot stays (indices are captured), idle
     std::string last_error;  // empty while the name resolves
     Group(asio::io_context& io, const config::SourceConfig& c)
         : cfg(c),
@@ -135,11 +136,62 @@ void SyncClient::stop() {
     }
 }
 
+// ---- Reload ------------------------------------------------------------------------------------
+
+namespace {
+
+bool same_source(const config::SourceConfig& a, const config::SourceConfig& b) {
+    return a.mode == b.mode && a.address.host == b.address.host &&
+           a.address.port == b.address.port && a.iburst == b.iburst &&
+           a.minpoll_log2 == b.minpoll_log2 && a.maxpoll_log2 == b.maxpoll_log2 &&
+           a.prefer == b.prefer && a.noselect == b.noselect && a.max_sources == b.max_sources;
+}
+
+}  // namespace
+
+void SyncClient::apply_sources(const std::vector<config::SourceConfig>& sources) {
+    if (stopped_) return;
+    std::vector<bool> matched(sources.size(), false);
+    for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+        Group& g = *groups_[gi];
+        if (g.retired) continue;
+        bool keep = false;
+        for (std::size_t j = 0; j < sources.size() && !keep; ++j) {
+            if (!matched[j] && same_source(g.cfg, sources[j])) matched[j] = keep = true;
+        }
+        if (keep) continue;
+        g.retired = true;
+        g.last_error.clear();
+        g.resolver.cancel();
+        g.retry_timer.cancel();
+        std::vector<clock::SourceId> ids;
+        for (const auto& [id, m] : members_)
+            if (m->group == gi) ids.push_back(id);
+        for (clock::SourceId id : ids) {
+            auto it = members_.find(id);
+            it->second->timer.cancel();
+            it->second->socket.reset();
+            members_.erase(it);
+            carry_out(engine_->remove_source(id, clock::LocalTime{now_ns()}));
+        }
+        spdlog::info("sync: {}: removed by the reload", g.label);
+    }
+    for (std::size_t j = 0; j < sources.size(); ++j) {
+        if (matched[j]) continue;
+        groups_.push_back(std::make_unique<Group>(io_, sources[j]));
+        const Group& g = *groups_.back();
+        spdlog::info("sync: {}: added by the reload (minpoll {}, maxpoll {}{})", g.label,
+                     g.cfg.minpoll_log2, g.cfg.maxpoll_log2, g.cfg.iburst ? ", iburst" : "");
+        resolve(groups_.size() - 1);
+    }
+    publish();
+}
+
 // ---- Name resolution and membership -----------------------------------------------------------
 
 void SyncClient::resolve(std::size_t gi) {
     Group& g = *groups_[gi];
-    if (g.resolving || stopped_) return;
+    if (g.resolving || stopped_ || g.retired) return;
     g.resolving = true;
     g.resolver.resolve(g.cfg.address.host, g.cfg.address.port,
                        [this, gi](std::vector<SourceAddress> addrs, std::string err) {
@@ -160,7 +212,7 @@ void SyncClient::on_resolved(std::size_t gi, std::vector<SourceAddress> addrs,
                              const std::string& err) {
     Group& g = *groups_[gi];
     g.resolving = false;
-    if (stopped_) return;
+    if (stopped_ || g.retired) return;
     g.last_error = err;
     if (!err.empty()) {
         ++g.failures;
@@ -513,10 +565,16 @@ void SyncClient::schedule_republish() {
 
 // ---- Monitoring ---------------------------------------------------------------------------------
 
+bool SyncClient::has_sources() const {
+    for (const auto& g : groups_)
+        if (!g->retired) return true;
+    return false;
+}
+
 std::vector<UnresolvedSource> SyncClient::unresolved() const {
     std::vector<UnresolvedSource> out;
     for (const auto& g : groups_) {
-        if (g->last_error.empty() || g->members.size() > 0) continue;
+        if (g->retired || g->last_error.empty() || g->members.size() > 0) continue;
         out.push_back(UnresolvedSource{g->cfg.address.host, g->cfg.address.port, g->last_error});
     }
     return out;
@@ -525,7 +583,7 @@ std::vector<UnresolvedSource> SyncClient::unresolved() const {
 std::size_t SyncClient::resync() {
     if (stopped_) return 0;
     for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
-        if (groups_[gi]->last_error.empty()) continue;
+        if (groups_[gi]->retired || groups_[gi]->last_error.empty()) continue;
         groups_[gi]->retry_timer.cancel();
         resolve(gi);
     }

@@ -71,7 +71,12 @@ class SyncClient {
     void stop();
 
     /// True if the config has at least one [[source]] table.
-    bool has_sources() const { return !groups_.empty(); }
+    bool has_sources() const;
+    /// A reload: [[source]] tables compared with the running ones by their settings. Unchanged
+    /// sources keep their state (reach, filter, poll); removed or changed ones stop (their
+    /// addresses leave the core); new or changed ones start as at start-up. Logged per source.
+    void apply_sources(const std::vector<config::SourceConfig>& sources);
+
     /// [[source]] tables whose name does not resolve now and that have no address in use.
     std::vector<UnresolvedSource> unresolved() const;
     /// A copy of the system and per-source state (call on the io_context thread).

@@ -79,8 +79,9 @@ DENIED_INCLUDE = re.compile(
     r")"
 )
 
-# Libraries a pure target may link besides pure targets: header-only, no IO.
-HEADER_ONLY_OK = {"nlohmann_json::nlohmann_json", "ntplite_fmt"}
+# Libraries a pure target may link besides pure targets: header-only, no IO (ntplite_version:
+# the generated constexpr version string).
+HEADER_ONLY_OK = {"nlohmann_json::nlohmann_json", "ntplite_fmt", "ntplite_version"}
 
 
 def symbols(nm, library):

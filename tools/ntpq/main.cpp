@@ -7,6 +7,7 @@
 #include "tools/ntpq/daemon_commands.hpp"
 #include "tools/ntpq/exit_codes.hpp"
 #include "tools/ntpq/monitor_command.hpp"
+#include "ntplite/version.hpp"
 #include "tools/ntpq/query_command.hpp"
 
 namespace {
@@ -54,6 +55,7 @@ void add_control_options(CLI::App* c, ntplite::tools::ControlOptions& o) {
 
 int main(int argc, char** argv) {
     CLI::App app{"ntpq-lite: query NTP servers (part of ntp-lite)", "ntpq-lite"};
+    app.set_version_flag("-V,--version", "ntpq-lite " + std::string(ntplite::kVersion));
     app.require_subcommand(1);
     app.footer(std::string(ntplite::tools::exit_codes_help()));
     ntplite::tools::QueryOptions query;

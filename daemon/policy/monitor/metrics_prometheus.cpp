@@ -7,6 +7,7 @@
 
 #include "daemon/policy/monitor/control_json.hpp"
 #include "daemon/policy/monitor/control_mode6.hpp"
+#include "ntplite/version.hpp"
 
 namespace ntplite::daemon {
 namespace {
@@ -78,6 +79,9 @@ std::string escape_label_value(std::string_view v) {
 std::string metrics_text(const MonitorSnapshot& m) {
     Writer w;
     const SystemSnapshot& s = m.system;
+    // Prometheus convention: a constant 1 whose labels carry the build (version from CMake).
+    w.family("ntpd_lite_build_info", "gauge", "Build of this ntpd-lite; the value is always 1");
+    w.sample("ntpd_lite_build_info", label("version", kVersion), 1);
     w.gauge("ntpd_lite_synchronized",
             "1 if the daemon serves synchronized time (LI != 3, stratum 1..15)",
             s.synchronized ? 1 : 0);

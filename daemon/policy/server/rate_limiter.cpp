@@ -26,16 +26,19 @@ uint64_t hash_address(const config::IpAddress& a, uint64_t seed) {
 
 }  // namespace
 
-RateLimiter::RateLimiter(const config::RateLimitConfig& cfg, uint64_t seed)
-    : interval_ns_(cfg.interval_log2 >= 0 ? int64_t{1'000'000'000} << cfg.interval_log2
-                                          : int64_t{1'000'000'000} >> -cfg.interval_log2),
-      burst_window_ns_(interval_ns_ * static_cast<int64_t>(cfg.burst)),
-      leak_per_65536_(static_cast<uint32_t>(std::lround(cfg.leak * 65536.0))),
-      kod_(cfg.kod),
-      seed_(seed) {
+RateLimiter::RateLimiter(const config::RateLimitConfig& cfg, uint64_t seed) : seed_(seed) {
+    set_limits(cfg);
     std::size_t n = std::bit_ceil(std::max<std::size_t>(cfg.table_size, kWays));
     slots_.resize(n);
     set_mask_ = n / kWays - 1;
+}
+
+void RateLimiter::set_limits(const config::RateLimitConfig& cfg) {
+    interval_ns_ = cfg.interval_log2 >= 0 ? int64_t{1'000'000'000} << cfg.interval_log2
+                                          : int64_t{1'000'000'000} >> -cfg.interval_log2;
+    burst_window_ns_ = interval_ns_ * static_cast<int64_t>(cfg.burst);
+    leak_per_65536_ = static_cast<uint32_t>(std::lround(cfg.leak * 65536.0));
+    kod_ = cfg.kod;
 }
 
 RateLimiter::Slot& RateLimiter::find_or_claim(const config::IpAddress& client, int64_t now_ns) {

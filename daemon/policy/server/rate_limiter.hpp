@@ -34,6 +34,10 @@ class RateLimiter {
     /// `seed` randomises the hash so an attacker cannot aim collisions at a victim's set.
     explicit RateLimiter(const config::RateLimitConfig& cfg, uint64_t seed = 0x9e3779b97f4a7c15u);
 
+    /// Applies new interval/burst/leak/kod (a reload); the table and its clients are kept
+    /// (table_size is fixed at construction).
+    void set_limits(const config::RateLimitConfig& cfg);
+
     /// Accounts one request from `client` at `now_ns` (a monotonic clock, ns) and decides.
     RateDecision check(const config::IpAddress& client, int64_t now_ns);
 
@@ -54,10 +58,10 @@ class RateLimiter {
 
     std::vector<Slot> slots_;
     std::size_t set_mask_ = 0;  ///< number of sets - 1
-    int64_t interval_ns_;
-    int64_t burst_window_ns_;  ///< burst * interval
-    uint32_t leak_per_65536_;
-    bool kod_;
+    int64_t interval_ns_ = 0;
+    int64_t burst_window_ns_ = 0;  ///< burst * interval
+    uint32_t leak_per_65536_ = 0;
+    bool kod_ = true;
     uint64_t seed_;
     uint64_t evictions_ = 0;
 };

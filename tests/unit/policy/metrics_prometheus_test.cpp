@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "ntplite/version.hpp"
 #include "tests/unit/tools/monitor_fixture.hpp"
 
 namespace ntplite::daemon {
@@ -91,6 +92,18 @@ TEST(MetricsPrometheus, UnsynchronizedHasNoSelectedSource) {
 
 TEST(MetricsPrometheus, LabelEscaping) {
     EXPECT_EQ(escape_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+}
+
+}  // namespace
+}  // namespace ntplite::daemon
+
+namespace ntplite::daemon {
+namespace {
+
+// build_info carries the CMake project version (ntplite/version.hpp), value 1.
+TEST(MetricsPrometheus, BuildInfoCarriesTheVersion) {
+    const auto s = samples(metrics_text(testing::fixture_snapshot()));
+    EXPECT_EQ(s.at("ntpd_lite_build_info{version=\"" + std::string(kVersion) + "\"}"), 1);
 }
 
 }  // namespace
