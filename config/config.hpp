@@ -3,6 +3,7 @@
 // Every default below is documented in packaging/ntpd-lite.toml.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -130,6 +131,21 @@ struct Config {
         return server.access ? *server.access : access;
     }
 };
+
+/// Largest config file accepted (bytes); a real one is a few KiB.
+inline constexpr std::size_t kMaxConfigBytes = 1 << 20;
+/// Most prefixes in one allow/deny list (the ACL stays small and its lookup fast).
+inline constexpr std::size_t kMaxPrefixesPerList = 10'000;
+/// Most [[server]] and [[source]] tables.
+inline constexpr std::size_t kMaxServers = 64;
+inline constexpr std::size_t kMaxSources = 256;
+/// Longest file path accepted (drift file, control socket): PATH_MAX.
+inline constexpr std::size_t kMaxPathBytes = 4096;
+
+/// Reads a regular file of at most `max_bytes` (directories, FIFOs, devices and larger files are
+/// refused with a one-line reason; a FIFO never blocks). For config and state files.
+std::expected<std::string, std::string> read_small_file(const std::string& path,
+                                                        std::size_t max_bytes);
 
 /// Reads and validates a config file. On failure returns every problem found, in file order.
 std::expected<Config, std::vector<ConfigError>> load_file(const std::string& path);
