@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <initializer_list>
 #include <sstream>
@@ -385,6 +386,13 @@ class Reader {
     std::vector<ConfigError> errors_;
 };
 
+std::string fmt_code_point(char32_t c) {
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "character U+%04X is not supported (toml++ 3.3 mishandles it)",
+                  static_cast<unsigned>(c));
+    return buf;
+}
+
 ControlConfig default_control() {
     ControlConfig c;
     c.allow = {*parse_cidr("127.0.0.0/8"), *parse_cidr("::1")};
@@ -408,7 +416,10 @@ std::expected<Config, std::vector<ConfigError>> parse_config(std::string_view te
     }
     // toml++ 3.3 has had undefined behaviour on malformed UTF-8 (TOML_UNREACHABLE in its
     // decoder); it only ever sees well-formed text.
-    if (std::size_t bad = 0; !valid_utf8(text, &bad)) {
+    std::size_t bad = 0;
+    const bool utf8_ok = valid_utf8(text, &bad);
+    char32_t code_point = 0;
+    if (!utf8_ok || !toml33_safe(text, &bad, &code_point)) {
         SourcePos pos{1, 1};
         for (std::size_t i = 0; i < bad; ++i) {
             if (text[i] == '\n') {
@@ -418,8 +429,8 @@ std::expected<Config, std::vector<ConfigError>> parse_config(std::string_view te
                 ++pos.column;
             }
         }
-        return std::unexpected(
-            std::vector<ConfigError>{ConfigError{std::string(file_name), pos, "invalid UTF-8"}});
+        return std::unexpected(std::vector<ConfigError>{ConfigError{
+            std::string(file_name), pos, utf8_ok ? fmt_code_point(code_point) : "invalid UTF-8"}});
     }
     toml::table root;
     try {

@@ -59,3 +59,36 @@ bool valid_utf8(std::string_view text, std::size_t* bad_offset) {
 }
 
 }  // namespace ntplite::config
+
+namespace ntplite::config {
+
+bool toml33_unsafe_code_point(char32_t c) {
+    // toml++ 3.3's is_non_ascii_horizontal_whitespace() splits U+00A0..U+FEFF into 64 blocks of
+    // 0x3FA and falls into TOML_UNREACHABLE for blocks 0, 11 and 63 except on its three listed
+    // spaces; it is called on whatever code point the parser meets outside a string, and an
+    // invalid document can put the parser anywhere, so these code points are refused outright.
+    return (c >= 0xA1 && c <= 0x499) || (c >= 0x2C5E && c <= 0x3057 && c != 0x3000) ||
+           (c >= 0xFB26 && c <= 0xFEFE);
+}
+
+bool toml33_safe(std::string_view text, std::size_t* bad_offset, char32_t* code_point) {
+    // `text` is valid UTF-8 here (checked first), so the decoding needs no bounds checks beyond
+    // the sequence length.
+    for (std::size_t i = 0; i < text.size();) {
+        const auto b0 = static_cast<unsigned char>(text[i]);
+        std::size_t len = b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4;
+        if (i + len > text.size()) len = text.size() - i;
+        char32_t c = len == 1 ? b0 : len == 2 ? b0 & 0x1F : len == 3 ? b0 & 0x0F : b0 & 0x07;
+        for (std::size_t k = 1; k < len; ++k)
+            c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+        if (toml33_unsafe_code_point(c)) {
+            if (bad_offset) *bad_offset = i;
+            if (code_point) *code_point = c;
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+}  // namespace ntplite::config
