@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <utility>
 
+#include "proto/exchange.hpp"
 #include "proto/refid.hpp"
+#include "proto/saturate.hpp"
 
 namespace ntplite::clock {
 
@@ -131,8 +133,11 @@ std::optional<Candidate> SyncEngine::candidate_of(const Slot& s, int64_t now_ns)
     c.refid = h->refid;
     c.prefer = src.config().prefer;
     // RFC 5905 root distance; the filter dispersion is already aged to now_ns.
-    c.root_distance_ns = (h->root_delay.to_ns() + f->best.delay_ns) / 2 +
-                         h->root_dispersion.to_ns() + f->dispersion_ns + f->jitter_ns;
+    // issue 14: saturating sums; a hostile server's jitter alone can approach INT64_MAX.
+    c.root_distance_ns =
+        proto::sat_add(proto::sat_add(proto::sat_add(h->root_delay.to_ns(), f->best.delay_ns) / 2,
+                                      h->root_dispersion.to_ns()),
+                       proto::sat_add(f->dispersion_ns, f->jitter_ns));
     c.root_distance_ns = std::max<int64_t>(c.root_distance_ns, 1);
     // Usable only if it answered one of its last 3 polls, so a dead source is dropped fast.
     c.usable = s.live && !src.demobilized() && !src.config().noselect &&
@@ -231,8 +236,11 @@ void SyncEngine::select_and_update(SourceId from, int64_t now_ns) {
     state_.stratum = static_cast<uint8_t>(std::min<int>(h.stratum + 1, 16));
     state_.refid = ps.config().address_refid;
     state_.root_delay = proto::NtpShort::from_ns(h.root_delay.to_ns() + pf->best.delay_ns);
-    root_disp_base_ns_ = h.root_dispersion.to_ns() + pf->dispersion_ns + sys_jitter_ns_ +
-                         std::abs(adj.wanted_offset_ns);
+    // Clamped to MAXDISP (RFC 5905): more means "no idea", and later sums stay far from int64.
+    root_disp_base_ns_ = std::min(
+        proto::sat_add(proto::sat_add(h.root_dispersion.to_ns(), pf->dispersion_ns),
+                       proto::sat_add(sys_jitter_ns_, proto::sat_abs(adj.wanted_offset_ns))),
+        proto::kMaxDispersionNs);
     state_.leap = h.leap;
 
     UpdateInfo info;
@@ -289,8 +297,8 @@ void SyncEngine::apply(const Adjustment& adj, int64_t now_ns) {
     synced_ = true;
     state_.reference_time = proto::NtpTimestamp::from_unix_ns(update_time_ns);
     int64_t maxerr = state_.root_delay.to_ns() / 2 + root_disp_base_ns_;
-    clock_.set_sync_status(maxerr, static_cast<int64_t>(adj.estimated_error_ns) + sys_jitter_ns_,
-                           true);
+    clock_.set_sync_status(
+        maxerr, proto::sat_add(proto::sat_round(adj.estimated_error_ns), sys_jitter_ns_), true);
 }
 
 bool SyncEngine::source_usable() const {

@@ -23,6 +23,8 @@ std::string_view to_string(CheckFailure f) {
             return "unsynchronized";
         case CheckFailure::kExcessiveRootDistance:
             return "excessive-root-distance";
+        case CheckFailure::kInsaneExchange:
+            return "insane-exchange";
     }
     return "unknown";
 }

@@ -18,6 +18,7 @@ enum class CheckFailure : uint8_t {
     kKissOfDeath,            ///< stratum 0: a KoD (caller reads the code with kiss_code())
     kUnsynchronized,         ///< LI = 3, stratum >= 16 (or stratum 0 when tested alone)
     kExcessiveRootDistance,  ///< root_delay/2 + root_dispersion above the limit
+    kInsaneExchange,         ///< the exchange's delay is absurd (see proto::exchange_sane)
 };
 std::string_view to_string(CheckFailure f);
 
