@@ -79,7 +79,9 @@ std::vector<std::pair<SourceId, SourceActions>> SyncEngine::burst_all(int64_t no
     std::vector<std::pair<SourceId, SourceActions>> out;
     for (SourceId id = 0; id < sources_.size(); ++id) {
         if (!sources_[id].live || sources_[id].source.demobilized()) continue;
-        out.emplace_back(id, sources_[id].source.burst(now_ns));
+        // Only sources that start a burst (Source::burst coalesces resync requests).
+        SourceActions a = sources_[id].source.burst(now_ns);
+        if (a.timer_at_ns) out.emplace_back(id, a);
     }
     return out;
 }

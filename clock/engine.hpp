@@ -93,7 +93,8 @@ class SyncEngine {
     SourceId add_source(const SourceConfig& cfg, int64_t now_ns, SourceActions* first);
     /// Stop using a source (pool replacement, config reload). Its id is not reused.
     void remove_source(SourceId id);
-    /// Resync: every live source starts a burst now; returns each one's actions (its timer).
+    /// Resync: every live source starts a burst now, unless one is in progress or it started one
+    /// within its minimum poll (coalesced); returns the actions (timer) of those that start.
     std::vector<std::pair<SourceId, SourceActions>> burst_all(int64_t now_ns);
     /// The source's poll timer fired.
     SourceActions on_timer(SourceId id, int64_t now_ns);

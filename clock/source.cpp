@@ -72,6 +72,16 @@ SourceActions Source::start(int64_t now_ns, Random& rng) {
 SourceActions Source::burst(int64_t now_ns) {
     SourceActions a;
     if (demobilized_) return a;
+    // issue 14: resync is coalesced, so a flood of resync requests cannot turn into a flood of
+    // upstream requests (and a pool server banning us). A burst in progress absorbs the request,
+    // and a new burst starts at most once per minimum poll interval (or the KoD RATE floor, if
+    // the server asked for more).
+    if (burst_left_ > 0) return a;
+    const int floor_log2 =
+        std::min(kMaxPollLog2, std::max<int>(cfg_.minpoll_log2, kod_poll_floor_log2_));
+    const int64_t min_gap_ns = proto::PollInterval{static_cast<int8_t>(floor_log2)}.to_ns();
+    if (last_burst_ns_ && now_ns - *last_burst_ns_ < min_gap_ns) return a;
+    last_burst_ns_ = now_ns;
     burst_left_ = kIburstMaxRequests;
     burst_sent_ = 0;
     burst_replies_ = 0;

@@ -67,7 +67,9 @@ class Source {
     /// re-base stored samples. A step also voids the outstanding request (its T1 is stale).
     void on_clock_correction(int64_t slew_ns, double dfreq_ppm, int64_t at_ns, bool was_step);
     /// Resync (monitoring's `resync`, like w32tm /resync): start an iburst-style burst now.
-    /// Returns the timer (at once); nothing for a demobilized source.
+    /// Returns the timer (at once); nothing (no timer) for a demobilized source, while a burst
+    /// (or the start-up iburst) is in progress, or within one minimum poll interval (or KoD RATE
+    /// floor) of the last resync burst: requests are coalesced.
     SourceActions burst(int64_t now_ns);
     /// The discipline's poll wish; the source clamps it to [minpoll, maxpoll] and KoD backoff.
     void set_poll_hint(int8_t poll_log2);
@@ -97,6 +99,7 @@ class Source {
     int burst_left_ = 0;
     int burst_replies_ = 0;
     int burst_sent_ = 0;
+    std::optional<int64_t> last_burst_ns_;  // local time the last resync burst started
     int polls_since_reply_ = 0;
     bool ever_reached_ = false;
     bool outstanding_ = false;

@@ -496,7 +496,12 @@ std::size_t SyncClient::resync() {
         execute(id, actions);
         ++n;
     }
-    spdlog::info("resync requested: {} source(s) polled now", n);
+    // A coalesced request (n == 0: bursts already running or too recent) is not worth a log line
+    // each: a resync flood must not become a log flood (issue 14).
+    if (n > 0)
+        spdlog::info("resync requested: {} source(s) polled now", n);
+    else
+        spdlog::debug("resync requested: coalesced with a recent burst");
     return n;
 }
 

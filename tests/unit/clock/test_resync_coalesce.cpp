@@ -1,0 +1,55 @@
+// Issue 14: resync is coalesced per source: a burst in progress absorbs new requests, and at most
+// one burst starts per minimum poll interval (39,920 resync lines once sent 39,921 requests).
+#include <gtest/gtest.h>
+
+#include "clock/engine.hpp"
+#include "clock/source.hpp"
+#include "clock/system_clock.hpp"
+
+namespace ntplite::clock {
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+constexpr int64_t kT0 = 1'700'000'000 * kS;
+
+TEST(ResyncCoalesce, OneBurstPerMinimumPoll) {
+    SourceConfig sc;
+    sc.name = "a";
+    sc.minpoll_log2 = 4;  // 16 s
+    sc.maxpoll_log2 = 6;
+    Source s(sc);
+    SeededRandom rng(1);
+    (void)s.start(kT0, rng);
+    EXPECT_TRUE(s.burst(kT0).timer_at_ns);       // the first resync starts a burst
+    EXPECT_FALSE(s.burst(kT0 + 1).timer_at_ns);  // in progress: absorbed
+    // Let the burst run out without replies (each timer sends one request).
+    int64_t t = kT0;
+    for (int i = 0; i < 8; ++i) {
+        SourceActions a = s.on_timer(t, rng);
+        if (!a.timer_at_ns) break;
+        t = *a.timer_at_ns;
+        if (t > kT0 + 15 * kS) break;
+    }
+    EXPECT_FALSE(s.burst(kT0 + 15 * kS).timer_at_ns);  // within 16 s of the last burst
+    EXPECT_TRUE(s.burst(kT0 + 40 * kS).timer_at_ns);   // a minimum poll later: allowed again
+}
+
+TEST(ResyncCoalesce, AFloodOfResyncsSendsABoundedNumberOfRequests) {
+    NullClock clk([] { return kT0; });
+    SeededRandom rng(2);
+    SyncEngine engine(EngineConfig{}, clk, rng);
+    for (int i = 0; i < 3; ++i) {
+        SourceConfig sc;
+        sc.name = "s" + std::to_string(i);
+        sc.minpoll_log2 = 6;
+        SourceActions first;
+        engine.add_source(sc, kT0, &first);
+    }
+    std::size_t bursts = 0;
+    // 40,000 resync requests over 5 s: at most one burst per source.
+    for (int64_t i = 0; i < 40'000; ++i) bursts += engine.burst_all(kT0 + i * 125'000).size();
+    EXPECT_EQ(bursts, 3u);
+}
+
+}  // namespace
+}  // namespace ntplite::clock
