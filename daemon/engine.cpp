@@ -4,11 +4,12 @@
 
 #include <bit>
 #include <csignal>
-#include <random>
 #include <thread>
 
-#include "daemon/listen.hpp"
-#include "daemon/serve.hpp"
+#include "daemon/policy/server/serve.hpp"
+#include "daemon/server/listen.hpp"
+#include "sysutil/clock_read.hpp"
+#include "sysutil/random.hpp"
 
 namespace ntplite::daemon {
 
@@ -16,9 +17,9 @@ int8_t measure_precision_log2() {
     // The smallest non-zero step between consecutive reads bounds both the resolution and the
     // cost of reading the clock.
     int64_t best = INT64_MAX;
-    int64_t prev = realtime_ns();
+    int64_t prev = sysutil::realtime_ns();
     for (int i = 0; i < 200; ++i) {
-        int64_t now = realtime_ns();
+        int64_t now = sysutil::realtime_ns();
         if (now > prev && now - prev < best) best = now - prev;
         prev = now;
     }
@@ -36,20 +37,16 @@ Engine::~Engine() {
 }
 
 std::expected<void, std::string> Engine::start() {
-    publish_fallback_state();
-    if (cfg_.local.stratum) {
-        spdlog::info(
-            "serving the local clock at stratum {} (refid LOCL) while no source is selected",
-            *cfg_.local.stratum);
-        schedule_local_refresh();
-    } else {
-        spdlog::info("answering as unsynchronized until a source is selected");
+    {
+        // Until the sync core's first word (below, before any worker answers a request).
+        proto::SystemState unsync;
+        unsync.precision_log2 = precision_log2_;
+        state_.publish(unsync);
     }
     control_ = std::make_unique<ControlService>(
         io_, cfg_,
         ControlService::Sources{&state_, [this] { return sync_.get(); },
                                 [this] { return totals(); }});
-    std::random_device rd;
     for (std::size_t s = 0; s < cfg_.servers.size(); ++s) {
         const config::ServerConfig& server = cfg_.servers[s];
         auto endpoints = resolve_listen(server.listen);
@@ -70,7 +67,7 @@ std::expected<void, std::string> Engine::start() {
         shared_io = &io_;
 #endif
         for (unsigned t = 0; t < threads; ++t) {
-            uint64_t seed = (uint64_t{rd()} << 32) | rd();
+            const uint64_t seed = sysutil::random_u64();  // rate limiter hash key
             auto worker = std::make_unique<ServerWorker>(
                 "server" + std::to_string(s) + "." + std::to_string(t), *acls_.back(),
                 cfg_.ratelimit, state_, seed, shared_io);
@@ -98,43 +95,12 @@ std::expected<void, std::string> Engine::start() {
         });
     schedule_summary();
     if (auto ok = control_->start(); !ok) return std::unexpected(ok.error());
-    if (!cfg_.sources.empty()) {
-        sync_ = std::make_unique<SyncClient>(
-            io_, cfg_, [this](std::optional<proto::SystemState> s) { set_synchronized_state(s); },
-            precision_log2_);
-        sync_->start();
-    }
+    // Always present, even without [[source]]: the core alone decides what is served (the
+    // [local] fallback or "unsynchronized" included).
+    sync_ = std::make_unique<SyncClient>(
+        io_, cfg_, [this](const proto::SystemState& s) { state_.publish(s); }, precision_log2_);
+    sync_->start();
     return {};
-}
-
-void Engine::publish_fallback_state() {
-    if (cfg_.local.stratum) {
-        state_.publish(local_reference_state(*cfg_.local.stratum,
-                                             proto::NtpTimestamp::from_unix_ns(realtime_ns()),
-                                             precision_log2_));
-    } else {
-        proto::SystemState unsync;
-        unsync.precision_log2 = precision_log2_;
-        state_.publish(unsync);
-    }
-}
-
-void Engine::set_synchronized_state(std::optional<proto::SystemState> state) {
-    synchronized_ = state.has_value();
-    if (state) {
-        state_.publish(*state);
-    } else {
-        publish_fallback_state();
-    }
-}
-
-void Engine::schedule_local_refresh() {
-    local_timer_.expires_after(std::chrono::seconds(kLocalRefresh_s));
-    local_timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (ec) return;
-        if (!synchronized_) publish_fallback_state();
-        schedule_local_refresh();
-    });
 }
 
 void Engine::schedule_summary() {
@@ -157,7 +123,6 @@ void Engine::stop() {
 void Engine::shutdown(int signal) {
     if (signal != 0) spdlog::info("received signal {}, shutting down", signal);
     for (auto& w : workers_) w->stop();
-    local_timer_.cancel();
     summary_timer_.cancel();
     if (signals_) signals_->cancel();
     if (sync_) sync_->stop();

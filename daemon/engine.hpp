@@ -1,8 +1,10 @@
-// The daemon's one engine: owns the state publisher, the server workers, timers and signals.
-// Construction order is start order; destruction stops the workers before what they borrow.
-// The sync half (sources, selection, discipline) plugs in later as the single writer of
-// state(): today the engine itself publishes "unsynchronized" or, with [local] stratum, the
-// local reference.
+// ntpd-lite's engine (edge): owns the state publisher, the server workers (daemon/server/), the
+// sync client (daemon/sync/), monitoring (daemon/control/), timers and signals. Everything but
+// the server workers runs on one io_context thread (the engine thread). Construction order is
+// start order; destruction stops the workers before what they borrow.
+// Served state: the sync client is its single writer: whatever the pure core decides to serve
+// (synchronized, holdover, the [local] fallback or unsynchronized) is published verbatim. Nothing
+// here decides: the decisions live in the pure targets (clock/, daemon/policy/), this wires them.
 #pragma once
 
 #include <cstdint>
@@ -13,14 +15,14 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "daemon/acl.hpp"
-#include "daemon/asio.hpp"
-#include "daemon/control_service.hpp"
-#include "daemon/counters.hpp"
-#include "daemon/server_worker.hpp"
+#include "daemon/common/asio.hpp"
+#include "daemon/control/control_service.hpp"
+#include "daemon/policy/server/acl.hpp"
+#include "daemon/policy/server/counters.hpp"
+#include "daemon/policy/server/state_publisher.hpp"
+#include "daemon/server/server_worker.hpp"
 #include "daemon/signals.hpp"
-#include "daemon/state_publisher.hpp"
-#include "daemon/sync_client.hpp"
+#include "daemon/sync/sync_client.hpp"
 
 namespace ntplite::daemon {
 
@@ -28,8 +30,6 @@ class Engine {
   public:
     /// How often the counter summary is logged at debug level.
     static constexpr int kSummaryInterval_s = 60;
-    /// How often the local reference state is refreshed (its reference time is "now").
-    static constexpr int kLocalRefresh_s = 1;
 
     explicit Engine(config::Config cfg);
     ~Engine();
@@ -41,23 +41,16 @@ class Engine {
     /// Asks run() to return (thread-safe).
     void stop();
 
-    /// The seam for the sync engine (call on the engine thread, i.e. from its handlers): the
-    /// state of the selected source, or nullopt when none is selected any more, which falls back
-    /// to the [local] reference or "unsynchronized". Published verbatim to the server threads.
-    void set_synchronized_state(std::optional<proto::SystemState> state);
     /// What the server threads currently advertise.
     proto::SystemState advertised_state() const { return state_.read(); }
     /// Counters of every worker, summed.
     CounterTotals totals() const;
     std::size_t worker_count() const { return workers_.size(); }
-    /// The client half (nullptr without [[source]] tables), for monitoring: call its
-    /// snapshot() on the engine thread.
+    /// The client half (after start()), for monitoring: call its snapshot() on the engine
+    /// thread.
     const SyncClient* sync() const { return sync_.get(); }
 
   private:
-    /// Publishes [local] or "unsynchronized" (no source selected).
-    void publish_fallback_state();
-    void schedule_local_refresh();
     void schedule_summary();
     void shutdown(int signal);
 
@@ -65,12 +58,10 @@ class Engine {
     asio::io_context io_{1};
     StatePublisher state_;
     int8_t precision_log2_;
-    bool synchronized_ = false;  ///< a source's state is published (the local refresh pauses)
     std::vector<std::unique_ptr<Acl>> acls_;  ///< one per [[server]] table, shared by its workers
     /// Monitoring (mode 6, control socket, metrics); before the workers, which borrow it.
     std::unique_ptr<ControlService> control_;
     std::vector<std::unique_ptr<ServerWorker>> workers_;
-    asio::steady_timer local_timer_{io_};
     asio::steady_timer summary_timer_{io_};
     std::optional<SignalHandler> signals_;
     std::unique_ptr<SyncClient> sync_;  ///< last: destroyed first, its handlers use the above

@@ -1,14 +1,14 @@
 // libFuzzer target for the drift file parser. Properties: never crashes; anything accepted is
 // finite and within +-kMaxDriftPpm; format_drift of an accepted value parses back to within the
 // 1e-6 ppm the format keeps.
-// fuzz-sources: clock/drift_file.cpp
+// fuzz-sources: clock/os/drift_file.cpp
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
-#include "clock/drift_file.hpp"
+#include "clock/os/drift_file.hpp"
 
 using namespace ntplite::clock;
 

@@ -74,6 +74,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     const int n_sources = 1 + in.ConsumeIntegralInRange<int>(0, 3);
     std::vector<std::optional<std::vector<std::byte>>> last_request(n_sources);
+    // Remembers the request each source sent (the fuzzer answers it).
+    auto record = [&](const clock::EngineUpdate& up) {
+        for (const auto& [sid, a] : up.actions) {
+            if (a.send && sid < last_request.size())
+                last_request[sid] = std::vector<std::byte>(a.request.begin(), a.request.end());
+        }
+    };
+    using clock::LocalTime;
     for (int i = 0; i < n_sources; ++i) {
         clock::SourceConfig sc;
         sc.name = "s" + std::to_string(i);
@@ -82,17 +90,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         sc.maxpoll_log2 = static_cast<int8_t>(in.ConsumeIntegralInRange<int>(sc.minpoll_log2, 17));
         sc.iburst = in.ConsumeBool();
         sc.pool_member = in.ConsumeBool();
-        clock::SourceActions first;
-        engine.add_source(sc, clk.now, &first);
+        clock::SourceId id = 0;
+        record(engine.add_source(sc, LocalTime{clk.now}, &id));
     }
     for (int step = 0; step < 256 && in.remaining_bytes() > 0; ++step) {
         const auto id = static_cast<clock::SourceId>(in.ConsumeIntegralInRange<int>(0, n_sources));
         switch (in.ConsumeIntegralInRange<int>(0, 5)) {
             case 0: {  // a poll timer: remember the request it sends
                 clk.now = advance(clk.now, in.ConsumeIntegral<int32_t>() * int64_t{1000});
-                clock::SourceActions a = engine.on_timer(id, clk.now);
-                if (a.send && id < last_request.size())
-                    last_request[id] = std::vector<std::byte>(a.request.begin(), a.request.end());
+                record(engine.on_timer(id, LocalTime{clk.now}));
                 break;
             }
             case 1: {  // a reply that passes the origin check, everything else fuzzed
@@ -125,32 +131,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 std::array<std::byte, proto::kHeaderSize> out{};
                 proto::serialize(p, out);
                 clk.now = advance(clk.now, in.ConsumeIntegral<int32_t>());
-                engine.on_response(id, out, clk.now, clk.now);
+                record(engine.on_response(id, out, LocalTime{clk.now}, LocalTime{clk.now}));
                 break;
             }
             case 2: {  // arbitrary bytes from the source's address
                 auto bytes = in.ConsumeBytes<uint8_t>(in.ConsumeIntegralInRange<size_t>(0, 96));
-                engine.on_response(id, std::as_bytes(std::span(bytes)), clk.now, clk.now);
+                record(engine.on_response(id, std::as_bytes(std::span(bytes)), LocalTime{clk.now},
+                                          LocalTime{clk.now}));
                 break;
             }
             case 3:  // resync
-                for (auto& [sid, a] : engine.burst_all(clk.now)) {
-                    if (a.send && sid < last_request.size())
-                        last_request[sid] =
-                            std::vector<std::byte>(a.request.begin(), a.request.end());
-                }
+                record(engine.burst_all(LocalTime{clk.now}));
                 break;
             case 4:  // someone else steps the clock (any size, any direction)
                 clk.now = advance(clk.now, in.ConsumeIntegral<int64_t>());
                 break;
             case 5:
-                if (in.ConsumeBool()) engine.remove_source(id);
+                if (in.ConsumeBool())
+                    record(engine.remove_source(id, LocalTime{clk.now}));
+                else
+                    record(engine.tick(LocalTime{clk.now}));
                 break;
         }
-        (void)engine.system_state(clk.now);
-        (void)engine.snapshot(clk.now);
-        (void)engine.synchronized_at(clk.now);
-        (void)engine.take_events();
+        (void)engine.system_state(LocalTime{clk.now});
+        (void)engine.snapshot(LocalTime{clk.now});
+        (void)engine.status(LocalTime{clk.now});
     }
     return 0;
 }

@@ -1,26 +1,19 @@
 #include "tools/ntpq/daemon_format.hpp"
 
-#include <cstdio>
+#include <fmt/format.h>
 
 #include "tools/ntpq/format.hpp"
 
 namespace ntplite::tools {
 namespace {
 
-std::string fmt(const char* f, auto... args) {
-    char buf[256];
-    const int n = std::snprintf(buf, sizeof buf, f, args...);
-    return std::string(
-        buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
-}
-
 std::string ms_column(const std::optional<double>& v) {
-    return v ? fmt("%8.3f", *v) : std::string("       -");
+    return v ? fmt::format("{:8.3f}", *v) : std::string("       -");
 }
 
 std::string poll_text(int poll_log2) {
     if (poll_log2 >= 0) return pretty_interval(int64_t{1} << std::min(poll_log2, 40));
-    return fmt("%.2g", 1.0 / static_cast<double>(int64_t{1} << std::min(-poll_log2, 30)));
+    return fmt::format("{:.2g}", 1.0 / static_cast<double>(int64_t{1} << std::min(-poll_log2, 30)));
 }
 
 nlohmann::ordered_json opt(const std::optional<double>& v) {
@@ -82,9 +75,9 @@ std::string format_peers_table(const DaemonReport& r) {
             out += remote + "\n ";
             remote.clear();
         }
-        out += fmt("%-16.16s %-16.16s %2d %c %4.4s %4.4s  %3o ", remote.c_str(),
-                   display_refid(p.refid).c_str(), p.stratum, p.type,
-                   pretty_interval(p.when_s).c_str(), poll_text(p.poll_log2).c_str(), p.reach);
+        out += fmt::format("{:<16.16} {:<16.16} {:2} {} {:>4.4} {:>4.4}  {:3o} ", remote,
+                           display_refid(p.refid), p.stratum, p.type, pretty_interval(p.when_s),
+                           poll_text(p.poll_log2), p.reach);
         out += ms_column(p.delay_ms) + " " + ms_column(p.offset_ms) + " " + ms_column(p.jitter_ms) +
                "\n";
     }
@@ -96,13 +89,13 @@ std::string format_status(const DaemonReport& r) {
     const SystemInfo& s = r.system;
     std::string out;
     auto row = [&out](const char* name, const std::string& value) {
-        out += fmt("%-16s: ", name) + value + "\n";
+        out += fmt::format("{:<16}: ", name) + value + "\n";
     };
     if (s.synchronized()) {
         row("Status", "synchronized");
     } else {
         row("Status", s.leap == 3 ? "not synchronized (leap indicator 3: clock never set or lost)"
-                                  : fmt("not synchronized (stratum %d)", s.stratum));
+                                  : fmt::format("not synchronized (stratum {})", s.stratum));
     }
     const std::string src = source_name(r);
     row("Reference ID", display_refid(s.refid) + (src.empty() ? "" : " (" + src + ")"));
@@ -119,21 +112,21 @@ std::string format_status(const DaemonReport& r) {
         const char* side = *s.offset_ms > 0   ? " (local clock behind the source)"
                            : *s.offset_ms < 0 ? " (local clock ahead of the source)"
                                               : "";
-        row("System offset", fmt("%+.6f ms%s", *s.offset_ms, side));
+        row("System offset", fmt::format("{:+.6f} ms{}", *s.offset_ms, side));
     }
     if (s.frequency_ppm) {
         const char* how = *s.frequency_ppm > 0   ? " (clock made faster)"
                           : *s.frequency_ppm < 0 ? " (clock made slower)"
                                                  : "";
-        row("Frequency", fmt("%+.3f ppm%s", *s.frequency_ppm, how));
+        row("Frequency", fmt::format("{:+.3f} ppm{}", *s.frequency_ppm, how));
     }
-    if (s.sys_jitter_ms) row("System jitter", fmt("%.6f ms", *s.sys_jitter_ms));
-    if (s.root_delay_ms) row("Root delay", fmt("%.6f ms", *s.root_delay_ms));
-    if (s.root_disp_ms) row("Root dispersion", fmt("%.6f ms", *s.root_disp_ms));
-    row("Leap status", fmt("%d (%s)", s.leap, leap_text(s.leap)));
+    if (s.sys_jitter_ms) row("System jitter", fmt::format("{:.6f} ms", *s.sys_jitter_ms));
+    if (s.root_delay_ms) row("Root delay", fmt::format("{:.6f} ms", *s.root_delay_ms));
+    if (s.root_disp_ms) row("Root dispersion", fmt::format("{:.6f} ms", *s.root_disp_ms));
+    row("Leap status", fmt::format("{} ({})", s.leap, leap_text(s.leap)));
     if (s.poll_log2)
-        row("Poll interval", fmt("%s s (2^%d)", poll_text(*s.poll_log2).c_str(), *s.poll_log2));
-    if (s.precision_log2) row("Precision", fmt("2^%d s", *s.precision_log2));
+        row("Poll interval", fmt::format("{} s (2^{})", poll_text(*s.poll_log2), *s.poll_log2));
+    if (s.precision_log2) row("Precision", fmt::format("2^{} s", *s.precision_log2));
     if (!s.version.empty()) row("Daemon", s.version);
     return out;
 }
@@ -149,12 +142,12 @@ std::string format_source_line(const DaemonReport& r) {
     const std::string_view kind = source_kind(r);
     if (kind == "ntp") {
         const PeerInfo& p = *r.system_peer();
-        return p.remote + fmt(" (stratum %d, refid %s", p.stratum, display_refid(p.refid).c_str()) +
-               (p.offset_ms ? fmt(", offset %+.3f ms)", *p.offset_ms) : std::string(")"));
+        return p.remote + fmt::format(" (stratum {}, refid {}", p.stratum, display_refid(p.refid)) +
+               (p.offset_ms ? fmt::format(", offset {:+.3f} ms)", *p.offset_ms) : std::string(")"));
     }
     if (kind == "local") {
         return "Local clock (" + display_refid(s.refid) +
-               fmt(", stratum %d): no network source selected", s.stratum);
+               fmt::format(", stratum {}): no network source selected", s.stratum);
     }
     return "Free-running System Clock (not synchronized)";
 }
@@ -178,7 +171,7 @@ nlohmann::ordered_json peers_json(const DaemonReport& r) {
             p.when_s ? nlohmann::ordered_json(*p.when_s) : nlohmann::ordered_json(nullptr);
         e["poll_log2"] = p.poll_log2;
         e["reach"] = p.reach;
-        e["reach_octal"] = fmt("%o", p.reach);
+        e["reach_octal"] = fmt::format("{:o}", p.reach);
         e["delay_ms"] = opt(p.delay_ms);
         e["offset_ms"] = opt(p.offset_ms);
         e["jitter_ms"] = opt(p.jitter_ms);

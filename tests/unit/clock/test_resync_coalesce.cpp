@@ -42,12 +42,13 @@ TEST(ResyncCoalesce, AFloodOfResyncsSendsABoundedNumberOfRequests) {
         SourceConfig sc;
         sc.name = "s" + std::to_string(i);
         sc.minpoll_log2 = 6;
-        SourceActions first;
-        engine.add_source(sc, kT0, &first);
+        SourceId id = 0;
+        engine.add_source(sc, LocalTime{kT0}, &id);
     }
     std::size_t bursts = 0;
     // 40,000 resync requests over 5 s: at most one burst per source.
-    for (int64_t i = 0; i < 40'000; ++i) bursts += engine.burst_all(kT0 + i * 125'000).size();
+    for (int64_t i = 0; i < 40'000; ++i)
+        bursts += engine.burst_all(LocalTime{kT0 + i * 125'000}).actions.size();
     EXPECT_EQ(bursts, 3u);
 }
 

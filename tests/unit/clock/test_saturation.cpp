@@ -88,27 +88,34 @@ TEST(Saturation, ReplyWithAbsurdDelayNeverReachesTheFilter) {
     SourceConfig sc;
     sc.name = "hostile";
     sc.iburst = true;
-    SourceActions first;
-    SourceId id = engine.add_source(sc, kT0, &first);
-    SourceActions a = engine.on_timer(id, kT0);
+    SourceId id = 0;
+    engine.add_source(sc, LocalTime{kT0}, &id);
+    auto request_of = [&](const EngineUpdate& up) {
+        for (const auto& [sid, act] : up.actions)
+            if (sid == id && act.send) return act;
+        return SourceActions{};
+    };
+    SourceActions a = request_of(engine.on_timer(id, LocalTime{kT0}));
     ASSERT_TRUE(a.send);
     // The server "held" the request -100 s: delay = 1 ms + 100 s, far past MAXDISP.
     auto bad = reply_to(a, proto::NtpTimestamp::from_unix_ns(kT0 + 100 * kS),
                         proto::NtpTimestamp::from_unix_ns(kT0));
-    ResponseResult r = engine.on_response(id, bad, kT0 + 1'000'000, kT0 + 1'000'000);
+    ResponseResult r =
+        *engine.on_response(id, bad, LocalTime{kT0 + 1'000'000}, LocalTime{kT0 + 1'000'000})
+             .response;
     EXPECT_EQ(r.outcome, ResponseOutcome::kFailedCheck);
     EXPECT_EQ(r.check, proto::CheckFailure::kInsaneExchange);
     EXPECT_FALSE(r.filter);
     // Extremes of the wire: timestamps 68 years apart in both directions.
-    a = engine.on_timer(id, kT0 + 2 * kS);
+    a = request_of(engine.on_timer(id, LocalTime{kT0 + 2 * kS}));
     ASSERT_TRUE(a.send);
     auto wild = reply_to(a, proto::NtpTimestamp{0x8000000000000000ull},
                          proto::NtpTimestamp{0x7fffffffffffffffull});
     // A sane delay and an offset of about -19 years: accepted as a measurement (the panic
     // threshold judges it), with every derived value finite and ordered.
-    r = engine.on_response(id, wild, kT0 + 2 * kS, kT0 + 2 * kS);
+    r = *engine.on_response(id, wild, LocalTime{kT0 + 2 * kS}, LocalTime{kT0 + 2 * kS}).response;
     EXPECT_EQ(r.outcome, ResponseOutcome::kAccepted);
-    for (const auto& s : engine.snapshot(kT0 + 3 * kS)) EXPECT_GE(s.root_distance_ns, 0);
+    for (const auto& s : engine.snapshot(LocalTime{kT0 + 3 * kS})) EXPECT_GE(s.root_distance_ns, 0);
 }
 
 }  // namespace

@@ -1,0 +1,88 @@
+#include "daemon/policy/monitor/control_json.hpp"
+
+#include "daemon/policy/monitor/control_mode6.hpp"
+
+namespace ntplite::daemon {
+
+std::string_view kiss_text(const std::optional<proto::KissCode>& k) {
+    return k ? proto::kiss_name(*k) : std::string_view{};
+}
+
+nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
+    using J = nlohmann::ordered_json;
+    const SystemSnapshot& s = m.system;
+    J j;
+    j["schema"] = kSnapshotJsonSchema;
+    j["ok"] = true;
+    j["time_unix_ns"] = s.now_unix_ns;
+    J sys;
+    sys["synchronized"] = s.synchronized;
+    sys["observe_only"] = s.observe_only;
+    sys["leap"] = static_cast<int>(s.state.leap);
+    sys["stratum"] = s.state.stratum;
+    sys["refid"] = refid_text(s.state.refid, s.state.stratum);
+    sys["refid_raw"] = s.state.refid;
+    sys["precision_log2"] = s.state.precision_log2;
+    sys["root_delay_ns"] = s.state.root_delay.to_ns();
+    sys["root_dispersion_ns"] = s.state.root_dispersion.to_ns();
+    sys["reference_time_unix_ns"] = s.state.reference_time.is_zero()
+                                        ? J(nullptr)
+                                        : J(s.state.reference_time.to_unix_ns(s.now_unix_ns));
+    sys["offset_ns"] = s.offset_ns;
+    sys["frequency_ppm"] = s.frequency_ppm;
+    sys["sys_jitter_ns"] = s.sys_jitter_ns;
+    sys["clk_jitter_ns"] = s.clk_jitter_ns;
+    sys["poll_log2"] = s.poll_log2;
+    sys["last_update_unix_ns"] = s.last_update_unix_ns ? J(s.last_update_unix_ns) : J(nullptr);
+    sys["system_peer"] = s.system_peer ? J(association_id(*s.system_peer)) : J(nullptr);
+    sys["version"] = s.version;
+    j["system"] = std::move(sys);
+    J sources = J::array();
+    for (const SourceView& v : m.sources) {
+        const clock::SourceSnapshot& x = v.snap;
+        J e;
+        e["association_id"] = association_id(x.id);
+        e["name"] = x.name;
+        e["address"] = v.address;
+        e["port"] = v.port;
+        e["state"] = clock::to_string(x.state);
+        e["selected"] = x.state == clock::SourceState::kSelected;
+        e["prefer"] = x.prefer;
+        e["stratum"] = x.stratum;
+        e["refid"] = refid_text(x.refid, x.stratum);
+        e["reach"] = x.reach;
+        e["poll_log2"] = x.poll_log2;
+        e["offset_ns"] = x.offset_ns;
+        e["delay_ns"] = x.delay_ns;
+        e["jitter_ns"] = x.jitter_ns;
+        e["root_distance_ns"] = x.root_distance_ns;
+        e["root_delay_ns"] = v.root_delay_ns;
+        e["root_dispersion_ns"] = v.root_dispersion_ns;
+        e["last_sample_unix_ns"] = x.last_sample_time_ns ? J(x.last_sample_time_ns) : J(nullptr);
+        e["last_kiss"] = x.last_kiss ? J(kiss_text(x.last_kiss)) : J(nullptr);
+        e["last_kiss_unix_ns"] = x.last_kiss ? J(x.last_kiss_time_ns) : J(nullptr);
+        e["requests_sent"] = v.requests_sent;
+        sources.push_back(std::move(e));
+    }
+    j["sources"] = std::move(sources);
+    const CounterTotals& c = m.server;
+    j["server"] = {{"received", c.received},
+                   {"answered", c.answered},
+                   {"kod_rate", c.kod_rate},
+                   {"rate_limited", c.rate_limited},
+                   {"leaked", c.leaked},
+                   {"dropped_malformed", c.dropped_malformed},
+                   {"dropped_denied", c.dropped_denied},
+                   {"dropped_control", c.dropped_control},
+                   {"dropped_not_client", c.dropped_not_client},
+                   {"dropped_rate", c.dropped_rate},
+                   {"send_errors", c.send_errors}};
+    j["control"] = {{"answered", m.control.answered},
+                    {"denied", m.control.denied},
+                    {"malformed", m.control.malformed},
+                    {"overloaded", m.control.overloaded},
+                    {"fragments_sent", m.control.fragments_sent}};
+    return j;
+}
+
+}  // namespace ntplite::daemon
