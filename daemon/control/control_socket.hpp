@@ -5,12 +5,14 @@
 // Runs on the engine's io_context; permissions of the socket file come from [control].
 #pragma once
 
+#include <chrono>
 #include <expected>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "daemon/common/asio.hpp"
+#include "daemon/control/accept_guard.hpp"
 #include "daemon/policy/monitor/control_snapshot.hpp"
 
 namespace ntplite::daemon {
@@ -22,6 +24,12 @@ class ControlSocket {
     using ResyncFn = std::function<std::expected<std::size_t, std::string>()>;
     /// Longest request line accepted.
     static constexpr std::size_t kMaxRequest = 256;
+    /// Connections served at once; more wait in the kernel's backlog (issue 14).
+    static constexpr std::size_t kMaxConnections = 32;
+    /// One exchange (request line in, reply out) must finish within this, or it is closed.
+    static constexpr std::chrono::seconds kSessionDeadline{5};
+    /// listen() backlog: room for a burst of clients without SYN-style retries.
+    static constexpr int kListenBacklog = 128;
 
     ControlSocket(asio::io_context& io, SnapshotFn snapshot, ResyncFn resync);
     ~ControlSocket();
@@ -30,6 +38,10 @@ class ControlSocket {
     std::expected<void, std::string> open(const std::string& path, uint32_t mode);
     /// Stops accepting and removes the socket file.
     void close();
+
+    /// Sessions open now, and accept() calls that failed for lack of resources (EMFILE...).
+    std::size_t active_sessions() const { return guard_.active(); }
+    uint64_t accept_resource_errors() const { return guard_.resource_errors(); }
 
     /// The reply to one request line (pure apart from calling the two functions).
     std::string handle(std::string_view line);
@@ -42,6 +54,7 @@ class ControlSocket {
     ResyncFn resync_;
     std::unique_ptr<asio::local::stream_protocol::acceptor> acceptor_;
     std::string path_;
+    AcceptGuard guard_{io_, "control socket", kMaxConnections};
 };
 
 }  // namespace ntplite::daemon
