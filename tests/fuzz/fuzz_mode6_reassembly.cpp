@@ -4,7 +4,8 @@
 // "stray datagram" and the "fragment of our answer" paths are reached. Properties: never
 // crashes; a completed response is at most 64 KiB and consistent with its fragments.
 // clang-format off
-// fuzz-sources: tools/ntpq/mode6_client.cpp tools/ntpq/sntp_client.cpp tools/ntpq/sntp_reply.cpp tools/ntpq/host_port.cpp proto/control.cpp proto/packet.cpp proto/refid.cpp proto/md5.cpp proto/checks.cpp proto/exchange.cpp
+// fuzz-sources: sysutil/clock_read.cpp sysutil/random.cpp sysutil/rx_meta.cpp tools/ntpq/mode6_client.cpp tools/ntpq/sntp_client.cpp tools/ntpq/sntp_reply.cpp tools/ntpq/host_port.cpp proto/control.cpp proto/packet.cpp proto/refid.cpp proto/md5.cpp proto/checks.cpp proto/exchange.cpp
+// fuzz-flags: -DFMT_HEADER_ONLY=1
 // clang-format on
 #include <fuzzer/FuzzedDataProvider.h>
 
