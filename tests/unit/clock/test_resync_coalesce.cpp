@@ -12,28 +12,6 @@ namespace {
 constexpr int64_t kS = 1'000'000'000;
 constexpr int64_t kT0 = 1'700'000'000 * kS;
 
-TEST(ResyncCoalesce, OneBurstPerMinimumPoll) {
-    SourceConfig sc;
-    sc.name = "a";
-    sc.minpoll_log2 = 4;  // 16 s
-    sc.maxpoll_log2 = 6;
-    Source s(sc);
-    SeededRandom rng(1);
-    (void)s.start(kT0, rng);
-    EXPECT_TRUE(s.burst(kT0).timer_at_ns);       // the first resync starts a burst
-    EXPECT_FALSE(s.burst(kT0 + 1).timer_at_ns);  // in progress: absorbed
-    // Let the burst run out without replies (each timer sends one request).
-    int64_t t = kT0;
-    for (int i = 0; i < 8; ++i) {
-        SourceActions a = s.on_timer(t, rng);
-        if (!a.timer_at_ns) break;
-        t = *a.timer_at_ns;
-        if (t > kT0 + 15 * kS) break;
-    }
-    EXPECT_FALSE(s.burst(kT0 + 15 * kS).timer_at_ns);  // within 16 s of the last burst
-    EXPECT_TRUE(s.burst(kT0 + 40 * kS).timer_at_ns);   // a minimum poll later: allowed again
-}
-
 TEST(ResyncCoalesce, AFloodOfResyncsSendsABoundedNumberOfRequests) {
     NullClock clk([] { return kT0; });
     SeededRandom rng(2);

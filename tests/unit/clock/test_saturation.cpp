@@ -75,7 +75,7 @@ std::array<std::byte, proto::kHeaderSize> reply_to(const SourceActions& req, pro
     p.origin = q->transmit;
     p.receive = rx;
     p.transmit = tx;
-    p.reference = rx;
+    p.reference = tx;  // not after the transmit time (that check comes first)
     std::array<std::byte, proto::kHeaderSize> out{};
     proto::serialize(p, out);
     return out;
