@@ -19,10 +19,10 @@ TEST(ResyncReply, GoodAndRefused) {
 }
 
 TEST(ResyncReply, WrongTypesAreInvalidNotExceptions) {
-    for (const char* text : {R"({"ok": 1})", R"({"ok": true, "sources": "x"})",
-                             R"({"ok": true, "sources": 1.5})", R"({"ok": false, "error": 7})",
-                             R"({"ok": true, "message": []})", "[]", "", "{", "null",
-                             R"({"ok": null})"}) {
+    for (const char* text :
+         {R"({"ok": 1})", R"({"ok": true, "sources": "x"})", R"({"ok": true, "sources": 1.5})",
+          R"({"ok": false, "error": 7})", R"({"ok": true, "message": []})", "[]", "", "{", "null",
+          R"({"ok": null})"}) {
         auto r = parse_resync_reply(text);
         ASSERT_FALSE(r) << text;
         EXPECT_EQ(r.error().code, ExitCode::kInvalidResponse) << text;
