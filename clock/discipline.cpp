@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "proto/saturate.hpp"
+
 namespace ntplite::clock {
 
 const char* to_string(ClockAction a) {
@@ -255,10 +257,12 @@ Adjustment Discipline::update(const DisciplineSample& s, int64_t now_ns) {
 
 Adjustment Discipline::decide(double offset_now_ns, double dfreq_ppm, int64_t now_ns) {
     Adjustment adj;
-    int64_t offset = static_cast<int64_t>(std::llround(offset_now_ns));
+    // issue 14: saturating, so an absurd estimate is a huge offset (refused by the panic check)
+    // rather than llround's INT64_MIN, whose negation was undefined behaviour.
+    int64_t offset = proto::sat_round(offset_now_ns);
     adj.wanted_offset_ns = offset;
     adj.frequency_ppm = frequency_ppm_;
-    int64_t magnitude = offset < 0 ? -offset : offset;
+    int64_t magnitude = proto::sat_abs(offset);
     if (cfg_.panic_threshold_ns > 0 && magnitude > cfg_.panic_threshold_ns) {
         // Refuse: an offset this large means a broken source or a broken clock; a person must
         // decide. The engine logs it and keeps measuring.

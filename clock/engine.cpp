@@ -4,7 +4,9 @@
 #include <cmath>
 #include <utility>
 
+#include "proto/exchange.hpp"
 #include "proto/refid.hpp"
+#include "proto/saturate.hpp"
 
 namespace ntplite::clock {
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "proto/exchange.hpp"
+#include "proto/saturate.hpp"
 
 namespace ntplite::clock {
 
@@ -196,6 +197,13 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
     proto::Exchange ex{proto::NtpTimestamp::from_unix_ns(sent_local_ns_), p.receive, p.transmit,
                        proto::NtpTimestamp::from_unix_ns(t4_ns)};
     proto::ExchangeResult m = proto::compute_exchange(ex);
+    // issue 14: absurd timestamps that passed the origin check never reach the filter.
+    if (!proto::exchange_sane(m)) {
+        r.outcome = ResponseOutcome::kFailedCheck;
+        r.check = proto::CheckFailure::kInsaneExchange;
+        outstanding_ = false;
+        return r;
+    }
     outstanding_ = false;
     last_accepted_transmit_ = p.transmit;
     reach_ |= 1;
@@ -208,11 +216,11 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
     int64_t server_precision_ns =
         proto::PollInterval{std::max<int8_t>(p.precision_log2, -30)}.to_ns();
     FilterSample s;
-    s.offset_ns = m.offset_ns - pending_slew_ns;
+    s.offset_ns = proto::sat_sub(m.offset_ns, pending_slew_ns);
     s.delay_ns = std::max<int64_t>(m.delay_ns, kLocalPrecision_ns);
-    s.dispersion_ns =
-        server_precision_ns + kLocalPrecision_ns +
-        static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(t4_ns - sent_local_ns_));
+    s.dispersion_ns = server_precision_ns + kLocalPrecision_ns +
+                      proto::sat_round(ClockFilter::kPhi *
+                                       static_cast<double>(proto::sat_sub(t4_ns, sent_local_ns_)));
     s.local_time_ns = t4_ns;
     // The spike gate uses the jitter before this sample joins (a spike inflates it).
     const auto before = filter_.current(t4_ns);

@@ -3,6 +3,7 @@
 // Every default below is documented in packaging/ntpd-lite.toml.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -151,8 +152,17 @@ struct Config {
     }
 };
 
-/// Reads and validates a config file. On failure returns every problem found, in file order.
-std::expected<Config, std::vector<ConfigError>> load_file(const std::string& path);
+/// Largest config file accepted (bytes); a real one is a few KiB.
+inline constexpr std::size_t kMaxConfigBytes = 1 << 20;
+/// Most prefixes in one allow/deny list (the ACL stays small and its lookup fast).
+inline constexpr std::size_t kMaxPrefixesPerList = 10'000;
+/// Most [[server]] and [[source]] tables.
+inline constexpr std::size_t kMaxServers = 64;
+inline constexpr std::size_t kMaxSources = 256;
+/// Longest file path accepted (drift file, control socket): PATH_MAX.
+inline constexpr std::size_t kMaxPathBytes = 4096;
+
+// Reading the file itself (load_file) is edge code: config/os/config_file.hpp.
 
 /// Parses and validates config text; `file_name` is used in messages only.
 std::expected<Config, std::vector<ConfigError>> parse_config(std::string_view text,

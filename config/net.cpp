@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "config/text.hpp"
+
 namespace ntplite::config {
 
 namespace {
@@ -17,7 +19,7 @@ std::expected<uint16_t, std::string> parse_port(std::string_view text) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value == 0 ||
         value > 65535) {
-        return std::unexpected("invalid port \"" + std::string(text) + "\" (expected 1..65535)");
+        return std::unexpected("invalid port " + quoted(text) + " (expected 1..65535)");
     }
     return static_cast<uint16_t>(value);
 }
@@ -59,12 +61,16 @@ std::string IpAddress::to_string() const {
 }
 
 std::expected<IpAddress, std::string> parse_ip(std::string_view text) {
-    std::string s(text);  // inet_pton wants a NUL-terminated string
+    // inet_pton wants a NUL-terminated string: an embedded NUL would silently cut the text
+    // ("1.2.3.4\0junk" read as 1.2.3.4), and no address literal is longer than 45 characters.
+    if (text.size() > kMaxAddressText || text.find('\0') != std::string_view::npos)
+        return std::unexpected("invalid IP address " + quoted(text));
+    std::string s(text);
     std::array<uint8_t, 4> v4{};
     if (inet_pton(AF_INET, s.c_str(), v4.data()) == 1) return IpAddress::from_v4(v4);
     std::array<uint8_t, 16> v6{};
     if (inet_pton(AF_INET6, s.c_str(), v6.data()) == 1) return IpAddress::from_v6(v6);
-    return std::unexpected("invalid IP address \"" + s + "\"");
+    return std::unexpected("invalid IP address " + quoted(text));
 }
 
 bool CidrPrefix::contains(const IpAddress& addr) const {
@@ -97,14 +103,14 @@ std::expected<CidrPrefix, std::string> parse_cidr(std::string_view text) {
         auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
         if (len_text.empty() || ec != std::errc{} || end != len_text.data() + len_text.size() ||
             len > max_len) {
-            return std::unexpected("invalid prefix length in \"" + std::string(text) +
-                                   "\" (expected 0.." + std::to_string(max_len) + ")");
+            return std::unexpected("invalid prefix length in " + quoted(text) + " (expected 0.." +
+                                   std::to_string(max_len) + ")");
         }
     }
     unsigned mapped_len = written_as_v4 ? len + 96 : len;
     if (!written_as_v4 && p.v4 && mapped_len < 96) {
-        return std::unexpected("prefix \"" + std::string(text) +
-                               "\" mixes IPv4-mapped and IPv6 addresses (use a length >= 96)");
+        return std::unexpected("prefix " + quoted(text) +
+                               " mixes IPv4-mapped and IPv6 addresses (use a length >= 96)");
     }
     p.length_bits = static_cast<uint8_t>(mapped_len);
     // Host bits set beyond the prefix are almost always a typo ("10.1.2.3/8").
@@ -118,8 +124,8 @@ std::expected<CidrPrefix, std::string> parse_cidr(std::string_view text) {
         check.network.bytes[i] = p.network.bytes[i] & mask;
     }
     if (!(check.network == p.network)) {
-        return std::unexpected("prefix \"" + std::string(text) +
-                               "\" has host bits set (did you mean " + check.to_string() + "?)");
+        return std::unexpected("prefix " + quoted(text) + " has host bits set (did you mean " +
+                               check.to_string() + "?)");
     }
     return p;
 }
@@ -153,9 +159,8 @@ std::expected<ListenSpec, std::string> parse_listen(std::string_view text) {
         return spec;
     }
     if (!valid_interface_name(hp->host)) {
-        std::string msg = "\"";  // appended: see ListenSpec::to_string (GCC PR 105329)
-        msg += text;
-        msg += "\" is neither an IP address nor an interface name";
+        std::string msg = quoted(text);  // appended: see ListenSpec::to_string (GCC PR 105329)
+        msg += " is neither an IP address nor an interface name";
         return std::unexpected(std::move(msg));
     }
     spec.kind = ListenSpec::Kind::kInterface;
@@ -166,24 +171,32 @@ std::expected<ListenSpec, std::string> parse_listen(std::string_view text) {
 std::expected<HostPort, std::string> parse_host_port(std::string_view text) {
     HostPort out;
     if (text.empty()) return std::unexpected(std::string("empty address"));
+    // Host names go to the resolver as C strings: control characters (NUL above all) would cut
+    // or corrupt them, and DNS names are at most 253 characters.
+    if (text.size() > kMaxHostPortText)
+        return std::unexpected("address " + quoted(text) + " is too long");
+    for (char c : text) {
+        if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f)
+            return std::unexpected("address " + quoted(text) +
+                                   " contains a control character or space");
+    }
     if (text.front() == '[') {
         auto close = text.find(']');
         if (close == std::string_view::npos) {
-            return std::unexpected("missing ']' in \"" + std::string(text) + "\"");
+            return std::unexpected("missing ']' in " + quoted(text));
         }
         out.host = std::string(text.substr(1, close - 1));
         auto rest = text.substr(close + 1);
         if (!rest.empty()) {
             if (rest.front() != ':') {
-                return std::unexpected("expected ':PORT' after ']' in \"" + std::string(text) +
-                                       "\"");
+                return std::unexpected("expected ':PORT' after ']' in " + quoted(text));
             }
             auto port = parse_port(rest.substr(1));
             if (!port) return std::unexpected(port.error());
             out.port = *port;
         }
         if (!parse_ip(out.host) || parse_ip(out.host)->is_v4()) {
-            return std::unexpected("\"" + out.host + "\" in brackets is not an IPv6 address");
+            return std::unexpected(quoted(out.host) + " in brackets is not an IPv6 address");
         }
         return out;
     }
@@ -193,13 +206,13 @@ std::expected<HostPort, std::string> parse_host_port(std::string_view text) {
         // Several colons and no brackets: a bare IPv6 address, default port.
         out.host = std::string(text);
         if (!parse_ip(out.host)) {
-            return std::unexpected("invalid IPv6 address \"" + out.host +
-                                   "\" (write \"[V6ADDR]:PORT\" to give a port)");
+            return std::unexpected("invalid IPv6 address " + quoted(out.host) +
+                                   " (write \"[V6ADDR]:PORT\" to give a port)");
         }
         return out;
     }
     out.host = std::string(text.substr(0, first_colon));
-    if (out.host.empty()) return std::unexpected("missing host in \"" + std::string(text) + "\"");
+    if (out.host.empty()) return std::unexpected("missing host in " + quoted(text));
     if (first_colon != std::string_view::npos) {
         auto port = parse_port(text.substr(first_colon + 1));
         if (!port) return std::unexpected(port.error());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <string>
@@ -47,6 +48,10 @@ struct CidrPrefix {
 std::expected<CidrPrefix, std::string> parse_cidr(std::string_view text);
 
 inline constexpr uint16_t kNtpPort = 123;
+/// Longest text parse_ip() accepts (an IPv6 literal with an embedded IPv4 part is 45 characters).
+inline constexpr std::size_t kMaxAddressText = 64;
+/// Longest "host:port" text parse_host_port()/parse_listen() accept (253-byte DNS name + port).
+inline constexpr std::size_t kMaxHostPortText = 300;
 
 /// Where a server socket listens: a literal address, or every address of a network interface
 /// (resolved by the daemon at start-up with getifaddrs).

@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "config/os/config_file.hpp"
 #include "daemon/common/log_setup.hpp"
 #include "daemon/control/control_socket.hpp"
 #include "daemon/policy/server/serve.hpp"

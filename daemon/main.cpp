@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/os/config_file.hpp"
 #include "daemon/common/config_check.hpp"
 #include "daemon/common/exit_codes.hpp"
 #include "daemon/common/log_setup.hpp"

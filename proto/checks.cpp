@@ -25,6 +25,8 @@ std::string_view to_string(CheckFailure f) {
             return "excessive-root-distance";
         case CheckFailure::kReferenceAfterTransmit:
             return "reference-after-transmit";
+        case CheckFailure::kInsaneExchange:
+            return "insane-exchange";
     }
     return "unknown";
 }

@@ -19,6 +19,7 @@ enum class CheckFailure : uint8_t {
     kUnsynchronized,          ///< LI = 3, stratum >= 16 (or stratum 0 when tested alone)
     kExcessiveRootDistance,   ///< root_delay/2 + root_dispersion above the limit
     kReferenceAfterTransmit,  ///< reference time later than the transmit time (RFC 5905 8)
+    kInsaneExchange,          ///< the exchange's delay is absurd (see proto::exchange_sane)
 };
 std::string_view to_string(CheckFailure f);
 

@@ -22,7 +22,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
     ctest --test-dir build-asan --output-on-failure -j2 -LE system --timeout 900
 
 echo "== fuzz targets (bounded)"
-./tests/fuzz/run.sh "${NTPLITE_FUZZ_SECONDS:-30}"
+./tests/fuzz/run.sh "${NTPLITE_FUZZ_SECONDS:-10}"
 
 if [ -x scripts/build-simcompat.sh ]; then
     echo "== simulator-compatible build"

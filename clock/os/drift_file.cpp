@@ -1,6 +1,7 @@
 #include "clock/os/drift_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -108,10 +109,14 @@ std::string format_drift(double ppm) {
 }
 
 std::expected<double, DriftError> load_drift_file(const std::string& path) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // O_NONBLOCK: a FIFO planted there must not hang start-up; only regular files are read.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     if (fd.get() < 0) {
         return std::unexpected(errno == ENOENT ? DriftError::kMissing : DriftError::kUnreadable);
     }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+        return std::unexpected(DriftError::kUnreadable);
     // Read one byte more than a valid file can have, to tell "too long" from "just fits".
     char buf[kMaxDriftFileBytes + 1];
     size_t len = 0;
@@ -139,8 +144,17 @@ std::expected<void, DriftSaveError> save_drift_file(const std::string& path, dou
         return std::unexpected(err);
     };
     {
-        Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        // A fresh file only (O_EXCL, O_NOFOLLOW): a symlink planted at <drift>.tmp must never
+        // redirect the write. A leftover (crash, or planted) is removed (unlink removes a
+        // symlink itself, not its target) and creation retried once.
+        constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+        int raw = ::open(tmp.c_str(), kFlags, 0644);
+        if (raw < 0 && errno == EEXIST && ::unlink(tmp.c_str()) == 0)
+            raw = ::open(tmp.c_str(), kFlags, 0644);
+        Fd fd(raw);
         if (fd.get() < 0) return std::unexpected(DriftSaveError{"open", errno});
+        // The mode must not depend on the daemon's umask.
+        if (::fchmod(fd.get(), 0644) != 0) return fail("fchmod");
         if (!write_all(fd.get(), data)) return fail("write");
         if (::fsync(fd.get()) != 0) return fail("fsync");
         if (int e = fd.close_now(); e != 0) {

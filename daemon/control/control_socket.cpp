@@ -16,11 +16,46 @@ namespace ntplite::daemon {
 namespace {
 
 struct Session : std::enable_shared_from_this<Session> {
-    explicit Session(asio::local::stream_protocol::socket s) : socket(std::move(s)) {}
+    Session(asio::local::stream_protocol::socket s, std::unique_ptr<AcceptGuard::Ticket> t)
+        : socket(std::move(s)), deadline(socket.get_executor()), ticket(std::move(t)) {}
     asio::local::stream_protocol::socket socket;
+    asio::steady_timer deadline;  // the whole exchange, read and write (issue 14)
+    std::unique_ptr<AcceptGuard::Ticket> ticket;
     asio::streambuf in{ControlSocket::kMaxRequest};
     std::string out;
 };
+
+/// One exchange: a request line in, the reply out, all within kSessionDeadline.
+void serve(ControlSocket* self, std::shared_ptr<Session> session) {
+    session->deadline.expires_after(ControlSocket::kSessionDeadline);
+    session->deadline.async_wait([session](const boost::system::error_code& ec) {
+        if (ec) return;  // cancelled: the exchange finished in time
+        boost::system::error_code ignored;
+        session->socket.close(ignored);  // a slow or idle client loses its slot
+    });
+    asio::async_read_until(
+        session->socket, session->in, '\n',
+        [self, session](const boost::system::error_code& rec, std::size_t n) {
+            if (rec == asio::error::operation_aborted || !session->socket.is_open()) return;
+            std::string line;
+            if (!rec) {
+                line.assign(
+                    asio::buffers_begin(session->in.data()),
+                    asio::buffers_begin(session->in.data()) + static_cast<std::ptrdiff_t>(n));
+            }
+            session->out = rec ? std::string(
+                                     "{\"ok\": false, \"error\": \"request line "
+                                     "missing or longer than 256 bytes\"}\n")
+                               : self->handle(line);
+            asio::async_write(session->socket, asio::buffer(session->out),
+                              [session](const boost::system::error_code&, std::size_t) {
+                                  boost::system::error_code ignored;
+                                  session->socket.shutdown(
+                                      asio::local::stream_protocol::socket::shutdown_both, ignored);
+                                  session->deadline.cancel();
+                              });
+        });
+}
 
 }  // namespace
 
@@ -68,24 +103,29 @@ std::expected<void, std::string> ControlSocket::open(const std::string& path, ui
     boost::system::error_code ec;
     auto acc = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
     acc->open(asio::local::stream_protocol(), ec);
-    if (!ec) acc->bind(asio::local::stream_protocol::endpoint(path), ec);
-    if (ec) return std::unexpected("cannot create control socket " + path + ": " + ec.message());
-    if (::chmod(path.c_str(), mode) != 0) {
-        return std::unexpected("cannot set mode of control socket " + path + ": " +
-                               std::strerror(errno));
+    if (!ec) {
+        // The socket file is created by bind() with the process umask: narrow the umask around
+        // bind so the file has `mode` from the moment it is visible (a chmod afterwards left a
+        // window, and followed a symlink swapped in). The umask is process-wide; this runs
+        // during start-up, before anything else creates files.
+        const mode_t old_umask = ::umask(static_cast<mode_t>(~mode & 0777));
+        acc->bind(asio::local::stream_protocol::endpoint(path), ec);
+        ::umask(old_umask);
     }
-    acc->listen(8, ec);
+    if (ec) return std::unexpected("cannot create control socket " + path + ": " + ec.message());
+    acc->listen(kListenBacklog, ec);
     if (ec) return std::unexpected("cannot listen on control socket " + path + ": " + ec.message());
     acceptor_ = std::move(acc);
     path_ = path;
     inode_ = ::lstat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-    accept();
+    guard_.start([this] { accept(); });
     spdlog::info("control socket {} (mode {:o})", path, mode);
     return {};
 }
 
 void ControlSocket::close() {
     if (!acceptor_) return;
+    guard_.stop();
     boost::system::error_code ec;
     acceptor_->close(ec);
     acceptor_.reset();
@@ -98,31 +138,8 @@ void ControlSocket::accept() {
     acceptor_->async_accept(
         [this](const boost::system::error_code& ec, asio::local::stream_protocol::socket s) {
             if (ec == asio::error::operation_aborted || !acceptor_) return;
-            if (!ec) {
-                auto session = std::make_shared<Session>(std::move(s));
-                asio::async_read_until(
-                    session->socket, session->in, '\n',
-                    [this, session](const boost::system::error_code& rec, std::size_t n) {
-                        std::string line;
-                        if (!rec) {
-                            line.assign(asio::buffers_begin(session->in.data()),
-                                        asio::buffers_begin(session->in.data()) +
-                                            static_cast<std::ptrdiff_t>(n));
-                        }
-                        session->out = rec ? std::string(
-                                                 "{\"ok\": false, \"error\": \"request line "
-                                                 "missing or longer than 256 bytes\"}\n")
-                                           : handle(line);
-                        asio::async_write(
-                            session->socket, asio::buffer(session->out),
-                            [session](const boost::system::error_code&, std::size_t) {
-                                boost::system::error_code ignored;
-                                session->socket.shutdown(
-                                    asio::local::stream_protocol::socket::shutdown_both, ignored);
-                            });
-                    });
-            }
-            accept();
+            auto ticket = guard_.on_accept(ec);  // re-arms, pauses or caps the acceptor
+            if (ticket) serve(this, std::make_shared<Session>(std::move(s), std::move(ticket)));
         });
 }
 

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "daemon/common/asio.hpp"
+#include "daemon/control/accept_guard.hpp"
 #include "daemon/policy/monitor/control_snapshot.hpp"
 
 namespace ntplite::daemon {
@@ -29,6 +31,12 @@ class ControlSocket {
     using ResyncFn = std::function<std::expected<std::size_t, std::string>()>;
     /// Longest request line accepted.
     static constexpr std::size_t kMaxRequest = 256;
+    /// Connections served at once; more wait in the kernel's backlog (issue 14).
+    static constexpr std::size_t kMaxConnections = 32;
+    /// One exchange (request line in, reply out) must finish within this, or it is closed.
+    static constexpr std::chrono::seconds kSessionDeadline{5};
+    /// listen() backlog: room for a burst of clients without SYN-style retries.
+    static constexpr int kListenBacklog = 128;
 
     ControlSocket(asio::io_context& io, SnapshotFn snapshot, ResyncFn resync);
     ~ControlSocket();
@@ -37,6 +45,10 @@ class ControlSocket {
     std::expected<void, std::string> open(const std::string& path, uint32_t mode);
     /// Stops accepting and removes the socket file.
     void close();
+
+    /// Sessions open now, and accept() calls that failed for lack of resources (EMFILE...).
+    std::size_t active_sessions() const { return guard_.active(); }
+    uint64_t accept_resource_errors() const { return guard_.resource_errors(); }
 
     /// The reply to one request line (pure apart from calling the two functions).
     std::string handle(std::string_view line);
@@ -50,6 +62,7 @@ class ControlSocket {
     std::unique_ptr<asio::local::stream_protocol::acceptor> acceptor_;
     std::string path_;
     uint64_t inode_ = 0;  ///< of the socket file we created: close() removes only that one
+    AcceptGuard guard_{io_, "control socket", kMaxConnections};
 };
 
 }  // namespace ntplite::daemon

@@ -1,5 +1,7 @@
 #include "daemon/control/control_udp.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <memory>
 
@@ -13,11 +15,32 @@ struct ControlUdp::Job {
     sockaddr_storage from{};
     socklen_t from_len = 0;
     sysutil::ReplySource dst;
+    config::IpAddress client;
 };
+
+namespace {
+
+config::RateLimitConfig mode6_rate() {
+    config::RateLimitConfig r;
+    r.enabled = true;
+    r.interval_log2 = ControlUdp::kClientIntervalLog2;
+    r.burst = ControlUdp::kClientBurst;
+    r.leak = 0.0;
+    r.kod = false;
+    r.table_size = 1024;
+    return r;
+}
+
+}  // namespace
 
 ControlUdp::ControlUdp(asio::io_context& engine_io, const std::vector<config::CidrPrefix>& allow,
                        SnapshotFn snapshot)
-    : io_(engine_io), allow_(Acl::allow_only(allow)), snapshot_(std::move(snapshot)) {}
+    : io_(engine_io),
+      allow_(Acl::allow_only(allow)),
+      snapshot_(std::move(snapshot)),
+      limiter_(mode6_rate(),
+               static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
+}
 
 void ControlUdp::set_allow(std::vector<config::CidrPrefix> allow) {
     Acl next = Acl::allow_only(allow);
@@ -48,6 +71,7 @@ bool ControlUdp::offer(int fd, std::span<const std::byte> datagram, const config
     job->from = from;
     job->from_len = from_len;
     job->dst = dst;
+    job->client = client;
     asio::post(io_, [this, job] {
         pending_.fetch_sub(1, std::memory_order_relaxed);
         answer(*job);
@@ -56,7 +80,26 @@ bool ControlUdp::offer(int fd, std::span<const std::byte> datagram, const config
 }
 
 void ControlUdp::answer(const Job& job) {
+    const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+    const RateDecision d = limiter_.check(job.client, now_ns);
+    if (d != RateDecision::kAllow && d != RateDecision::kLeak) {
+        overloaded_.fetch_add(1, std::memory_order_relaxed);  // per-client rate exceeded
+        return;
+    }
     const Mode6Answer a = answer_mode6(job.request, snapshot_());
+    // Global byte budget: refilled continuously, at most one second's worth banked.
+    budget_bytes_ = std::min<int64_t>(
+        kMaxAnswerBytesPerSecond,
+        budget_bytes_ + std::min<int64_t>(now_ns - budget_time_ns_, 1'000'000'000) *
+                            kMaxAnswerBytesPerSecond / 1'000'000'000);
+    budget_time_ns_ = now_ns;
+    if (static_cast<int64_t>(a.total_bytes()) > budget_bytes_) {
+        overloaded_.fetch_add(1, std::memory_order_relaxed);  // global answer budget spent
+        return;
+    }
+    budget_bytes_ -= static_cast<int64_t>(a.total_bytes());
     if (a.outcome == Mode6Outcome::kDropped) {
         malformed_.fetch_add(1, std::memory_order_relaxed);
         return;

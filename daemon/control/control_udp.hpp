@@ -20,6 +20,7 @@
 #include "daemon/common/asio.hpp"
 #include "daemon/policy/monitor/control_snapshot.hpp"
 #include "daemon/policy/server/acl.hpp"
+#include "daemon/policy/server/rate_limiter.hpp"
 #include "sysutil/rx_meta.hpp"
 
 namespace ntplite::daemon {
@@ -28,6 +29,13 @@ class ControlUdp {
   public:
     /// Requests waiting for the engine thread at most; more are dropped (counted "overloaded").
     static constexpr unsigned kMaxPending = 64;
+    /// Per-client mode 6 rate (issue 14), with the NTP server's rate-limit machinery: on average
+    /// one request per 2^kClientIntervalLog2 s, bursts of kClientBurst; over it: dropped.
+    static constexpr int kClientIntervalLog2 = 0;
+    static constexpr unsigned kClientBurst = 16;
+    /// All mode 6 answers together never exceed this many bytes per second (a READVAR answer
+    /// is ~30x its request: an allow list widened by mistake must not make us an amplifier).
+    static constexpr int64_t kMaxAnswerBytesPerSecond = 64 * 1024;
     using SnapshotFn = std::function<MonitorSnapshot()>;
 
     /// `allow`: who may query (an Acl::allow_only list: an empty list allows nobody).
@@ -66,6 +74,10 @@ class ControlUdp {
     SnapshotFn snapshot_;
     std::atomic<unsigned> pending_{0};
     std::atomic<uint64_t> answered_{0}, denied_{0}, malformed_{0}, overloaded_{0}, fragments_{0};
+    // Engine thread only (answer()):
+    RateLimiter limiter_;
+    int64_t budget_bytes_ = kMaxAnswerBytesPerSecond;  // global token bucket
+    int64_t budget_time_ns_ = 0;                       // monotonic time of the last refill
 };
 
 }  // namespace ntplite::daemon

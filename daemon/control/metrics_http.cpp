@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 
+#include "daemon/control/metrics_request.hpp"
 #include "daemon/policy/monitor/metrics_prometheus.hpp"
 
 namespace ntplite::daemon {
@@ -16,40 +17,44 @@ namespace http = beast::http;
 
 /// One connection: read one request (limits: 8 KiB, 5 s), answer, close.
 struct HttpSession : std::enable_shared_from_this<HttpSession> {
-    HttpSession(asio::ip::tcp::socket s, MetricsHttp::SnapshotFn* snapshot)
-        : stream(std::move(s)), snapshot(snapshot) {
-        parser.header_limit(8 * 1024);
+    HttpSession(asio::ip::tcp::socket s, MetricsHttp::SnapshotFn* snapshot,
+                std::unique_ptr<AcceptGuard::Ticket> t)
+        : stream(std::move(s)), snapshot(snapshot), ticket(std::move(t)) {
+        parser.header_limit(kMetricsHeaderLimit);
         parser.body_limit(0);
     }
 
     void start() {
-        stream.expires_after(std::chrono::seconds(5));
+        // One deadline for the whole exchange: a slow or idle client loses its slot.
+        stream.expires_after(MetricsHttp::kSessionDeadline);
         http::async_read(
             stream, buffer, parser,
             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(beast::error_code ec) {
-        if (ec) return;  // timeout, reset or garbage: just close
-        const auto& req = parser.get();
-        response.version(req.version());
+        HttpAnswer a;
+        if (ec == beast::error::timeout || ec == http::error::end_of_stream ||
+            ec == asio::error::eof || ec == asio::error::connection_reset ||
+            ec == asio::error::operation_aborted) {
+            return;  // nothing (complete) to answer: just close
+        }
+        if (ec) {
+            a = answer_bad_request(ec);  // malformed: a 4xx, not a reset (issue 14)
+            response.version(11);
+        } else {
+            const auto& req = parser.get();
+            const auto target = req.target();
+            a = answer_metrics_request(req.method(), std::string_view(target.data(), target.size()),
+                                       [this] { return metrics_text((*snapshot)()); });
+            response.version(req.version());
+        }
         response.keep_alive(false);
         response.set(http::field::server, "ntpd-lite");
-        if (req.method() != http::verb::get && req.method() != http::verb::head) {
-            response.result(http::status::method_not_allowed);
-            response.set(http::field::allow, "GET, HEAD");
-            response.set(http::field::content_type, "text/plain");
-            response.body() = "only GET /metrics\n";
-        } else if (req.target() != "/metrics" && req.target() != "/") {
-            response.result(http::status::not_found);
-            response.set(http::field::content_type, "text/plain");
-            response.body() = "try /metrics\n";
-        } else {
-            response.result(http::status::ok);
-            response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-            response.body() = metrics_text((*snapshot)());
-            if (req.method() == http::verb::head) response.body().clear();
-        }
+        response.result(a.status);
+        response.set(http::field::content_type, a.content_type);
+        if (!a.allow.empty()) response.set(http::field::allow, a.allow);
+        response.body() = std::move(a.body);
         response.prepare_payload();
         http::async_write(
             stream, response, [self = shared_from_this()](beast::error_code, std::size_t) {
@@ -59,10 +64,11 @@ struct HttpSession : std::enable_shared_from_this<HttpSession> {
     }
 
     beast::tcp_stream stream;
-    beast::flat_buffer buffer{8 * 1024};
+    beast::flat_buffer buffer{kMetricsHeaderLimit};
     http::request_parser<http::empty_body> parser;
     http::response<http::string_body> response;
     MetricsHttp::SnapshotFn* snapshot;
+    std::unique_ptr<AcceptGuard::Ticket> ticket;
 };
 
 }  // namespace
@@ -85,18 +91,19 @@ std::expected<void, std::string> MetricsHttp::open(const config::ListenSpec& whe
     acc->open(ep.protocol(), ec);
     if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acc->bind(ep, ec);
-    if (!ec) acc->listen(16, ec);
+    if (!ec) acc->listen(kListenBacklog, ec);
     if (ec)
         return std::unexpected("cannot serve metrics on " + where.to_string() + ": " +
                                ec.message());
     acceptor_ = std::move(acc);
-    accept();
+    guard_.start([this] { accept(); });
     spdlog::info("Prometheus metrics on http://{}/metrics", where.to_string());
     return {};
 }
 
 void MetricsHttp::close() {
     if (!acceptor_) return;
+    guard_.stop();
     boost::system::error_code ec;
     acceptor_->close(ec);
     acceptor_.reset();
@@ -110,8 +117,9 @@ uint16_t MetricsHttp::port() const {
 void MetricsHttp::accept() {
     acceptor_->async_accept([this](const boost::system::error_code& ec, asio::ip::tcp::socket s) {
         if (ec == asio::error::operation_aborted || !acceptor_) return;
-        if (!ec) std::make_shared<HttpSession>(std::move(s), &snapshot_)->start();
-        accept();
+        auto ticket = guard_.on_accept(ec);  // re-arms, pauses or caps the acceptor
+        if (ticket)
+            std::make_shared<HttpSession>(std::move(s), &snapshot_, std::move(ticket))->start();
     });
 }
 

@@ -4,6 +4,7 @@
 // client cannot hold the engine thread or memory.
 #pragma once
 
+#include <chrono>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include "config/net.hpp"
 #include "daemon/common/asio.hpp"
+#include "daemon/control/accept_guard.hpp"
 #include "daemon/policy/monitor/control_snapshot.hpp"
 
 namespace ntplite::daemon {
@@ -18,6 +20,12 @@ namespace ntplite::daemon {
 class MetricsHttp {
   public:
     using SnapshotFn = std::function<MonitorSnapshot()>;
+    /// Connections served at once; more wait in the kernel's backlog (issue 14).
+    static constexpr std::size_t kMaxConnections = 64;
+    /// One exchange (request in, answer out) must finish within this, or it is closed.
+    static constexpr std::chrono::seconds kSessionDeadline{5};
+    /// listen() backlog (was 16: SYN retries under load).
+    static constexpr int kListenBacklog = 1024;
     MetricsHttp(asio::io_context& io, SnapshotFn snapshot);
     ~MetricsHttp();
 
@@ -33,6 +41,7 @@ class MetricsHttp {
     asio::io_context& io_;
     SnapshotFn snapshot_;
     std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+    AcceptGuard guard_{io_, "metrics listener", kMaxConnections};
 };
 
 }  // namespace ntplite::daemon

@@ -5,9 +5,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace ntplite::tools {
 namespace {
@@ -102,33 +104,60 @@ ExitCode run_resync(const ControlOptions& o, std::ostream& out, std::ostream& er
         print_failure(reply.error(), o.json, out, err);
         return reply.error().code;
     }
-    auto j = nlohmann::json::parse(*reply, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("ok")) {
-        ControlFailure f{ExitCode::kInvalidResponse, "invalid_response",
-                         "the daemon's answer is not the expected JSON"};
-        print_failure(f, o.json, out, err);
-        return f.code;
+    auto parsed = parse_resync_reply(*reply);
+    if (!parsed) {
+        print_failure(parsed.error(), o.json, out, err);
+        return parsed.error().code;
     }
-    if (!j["ok"].get<bool>()) {
-        ControlFailure f{ExitCode::kDaemonRefused, "daemon_refused",
-                         "resync refused: " + j.value("error", std::string("no reason given"))};
-        print_failure(f, o.json, out, err);
-        return f.code;
-    }
-    const auto sources = j.value("sources", 0);
     if (o.json) {
         nlohmann::ordered_json d;
         d["schema"] = kResyncJsonSchema;
         d["ok"] = true;
-        d["sources"] = sources;
-        d["message"] = j.value("message", std::string());
+        d["sources"] = parsed->sources;
+        d["message"] = parsed->message;
         d["exit_code"] = 0;
         d["error"] = nullptr;
         out << d.dump(2) << "\n";
     } else {
-        out << "resync: " << j.value("message", std::string("ok")) << "\n";
+        out << "resync: " << (parsed->message.empty() ? std::string("ok") : parsed->message)
+            << "\n";
     }
     return ExitCode::kOk;
+}
+
+std::expected<ResyncReply, ControlFailure> parse_resync_reply(std::string_view text) {
+    // No exceptions: a hostile or broken peer on the socket must give an exit status, never a
+    // nlohmann::json::type_error escaping main() (was: {"ok": 1} or {"sources": "x"} aborted).
+    const ControlFailure invalid{ExitCode::kInvalidResponse, "invalid_response",
+                                 "the daemon's answer is not the expected JSON"};
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return std::unexpected(invalid);
+    const auto ok = j.find("ok");
+    if (ok == j.end() || !ok->is_boolean()) return std::unexpected(invalid);
+    auto string_field = [&](const char* key) -> std::optional<std::string> {
+        const auto it = j.find(key);
+        if (it == j.end()) return std::string();
+        if (!it->is_string()) return std::nullopt;
+        return it->get<std::string>();
+    };
+    if (!ok->get<bool>()) {
+        const auto why = string_field("error");
+        if (!why) return std::unexpected(invalid);
+        return std::unexpected(ControlFailure{
+            ExitCode::kDaemonRefused, "daemon_refused",
+            "resync refused: " + (why->empty() ? std::string("no reason given") : *why)});
+    }
+    ResyncReply r;
+    if (const auto it = j.find("sources"); it != j.end()) {
+        if (!it->is_number_integer()) return std::unexpected(invalid);
+        r.sources = it->is_number_unsigned()
+                        ? static_cast<int64_t>(std::min<uint64_t>(it->get<uint64_t>(), INT64_MAX))
+                        : it->get<int64_t>();
+    }
+    const auto message = string_field("message");
+    if (!message) return std::unexpected(invalid);
+    r.message = *message;
+    return r;
 }
 
 ExitCode run_snapshot(const ControlOptions& o, std::ostream& out, std::ostream& err) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <ostream>
 #include <string>
@@ -32,6 +33,16 @@ struct ControlFailure {
 std::expected<std::string, ControlFailure> control_request(const std::string& socket_path,
                                                            std::string_view command,
                                                            std::chrono::milliseconds timeout);
+
+/// What a successful resync reply says.
+struct ResyncReply {
+    int64_t sources = 0;  ///< sources that started a burst
+    std::string message;  ///< the daemon's one-line summary ("" if none)
+};
+
+/// Reads the daemon's resync reply (pure). Any text that is not the documented JSON object, or
+/// whose fields have the wrong types, is kInvalidResponse; {"ok": false} is kDaemonRefused.
+std::expected<ResyncReply, ControlFailure> parse_resync_reply(std::string_view text);
 
 /// `resync`: asks the daemon to poll every source now. Prints success or why not.
 ExitCode run_resync(const ControlOptions& o, std::ostream& out, std::ostream& err);

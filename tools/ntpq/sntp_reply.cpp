@@ -98,6 +98,14 @@ ReplyVerdict evaluate_reply(std::span<const std::byte> datagram, const RequestCo
         .t4_client_receive = proto::NtpTimestamp::from_unix_ns(ctx.t4_unix_ns),
     };
     auto r = proto::compute_exchange(e);
+    // Absurd timestamps (a server "holding" the request for minutes, or negative time) give no
+    // usable measurement (issue 14: the same bound as the daemon's sync path).
+    if (!proto::exchange_sane(r)) {
+        return rejected(SntpError::kInvalidResponse,
+                        "invalid reply: " +
+                            std::string(proto::to_string(proto::CheckFailure::kInsaneExchange)) +
+                            " (round-trip delay " + std::to_string(r.delay_ns) + " ns)");
+    }
     ReplyVerdict v;
     v.kind = ReplyVerdict::Kind::kAccepted;
     v.sample.reply = p;

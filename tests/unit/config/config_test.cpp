@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "config/config.hpp"
+#include "config/os/config_file.hpp"
 
 namespace ntplite::config {
 namespace {
