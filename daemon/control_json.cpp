@@ -85,4 +85,28 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
     return j;
 }
 
+nlohmann::ordered_json clients_json(std::span<const ClientRecord> clients, int64_t now_mono_ns,
+                                    std::size_t table_slots, uint64_t evictions) {
+    using J = nlohmann::ordered_json;
+    J j;
+    j["schema"] = kClientsJsonSchema;
+    j["ok"] = true;
+    j["table_slots"] = table_slots;
+    j["evictions"] = evictions;
+    J arr = J::array();
+    for (const ClientRecord& c : clients) {
+        J e;
+        e["address"] = c.address.to_string();
+        e["requests"] = c.requests;
+        e["answered"] = c.requests - c.dropped - c.kod;
+        e["dropped"] = c.dropped;
+        e["kod"] = c.kod;
+        e["last_seen_ago_ns"] = std::max<int64_t>(0, now_mono_ns - c.last_seen_mono_ns);
+        e["first_seen_ago_ns"] = std::max<int64_t>(0, now_mono_ns - c.first_seen_mono_ns);
+        arr.push_back(std::move(e));
+    }
+    j["clients"] = std::move(arr);
+    return j;
+}
+
 }  // namespace ntplite::daemon

@@ -1,5 +1,6 @@
 #include "daemon/control_service.hpp"
 
+#include "daemon/control_json.hpp"
 #include "daemon/metrics_http.hpp"
 #include "daemon/server_worker.hpp"
 #include "daemon/sync_client.hpp"
@@ -12,7 +13,10 @@ ControlService::ControlService(asio::io_context& io, const config::Config& cfg, 
       sources_(std::move(sources)),
       udp_(io, cfg.control.allow, [this] { return snapshot(); }),
       socket_(
-          io, [this] { return snapshot(); }, [this] { return resync(); }) {
+          io, [this] { return snapshot(); }, [this] { return resync(); },
+          sources_.clients ? ControlSocket::ClientsFn([this] { return clients_text(); })
+                           : ControlSocket::ClientsFn{}),
+      history_timer_(io) {
     fill_platform(platform_);
 }
 
@@ -25,13 +29,44 @@ std::expected<void, std::string> ControlService::start() {
         if (auto ok = socket_.open(cfg_.control.socket, cfg_.control.socket_mode); !ok) return ok;
     }
     if (cfg_.metrics.listen) {
-        metrics_ = std::make_unique<MetricsHttp>(io_, [this] { return snapshot(); });
+        metrics_ = std::make_unique<MetricsHttp>(
+            io_, [this] { return snapshot(); },
+            [this](int64_t now_ns) { return history_.points(now_ns); });
         if (auto ok = metrics_->open(*cfg_.metrics.listen); !ok) return ok;
     }
+    sample_history();
     return {};
 }
 
+void ControlService::sample_history() {
+    if (sources_.sync && sources_.sync()) {
+        const MonitorSnapshot m = snapshot();
+        const int64_t t = m.system.last_update_unix_ns;
+        if (t != 0 && t != last_sampled_update_ns_) {
+            // A clock update older than the last one recorded: the clock was stepped back.
+            if (t < last_sampled_update_ns_) history_.clear();
+            history_.add(HistoryPoint{t, m.system.offset_ns, m.system.sys_jitter_ns,
+                                      m.system.frequency_ppm, 1});
+            last_sampled_update_ns_ = t;
+        }
+    }
+    history_timer_.expires_after(std::chrono::seconds(1));
+    history_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) sample_history();
+    });
+}
+
+std::string ControlService::clients_text() const {
+    std::vector<ClientRecord> all;
+    std::size_t slots = 0;
+    uint64_t evictions = 0;
+    sources_.clients(all, &slots, &evictions);
+    const auto merged = merge_clients(std::move(all), kMaxClientsListed);
+    return clients_json(merged, monotonic_ns(), slots, evictions).dump();
+}
+
 void ControlService::stop() {
+    history_timer_.cancel();
     socket_.close();
     if (metrics_) metrics_->close();
 }

@@ -22,8 +22,12 @@ struct Session : std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-ControlSocket::ControlSocket(asio::io_context& io, SnapshotFn snapshot, ResyncFn resync)
-    : io_(io), snapshot_(std::move(snapshot)), resync_(std::move(resync)) {}
+ControlSocket::ControlSocket(asio::io_context& io, SnapshotFn snapshot, ResyncFn resync,
+                             ClientsFn clients)
+    : io_(io),
+      snapshot_(std::move(snapshot)),
+      resync_(std::move(resync)),
+      clients_(std::move(clients)) {}
 
 ControlSocket::~ControlSocket() {
     close();
@@ -101,6 +105,12 @@ std::string ControlSocket::handle(std::string_view line) {
     while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
     nlohmann::ordered_json j;
     if (line == "snapshot") return snapshot_json(snapshot_()).dump() + "\n";
+    if (line == "clients") {
+        if (clients_) return clients_() + "\n";
+        j["ok"] = false;
+        j["error"] = "this daemon keeps no client list (no [[server]] configured)";
+        return j.dump() + "\n";
+    }
     if (line == "resync") {
         auto r = resync_();
         if (r) {
@@ -114,7 +124,7 @@ std::string ControlSocket::handle(std::string_view line) {
         return j.dump() + "\n";
     }
     j["ok"] = false;
-    j["error"] = "unknown request (expected \"resync\" or \"snapshot\")";
+    j["error"] = "unknown request (expected \"resync\", \"snapshot\" or \"clients\")";
     return j.dump() + "\n";
 }
 

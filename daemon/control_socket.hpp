@@ -2,6 +2,7 @@
 // One request line per connection, one JSON document back, then the daemon closes:
 //   "resync"   -> {"ok": true, "sources": N, "message": "..."} or {"ok": false, "error": "..."}
 //   "snapshot" -> snapshot_json() (system, sources, counters)
+//   "clients"  -> clients_json() (the addresses the server has seen, most requests first)
 // Runs on the engine's io_context; permissions of the socket file come from [control].
 #pragma once
 
@@ -20,10 +21,13 @@ class ControlSocket {
     using SnapshotFn = std::function<MonitorSnapshot()>;
     /// Starts a burst on every source; returns how many, or why it cannot.
     using ResyncFn = std::function<std::expected<std::size_t, std::string>()>;
+    /// The "clients" document (JSON text, one line).
+    using ClientsFn = std::function<std::string()>;
     /// Longest request line accepted.
     static constexpr std::size_t kMaxRequest = 256;
 
-    ControlSocket(asio::io_context& io, SnapshotFn snapshot, ResyncFn resync);
+    ControlSocket(asio::io_context& io, SnapshotFn snapshot, ResyncFn resync,
+                  ClientsFn clients = {});
     ~ControlSocket();
 
     /// Binds `path` (a stale socket file is replaced), sets its mode, starts accepting.
@@ -40,6 +44,7 @@ class ControlSocket {
     asio::io_context& io_;
     SnapshotFn snapshot_;
     ResyncFn resync_;
+    ClientsFn clients_;
     std::unique_ptr<asio::local::stream_protocol::acceptor> acceptor_;
     std::string path_;
 };

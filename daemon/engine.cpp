@@ -47,8 +47,15 @@ std::expected<void, std::string> Engine::start() {
     }
     control_ = std::make_unique<ControlService>(
         io_, cfg_,
-        ControlService::Sources{&state_, [this] { return sync_.get(); },
-                                [this] { return totals(); }});
+        ControlService::Sources{
+            &state_, [this] { return sync_.get(); }, [this] { return totals(); },
+            [this](std::vector<ClientRecord>& out, std::size_t* slots, uint64_t* evictions) {
+                for (const auto& w : workers_) {
+                    w->clients().copy_to(out);
+                    *slots += w->clients().slots();
+                    *evictions += w->clients().evictions();
+                }
+            }});
     std::random_device rd;
     for (std::size_t s = 0; s < cfg_.servers.size(); ++s) {
         const config::ServerConfig& server = cfg_.servers[s];

@@ -6,7 +6,9 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 
+#include "daemon/control_json.hpp"
 #include "daemon/metrics_prometheus.hpp"
+#include "daemon/status_page.hpp"
 
 namespace ntplite::daemon {
 namespace {
@@ -16,8 +18,8 @@ namespace http = beast::http;
 
 /// One connection: read one request (limits: 8 KiB, 5 s), answer, close.
 struct HttpSession : std::enable_shared_from_this<HttpSession> {
-    HttpSession(asio::ip::tcp::socket s, MetricsHttp::SnapshotFn* snapshot)
-        : stream(std::move(s)), snapshot(snapshot) {
+    HttpSession(asio::ip::tcp::socket s, const MetricsHttp* owner)
+        : stream(std::move(s)), owner(owner) {
         parser.header_limit(8 * 1024);
         parser.body_limit(0);
     }
@@ -39,15 +41,14 @@ struct HttpSession : std::enable_shared_from_this<HttpSession> {
             response.result(http::status::method_not_allowed);
             response.set(http::field::allow, "GET, HEAD");
             response.set(http::field::content_type, "text/plain");
-            response.body() = "only GET /metrics\n";
-        } else if (req.target() != "/metrics" && req.target() != "/") {
-            response.result(http::status::not_found);
-            response.set(http::field::content_type, "text/plain");
-            response.body() = "try /metrics\n";
+            response.body() = "only GET and HEAD\n";
         } else {
-            response.result(http::status::ok);
-            response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-            response.body() = metrics_text((*snapshot)());
+            MetricsHttp::Reply r = owner->route(std::string_view(req.target()));
+            response.result(static_cast<http::status>(r.status));
+            response.set(http::field::content_type, r.content_type);
+            // The page and the snapshot change every second: never cache them.
+            response.set(http::field::cache_control, "no-store");
+            response.body() = std::move(r.body);
             if (req.method() == http::verb::head) response.body().clear();
         }
         response.prepare_payload();
@@ -62,13 +63,31 @@ struct HttpSession : std::enable_shared_from_this<HttpSession> {
     beast::flat_buffer buffer{8 * 1024};
     http::request_parser<http::empty_body> parser;
     http::response<http::string_body> response;
-    MetricsHttp::SnapshotFn* snapshot;
+    const MetricsHttp* owner;
 };
 
 }  // namespace
 
-MetricsHttp::MetricsHttp(asio::io_context& io, SnapshotFn snapshot)
-    : io_(io), snapshot_(std::move(snapshot)) {}
+MetricsHttp::MetricsHttp(asio::io_context& io, SnapshotFn snapshot, HistoryFn history)
+    : io_(io), snapshot_(std::move(snapshot)), history_(std::move(history)) {}
+
+MetricsHttp::Reply MetricsHttp::route(std::string_view target) const {
+    // A query string ("/?refresh") changes nothing.
+    target = target.substr(0, target.find('?'));
+    if (target == "/metrics") {
+        return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(snapshot_())};
+    }
+    if (target == "/api/snapshot") {
+        return {200, "application/json", snapshot_json(snapshot_()).dump(2) + "\n"};
+    }
+    if (target == "/" || target == "/index.html") {
+        const MonitorSnapshot m = snapshot_();
+        const std::vector<HistoryPoint> h =
+            history_ ? history_(m.system.now_unix_ns) : std::vector<HistoryPoint>{};
+        return {200, "text/html; charset=utf-8", render_status_page(m, h)};
+    }
+    return {404, "text/plain", "not found: try /, /metrics or /api/snapshot\n"};
+}
 
 MetricsHttp::~MetricsHttp() {
     close();
@@ -91,7 +110,7 @@ std::expected<void, std::string> MetricsHttp::open(const config::ListenSpec& whe
                                ec.message());
     acceptor_ = std::move(acc);
     accept();
-    spdlog::info("Prometheus metrics on http://{}/metrics", where.to_string());
+    spdlog::info("status page on http://{0}/ (Prometheus metrics on /metrics)", where.to_string());
     return {};
 }
 
@@ -110,7 +129,7 @@ uint16_t MetricsHttp::port() const {
 void MetricsHttp::accept() {
     acceptor_->async_accept([this](const boost::system::error_code& ec, asio::ip::tcp::socket s) {
         if (ec == asio::error::operation_aborted || !acceptor_) return;
-        if (!ec) std::make_shared<HttpSession>(std::move(s), &snapshot_)->start();
+        if (!ec) std::make_shared<HttpSession>(std::move(s), this)->start();
         accept();
     });
 }

@@ -1,5 +1,6 @@
 // The Prometheus endpoint: a minimal HTTP/1.1 server (Boost.Beast) on the engine's io_context.
-// GET /metrics answers metrics_text() of a fresh MonitorSnapshot; anything else is 404/405.
+// GET /metrics answers metrics_text() of a fresh MonitorSnapshot, GET / the status page
+// (render_status_page) and GET /api/snapshot the control socket's JSON; anything else is 404/405.
 // One request per connection, bounded request size and a read deadline, so a slow or hostile
 // client cannot hold the engine thread or memory.
 #pragma once
@@ -12,13 +13,24 @@
 #include "config/net.hpp"
 #include "daemon/asio.hpp"
 #include "daemon/control_snapshot.hpp"
+#include "daemon/history.hpp"
 
 namespace ntplite::daemon {
 
 class MetricsHttp {
   public:
     using SnapshotFn = std::function<MonitorSnapshot()>;
-    MetricsHttp(asio::io_context& io, SnapshotFn snapshot);
+    /// The chart points up to local Unix ns `now`.
+    using HistoryFn = std::function<std::vector<HistoryPoint>(int64_t now_ns)>;
+    MetricsHttp(asio::io_context& io, SnapshotFn snapshot, HistoryFn history = {});
+
+    /// What one GET answers: status code, content type and body (pure apart from the calls).
+    struct Reply {
+        unsigned status = 200;
+        std::string content_type;
+        std::string body;
+    };
+    Reply route(std::string_view target) const;
     ~MetricsHttp();
 
     /// Listens on `where` (an address and port).
@@ -32,6 +44,7 @@ class MetricsHttp {
 
     asio::io_context& io_;
     SnapshotFn snapshot_;
+    HistoryFn history_;
     std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
 };
 
