@@ -16,8 +16,8 @@ namespace {
 constexpr double kWidth = 640, kHeight = 170;
 constexpr double kLeft = 70, kRight = 10, kTop = 22, kBottom = 22;
 
-std::string value_text(double v, bool ns) {
-    return ns ? duration_text(v) : fmt::format("{:+.3f} ppm", v);
+std::string value_text(double v, bool ns, bool with_sign) {
+    return ns ? duration_text(v, with_sign) : fmt::format("{:+.3f} ppm", v);
 }
 
 const char* kStyle =
@@ -68,8 +68,8 @@ std::string sources_section(const MonitorSnapshot& m) {
     for (const SourceView& v : m.sources) {
         const clock::SourceSnapshot& x = v.snap;
         const bool sampled = x.last_sample_time_ns != 0;
-        auto dur = [sampled](int64_t ns) {
-            return sampled ? duration_text(static_cast<double>(ns)) : std::string("-");
+        auto dur = [sampled](int64_t ns, bool with_sign) {
+            return sampled ? duration_text(static_cast<double>(ns), with_sign) : std::string("-");
         };
         out += fmt::format(
             "<tr class=\"source {0}\"><td class=\"l\">{1}</td><td class=\"l\">{0}</td>"
@@ -115,16 +115,17 @@ std::string charts_section(std::span<const HistoryPoint> h, int64_t now_ns) {
     }
     std::string out = "<div class=\"charts\">\n";
     out += render_chart({"chart-offset", "Offset", true}, t, off, now_ns);
-    out += render_chart({"chart-jitter", "Jitter", true}, t, jit, now_ns);
+    out += render_chart({"chart-jitter", "Jitter", true, false}, t, jit, now_ns);
     out += render_chart({"chart-frequency", "Frequency", false}, t, freq, now_ns);
     out += "</div>\n";
     if (h.empty()) out += "<p class=\"muted\">No clock update yet: the charts are empty.</p>\n";
     return out;
 }
 
-std::string hhmm(int64_t unix_ns) {
+/// "20:59Z", or "20:59:07Z" when the chart spans less than an hour.
+std::string clock_label(int64_t unix_ns, int64_t span_ns) {
     const std::string u = utc_text(unix_ns);  // YYYY-MM-DDTHH:MM:SSZ
-    return u.substr(11, 5) + "Z";
+    return u.substr(11, span_ns < int64_t{3600} * 1'000'000'000 ? 8 : 5) + "Z";
 }
 
 }  // namespace
@@ -156,12 +157,13 @@ std::string html_escape(std::string_view text) {
     return out;
 }
 
-std::string duration_text(double ns) {
+std::string duration_text(double ns, bool with_sign) {
     const double a = std::fabs(ns);
-    if (a < 1e3) return fmt::format("{:+.0f} ns", ns);
-    if (a < 1e6) return fmt::format("{:+.3f} \u00b5s", ns / 1e3);
-    if (a < 1e9) return fmt::format("{:+.3f} ms", ns / 1e6);
-    return fmt::format("{:+.3f} s", ns / 1e9);
+    const char* sign = !with_sign ? (ns < 0 ? "-" : "") : (ns < 0 ? "-" : "+");
+    if (a < 1e3) return fmt::format("{}{:.0f} ns", sign, a);
+    if (a < 1e6) return fmt::format("{}{:.3f} \u00b5s", sign, a / 1e3);
+    if (a < 1e9) return fmt::format("{}{:.3f} ms", sign, a / 1e6);
+    return fmt::format("{}{:.3f} s", sign, a / 1e9);
 }
 
 std::string render_chart(const ChartSeries& series, std::span<const int64_t> times_ns,
@@ -206,12 +208,13 @@ std::string render_chart(const ChartSeries& series, std::span<const int64_t> tim
     if (n == 1) d += fmt::format(" L{:.1f} {:.1f}", x(t_last), y(values[0]));  // a visible stub
     out += fmt::format("<path class=\"series\" d=\"{}\"/>\n", d);
     out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", x0 - 4, y0 + 4,
-                       html_escape(value_text(hi, series.nanoseconds)));
+                       html_escape(value_text(hi, series.nanoseconds, series.with_sign)));
     out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", x0 - 4, y1,
-                       html_escape(value_text(lo, series.nanoseconds)));
-    out += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", x0, kHeight - 6, hhmm(t_first));
+                       html_escape(value_text(lo, series.nanoseconds, series.with_sign)));
+    out += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", x0, kHeight - 6,
+                       clock_label(t_first, t_last - t_first));
     out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", x1, kHeight - 6,
-                       hhmm(t_last));
+                       clock_label(t_last, t_last - t_first));
     return out + "</svg>\n";
 }
 

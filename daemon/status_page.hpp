@@ -25,13 +25,15 @@ struct ChartSeries {
     std::string_view id;      ///< "chart-offset"
     std::string_view title;   ///< "Offset"
     bool nanoseconds = true;  ///< values are ns (shown in ns/µs/ms/s), else ppm
+    bool with_sign = true;    ///< labels carry a sign (offsets) or not (jitter)
 };
 std::string render_chart(const ChartSeries& series, std::span<const int64_t> times_ns,
                          std::span<const double> values, int64_t now_ns);
 
 /// Escapes &, <, >, " and ' for HTML text and attribute values.
 std::string html_escape(std::string_view text);
-/// A duration with a unit chosen like chrony (ns, µs, ms, s) and `digits` significant digits.
-std::string duration_text(double ns);
+/// A duration with a unit chosen like chrony (ns, µs, ms, s), signed ("+1.250 ms") for offsets
+/// or plain ("1.250 ms") for magnitudes such as delay and jitter.
+std::string duration_text(double ns, bool with_sign = true);
 
 }  // namespace ntplite::daemon
