@@ -77,8 +77,8 @@ std::string sources_section(const MonitorSnapshot& m) {
             "<td>{6} s</td><td>{7}</td><td>{8}</td><td>{9}</td></tr>\n",
             source_state_word(v), html_escape(x.name), html_escape(source_reason_text(v)),
             x.stratum, html_escape(refid_text(x.refid, x.stratum)), x.reach,
-            x.poll_log2 >= 0 ? (int64_t{1} << std::min<int>(x.poll_log2, 40)) : 0, dur(x.offset_ns),
-            dur(x.delay_ns), dur(x.jitter_ns));
+            x.poll_log2 >= 0 ? (int64_t{1} << std::min<int>(x.poll_log2, 40)) : 0,
+            dur(x.offset_ns, true), dur(x.delay_ns, false), dur(x.jitter_ns, false));
     }
     out += "</tbody>\n</table>\n";
     if (m.sources.empty()) out += "<p class=\"muted\">No sources configured.</p>\n";
