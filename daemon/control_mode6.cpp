@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "daemon/status_text.hpp"
 #include "proto/refid.hpp"
 
 namespace ntplite::daemon {
@@ -201,6 +202,17 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
     // any stratum: show it as one, as ntpd does for its local clock driver.
     std::string system_refid = refid_text(s.state.refid, s.state.stratum);
     if (!s.system_peer && is_ascii_code(s.state.refid)) system_refid = refid_text(s.state.refid, 1);
+    // RFC 5905 root distance: root delay / 2 + root dispersion.
+    const int64_t root_distance_ns =
+        s.state.root_delay.to_ns() / 2 + s.state.root_dispersion.to_ns();
+    std::string peer_address = "0.0.0.0:0";
+    for (const SourceView& v : m.sources) {
+        if (s.system_peer && v.snap.id == *s.system_peer) {
+            peer_address = v.address.find(':') != std::string::npos
+                               ? "[" + v.address + "]:" + std::to_string(v.port)
+                               : v.address + ":" + std::to_string(v.port);
+        }
+    }
     const std::vector<Var> vars = {
         quoted("version", s.version),
         quoted("processor", s.processor),
@@ -221,6 +233,15 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
         ms("sys_jitter", s.sys_jitter_ns),
         ms("clk_jitter", s.clk_jitter_ns),
         ppm("clk_wander", s.clk_wander_ppm),
+        // ntpsec's `ntpq -c sysinfo` asks for these in one request (all or nothing).
+        raw("peeradr", peer_address),
+        integer("peermode", s.system_peer ? 3 : 0),  // we are our system peer's client
+        ms("rootdist", root_distance_ns),
+        ms("authdelay", 0),
+        // ntpd-lite's state, as `status`/`source`/`peers` show it.
+        quoted("sync_state", system_state_word(m)),
+        quoted("sync_reason", system_reason_word(m)),
+        quoted("sync_text", system_state_text(m)),
     };
     return join(vars, wanted, unknown);
 }
@@ -259,11 +280,14 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         ms("dispersion", v.dispersion_ns),
         ms("jitter", s.jitter_ns),
         ms("rootdist", s.root_distance_ns),
-        quoted("state", clock::to_string(s.state)),
+        quoted("state", source_state_word(v)),
+        quoted("reason", source_reason_text(v)),
         integer("sent", static_cast<int64_t>(v.requests_sent)),
         integer("since_sample", since_sample_ns / 1'000'000'000),
+        // Always present (empty when the source never sent a KoD): ntpq's `rv &1 kiss` must
+        // not fail on a source that was never kissed.
+        quoted("kiss", s.last_kiss ? std::string(ntpq_kiss_name(*s.last_kiss)) : std::string()),
     };
-    if (s.last_kiss) vars.push_back(raw("kiss", std::string(ntpq_kiss_name(*s.last_kiss))));
     return join(vars, wanted, unknown);
 }
 
