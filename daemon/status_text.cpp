@@ -33,7 +33,7 @@ std::string_view system_state_word(const MonitorSnapshot& m) {
 }
 
 std::string_view system_reason_word(const MonitorSnapshot& m) {
-    if (system_state_word(m) == "synchronized") return {};
+    if (system_state_word(m) == "synchronized") return "none";
     if (m.sources.empty()) return "no-sources";
     bool any_reach = false;
     for (const SourceView& v : m.sources) any_reach = any_reach || v.snap.reach != 0;

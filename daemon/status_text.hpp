@@ -13,7 +13,7 @@ namespace ntplite::daemon {
 /// One machine word: "synchronized", "holdover", "local" or "unsynchronized".
 std::string_view system_state_word(const MonitorSnapshot& m);
 /// Why the system is not (or no longer) synchronized to a source, as a word ("no-sources",
-/// "all-unreachable", ...); empty while synchronized.
+/// "all-unreachable", ...); "none" while synchronized.
 std::string_view system_reason_word(const MonitorSnapshot& m);
 /// The sentence an admin reads first: "synchronized to 192.0.2.1 (stratum 2)",
 /// "holdover since 2026-11-29T20:00:00Z, 3540 s left", "local fallback at stratum 10",

@@ -298,7 +298,8 @@ nlohmann::ordered_json status_json(const DaemonReport& r) {
     j["synchronized"] = s.synchronized();
     j["state"] = sync_state_of(r);
     j["state_text"] = state_sentence(r);
-    j["reason"] = s.sync_reason.empty() ? nlohmann::ordered_json(nullptr)
+    j["reason"] = s.sync_reason.empty() || s.sync_reason == "none"
+                      ? nlohmann::ordered_json(nullptr)
                                         : nlohmann::ordered_json(s.sync_reason);
     j["since_utc"] = s.since_unix_ns ? nlohmann::ordered_json(format_rfc3339_ns(*s.since_unix_ns))
                                      : nlohmann::ordered_json(nullptr);

@@ -100,7 +100,17 @@ TEST(ControlMode6, SystemVariablesAsNtpqExpects) {
         EXPECT_FALSE(v->value.empty()) << v->name;
         ++n;
     }
-    EXPECT_EQ(n, 19);
+    EXPECT_EQ(n, 26);
+    // What ntpsec's `ntpq -c sysinfo` needs, and ntpd-lite's own state.
+    EXPECT_NE(vars.find("peeradr=127.0.0.20:14123"), std::string::npos) << vars;
+    EXPECT_NE(vars.find("peermode=3"), std::string::npos);
+    EXPECT_NE(vars.find("rootdist=0.5"), std::string::npos) << vars;  // 0.137/2 + 0.458 ms
+    EXPECT_NE(vars.find("authdelay=0.000"), std::string::npos);
+    EXPECT_NE(vars.find("sync_state=\"synchronized\""), std::string::npos);
+    EXPECT_NE(vars.find("sync_reason=\"none\""), std::string::npos);
+    EXPECT_NE(vars.find("sync_text=\"synchronized to 127.0.0.20:14123 (stratum 11)\""),
+              std::string::npos)
+        << vars;
 }
 
 TEST(ControlMode6, PeerVariablesAsNtpqExpects) {
