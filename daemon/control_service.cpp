@@ -6,6 +6,24 @@
 #include "daemon/sync_client.hpp"
 
 namespace ntplite::daemon {
+namespace {
+
+/// The local address the kernel would send from towards `address`:`port` (connect() on a UDP
+/// socket sends nothing, it only picks the route). "0.0.0.0" when it cannot tell.
+std::string local_address_towards(const std::string& address, uint16_t port) {
+    boost::system::error_code ec;
+    const auto addr = asio::ip::make_address(address, ec);
+    if (ec) return "0.0.0.0";
+    asio::io_context io;
+    asio::ip::udp::socket sock(io);
+    sock.open(addr.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
+    if (!ec) sock.connect(asio::ip::udp::endpoint(addr, port), ec);
+    if (ec) return "0.0.0.0";
+    const auto local = sock.local_endpoint(ec);
+    return ec ? std::string("0.0.0.0") : local.address().to_string();
+}
+
+}  // namespace
 
 ControlService::ControlService(asio::io_context& io, const config::Config& cfg, Sources sources)
     : io_(io),
@@ -89,6 +107,17 @@ MonitorSnapshot ControlService::snapshot() const {
     m.system.version = "ntpd-lite" + std::string(m.system.observe_only ? " (observe mode)" : "");
     m.system.processor = platform_.processor;
     m.system.system = platform_.system;
+    // ntpq's dstadr: our address towards each source (cached: routes rarely change, and mode 6
+    // queries must not cost a socket per source each).
+    for (SourceView& v : m.sources) {
+        const std::string key = v.address + "|" + std::to_string(v.port);
+        auto it = local_addresses_.find(key);
+        if (it == local_addresses_.end()) {
+            if (local_addresses_.size() >= kMaxCachedRoutes) local_addresses_.clear();
+            it = local_addresses_.emplace(key, local_address_towards(v.address, v.port)).first;
+        }
+        v.local_address = it->second;
+    }
     if (sources_.server_counters) m.server = sources_.server_counters();
     m.control = udp_.totals();
     return m;

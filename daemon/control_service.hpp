@@ -6,6 +6,7 @@
 
 #include <expected>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -68,6 +69,8 @@ class ControlService {
     ControlSocket socket_;
     std::unique_ptr<MetricsHttp> metrics_;
     History history_;
+    static constexpr std::size_t kMaxCachedRoutes = 256;
+    mutable std::map<std::string, std::string> local_addresses_;  ///< "addr|port" -> dstadr
     int64_t last_sampled_update_ns_ = 0;
     asio::steady_timer history_timer_;
 };

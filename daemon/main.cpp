@@ -73,7 +73,8 @@ int run(int argc, char** argv) {
 
     auto logger = spdlog::stderr_color_mt("ntpd-lite");
     spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    // UTC with a 'Z', like chrony's logs: a log line means the same on every machine.
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
     spdlog::set_level(to_spdlog(cfg->log.level));
     spdlog::info("ntpd-lite starting (config {}, clock mode {}{})", config_path,
                  cfg->clock.mode == ntplite::config::ClockMode::kObserve ? "observe" : "discipline",
