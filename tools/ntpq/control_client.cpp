@@ -153,12 +153,12 @@ ExitCode run_snapshot(const ControlOptions& o, std::ostream& out, std::ostream& 
 }
 
 std::string format_clients(const nlohmann::json& reply) {
-    std::string out = fmt::format("{:<39} {:>9} {:>9} {:>8} {:>6} {:>9}\n", "Address", "Requests",
+    std::string out = fmt::format("{:<31} {:>9} {:>9} {:>8} {:>6} {:>9}\n", "Address", "Requests",
                                   "Answered", "Dropped", "KoD", "Last seen");
     out += std::string(79, '=') + "\n";
     for (const auto& c : reply.value("clients", nlohmann::json::array())) {
         const double ago_s = static_cast<double>(c.value("last_seen_ago_ns", int64_t{0})) / 1e9;
-        out += fmt::format("{:<39} {:>9} {:>9} {:>8} {:>6} {:>7.0f} s\n",
+        out += fmt::format("{:<31} {:>9} {:>9} {:>8} {:>6} {:>7.0f} s\n",
                            c.value("address", std::string("?")), c.value("requests", uint64_t{0}),
                            c.value("answered", uint64_t{0}), c.value("dropped", uint64_t{0}),
                            c.value("kod", uint64_t{0}), ago_s);
