@@ -50,7 +50,7 @@ grep -q "^\*$UP  *127\.127\.1\.1  *10 u " "$T/peers.txt" || fail "peers: chronyd
     fail "peers --json: $(cat "$T/peers.json")"
 "$NTPQ" status --host $ME --port $ME_PORT > "$T/status.txt" || fail "status: exit $?"
 cat "$T/status.txt"
-grep -q "^Status          : synchronized$" "$T/status.txt" || fail "status does not say synchronized"
+grep -q "^Status          : synchronized to $UP:$UP_PORT (stratum 11)$" "$T/status.txt" || fail "status does not say synchronized to chronyd"
 grep -q "^Stratum         : 11$" "$T/status.txt" || fail "status: stratum is not chronyd's + 1"
 grep -q "^Reference ID    : 127.0.0.1 (127.0.0.1)$" "$T/status.txt" || fail "status: reference"
 src=$("$NTPQ" source --host $ME --port $ME_PORT) || fail "source: exit $?"

@@ -78,7 +78,8 @@ std::string fit_ms(const std::optional<double>& v, int width) {
 
 namespace {
 
-/// ntpq's column widths: 79 characters in all, numbers right-aligned under their headers.
+/// ntpsec ntpq's column widths and header: 79 characters in all, numbers right-aligned under
+/// their headers (ntpq itself prints reach one column left of its header; we do not).
 constexpr int kRemoteWidth = 15, kRefidWidth = 15;
 
 /// Word-wraps `text` to lines of at most `width` columns; the first line starts after
@@ -138,14 +139,14 @@ std::string state_sentence(const DaemonReport& r) {
     }
     if (st == "local") return fmt("local fallback at stratum %d", s.stratum);
     if (st == "holdover") return fmt("holdover at stratum %d (no source selected)", s.stratum);
-    return s.leap == 3 ? "unsynchronized (leap indicator 3: clock never set or lost)"
-                       : fmt("unsynchronized (stratum %d)", s.stratum);
+    return s.leap == 3 ? "unsynchronized: leap indicator 3 (clock never set or lost)"
+                       : fmt("unsynchronized: stratum %d", s.stratum);
 }
 
 std::string format_peers_table(const DaemonReport& r, bool verbose) {
     std::string out = wrap(r.host + ": " + state_sentence(r), 79, "    ");
     if (verbose) out += peers_legend();
-    out += fmt("%-*s %-*s %2s %s %4s %4s %5s %8s %8s %7s\n", kRemoteWidth + 1, "     remote",
+    out += fmt("%-*s %-*s %2s %s %4s %4s %5s %7s %8s %8s\n", kRemoteWidth + 1, "     remote",
                kRefidWidth, "     refid", "st", "t", "when", "poll", "reach", "delay", "offset",
                "jitter");
     out += std::string(79, '=') + "\n";
@@ -154,7 +155,7 @@ std::string format_peers_table(const DaemonReport& r, bool verbose) {
         out += fmt(" %-*.*s %2d %c %4.4s %4.4s %5o ", kRefidWidth, kRefidWidth,
                    display_refid(p.refid).c_str(), p.stratum, p.type,
                    pretty_interval(p.when_s).c_str(), poll_text(p.poll_log2).c_str(), p.reach);
-        out += fit_ms(p.delay_ms, 8) + " " + fit_ms(p.offset_ms, 8) + " " + fit_ms(p.jitter_ms, 7) +
+        out += fit_ms(p.delay_ms, 7) + " " + fit_ms(p.offset_ms, 8) + " " + fit_ms(p.jitter_ms, 8) +
                "\n";
     }
     if (r.peers.empty()) {

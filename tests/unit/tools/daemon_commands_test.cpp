@@ -47,12 +47,12 @@ TEST(NtpqPeers, TableLikeNtpqWithTallyCodesOctalReachAndMilliseconds) {
     ASSERT_EQ(l.size(), 11u) << r.out;
     EXPECT_EQ(l[0], "127.0.0.20:123: synchronized to 127.0.0.20:14123 (stratum 11)");
     EXPECT_EQ(l[1],
-              "     remote           refid      st t when poll reach    delay   offset  jitter");
+              "     remote           refid      st t when poll reach   delay   offset   jitter");
     EXPECT_EQ(l[3],
-              "*127.0.0.20      127.127.1.1     10 u   12   64   377    0.123    0.001   0.008");
+              "*127.0.0.20      127.127.1.1     10 u   12   64   377   0.123    0.001    0.008");
     EXPECT_EQ(l[4].substr(0, 12), "+127.0.0.21 ");
     EXPECT_EQ(l[5],
-              "x127.0.0.22      127.127.1.1     10 u   12   64   377    0.123 5000.000   0.008");
+              "x127.0.0.22      127.127.1.1     10 u   12   64   377   0.123 5000.000    0.008");
     EXPECT_EQ(l[8], "*127.0.0.20      selected       the system peer");
     EXPECT_EQ(l[10], "x127.0.0.22      falseticker    outside the majority's interval");
     EXPECT_EQ(t.requests, 5);  // READVAR system + READSTAT + READVAR of 3 peers
