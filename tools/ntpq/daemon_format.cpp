@@ -301,7 +301,7 @@ nlohmann::ordered_json status_json(const DaemonReport& r) {
     j["state_text"] = state_sentence(r);
     j["reason"] = s.sync_reason.empty() || s.sync_reason == "none"
                       ? nlohmann::ordered_json(nullptr)
-                                        : nlohmann::ordered_json(s.sync_reason);
+                      : nlohmann::ordered_json(s.sync_reason);
     j["since_utc"] = s.since_unix_ns ? nlohmann::ordered_json(format_rfc3339_ns(*s.since_unix_ns))
                                      : nlohmann::ordered_json(nullptr);
     j["holdover_left_s"] = opt(s.holdover_left_s);

@@ -60,8 +60,8 @@ std::string server_line(const SntpSample& s) {
     return "stratum " + std::to_string(s.reply.stratum) + ", refid " + format_refid_text(s.reply) +
            ", leap " + format_leap(s.reply.leap) + ", precision " +
            format_precision(s.reply.precision_log2) + ", root delay " +
-           format_seconds(s.reply.root_delay.to_ns(), false) + " s, root dispersion " +
-           format_seconds(s.reply.root_dispersion.to_ns(), false) + " s";
+           format_ms(s.reply.root_delay.to_ns(), false) + " ms, root dispersion " +
+           format_ms(s.reply.root_dispersion.to_ns(), false) + " ms";
 }
 
 nlohmann::ordered_json stats_json(const std::optional<Stats>& st, bool seconds) {
@@ -124,6 +124,19 @@ std::string format_seconds(int64_t ns, bool with_sign) {
                          static_cast<unsigned long long>(mag % kNs));
 }
 
+std::string format_ms(int64_t ns, bool with_sign) {
+    uint64_t mag = ns < 0 ? uint64_t{0} - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
+    const char* sign = ns < 0 ? "-" : (with_sign ? "+" : "");
+    return printf_string("%s%llu.%06llu", sign, static_cast<unsigned long long>(mag / 1'000'000),
+                         static_cast<unsigned long long>(mag % 1'000'000));
+}
+
+bool chart_needs_rescale(int64_t offset_ns, const ChartScale& scale) {
+    const uint64_t mag = offset_ns < 0 ? uint64_t{0} - static_cast<uint64_t>(offset_ns)
+                                       : static_cast<uint64_t>(offset_ns);
+    return mag > static_cast<uint64_t>(scale.half_range_ns);
+}
+
 std::string format_short_duration(int64_t ns) {
     if (ns % kNs == 0) return std::to_string(ns / kNs) + "s";
     if (ns % 1'000'000 == 0) return std::to_string(ns / 1'000'000) + "ms";
@@ -175,18 +188,18 @@ std::string format_sample_details(const SntpSample& s, const HostPort& server) {
                            ? "[" + s.server_address + "]:" + std::to_string(s.server_port)
                            : s.server_address + ":" + std::to_string(s.server_port);
     row("server", to_string(server) + (addr == to_string(server) ? "" : " (" + addr + ")"));
-    row("offset", format_seconds(s.offset_ns, true) + " s" +
+    row("offset", format_ms(s.offset_ns, true) + " ms" +
                       (s.offset_ns > 0   ? " (server ahead of local clock)"
                        : s.offset_ns < 0 ? " (server behind local clock)"
                                          : ""));
-    row("delay", format_seconds(s.delay_ns, false) + " s");
+    row("delay", format_ms(s.delay_ns, false) + " ms");
     row("stratum", std::to_string(s.reply.stratum));
     row("refid", format_refid_text(s.reply));
     row("leap indicator", format_leap(s.reply.leap));
     row("version", std::to_string(s.reply.version));
     row("precision", format_precision(s.reply.precision_log2));
-    row("root delay", format_seconds(s.reply.root_delay.to_ns(), false) + " s");
-    row("root dispersion", format_seconds(s.reply.root_dispersion.to_ns(), false) + " s");
+    row("root delay", format_ms(s.reply.root_delay.to_ns(), false) + " ms");
+    row("root dispersion", format_ms(s.reply.root_dispersion.to_ns(), false) + " ms");
     return out;
 }
 
@@ -229,7 +242,7 @@ std::string render_strip(int64_t offset_ns, const ChartScale& scale) {
 }
 
 namespace {
-constexpr const char* kLinePrefixFormat = "%-12s  %13s  %12s  ";
+constexpr const char* kLinePrefixFormat = "%-12s  %12s  %11s  ";
 }
 
 std::string format_stripchart_header(const HostPort& server, const QueryReport& report,
@@ -237,13 +250,19 @@ std::string format_stripchart_header(const HostPort& server, const QueryReport& 
     std::string out = "Tracking " + to_string(server) + ": " +
                       std::to_string(report.count_requested) + " samples, every " +
                       printf_string("%g", report.interval_s) + " s; offset > 0: server ahead\n";
+    out += format_strip_scale(scale);
+    return out;
+}
+
+std::string format_strip_scale(const ChartScale& scale) {
     std::string labels(static_cast<std::size_t>(scale.width) + 2, ' ');
     std::string left = "-" + format_short_duration(scale.half_range_ns);
     std::string right = "+" + format_short_duration(scale.half_range_ns);
     labels.replace(0, left.size(), left);
     labels[labels.size() / 2] = '0';
     labels.replace(labels.size() - right.size(), right.size(), right);
-    out += printf_string(kLinePrefixFormat, "time (UTC)", "offset (s)", "delay (s)") + labels;
+    std::string out =
+        printf_string(kLinePrefixFormat, "time (UTC)", "offset (ms)", "delay (ms)") + labels;
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
 }
@@ -253,8 +272,8 @@ std::string format_stripchart_line(const SampleOutcome& o, const ChartScale& sca
     if (!o.result)
         return printf_string("%-12s  ", time.c_str()) + "error: " + o.result.error().message + "\n";
     const SntpSample& s = *o.result;
-    return printf_string(kLinePrefixFormat, time.c_str(), format_seconds(s.offset_ns, true).c_str(),
-                         format_seconds(s.delay_ns, false).c_str()) +
+    return printf_string(kLinePrefixFormat, time.c_str(), format_ms(s.offset_ns, true).c_str(),
+                         format_ms(s.delay_ns, false).c_str()) +
            render_strip(s.offset_ns, scale) + "\n";
 }
 
@@ -267,8 +286,8 @@ std::string format_summary(const QueryReport& report) {
     auto stats_row = [&out](const char* name, const std::optional<Stats>& st, bool sign) {
         if (!st) return;
         out += printf_string(
-            "%-7s min %s  median %s  max %s s\n", name, format_seconds(st->min_ns, sign).c_str(),
-            format_seconds(st->median_ns, sign).c_str(), format_seconds(st->max_ns, sign).c_str());
+            "%-7s min %s  median %s  max %s ms\n", name, format_ms(st->min_ns, sign).c_str(),
+            format_ms(st->median_ns, sign).c_str(), format_ms(st->max_ns, sign).c_str());
     };
     stats_row("offset", summarize(c.offsets_ns), true);
     stats_row("delay", summarize(c.delays_ns), false);
