@@ -28,10 +28,18 @@ h1{font-size:1.3em;margin:0 0 .3em}h2{font-size:1.1em;margin:1.2em 0 .4em}
 .unsynchronized{background:#f6d5d5}
 table{border-collapse:collapse;background:#fff}td,th{padding:.2em .6em;border-bottom:1px solid #ddd;
 text-align:right;font-variant-numeric:tabular-nums}th{background:#eee}td.l,th.l{text-align:left}
+td{white-space:nowrap}td.reason{white-space:normal;min-width:14em}
 .charts svg{background:#fff;border:1px solid #ddd;margin:.3em .6em .3em 0}
 .series{fill:none;stroke:#1f5fbf;stroke-width:1.5}.axis{stroke:#999;stroke-width:1}
 .zero{stroke:#bbb;stroke-dasharray:4 3}text{font:11px system-ui,sans-serif;fill:#444}
 .muted{color:#777})";
+
+/// A refid as ntpq's peers table shows it: addresses as they are, codes as ".GPS.".
+std::string refid_display(uint32_t refid, uint8_t stratum) {
+    const std::string t = refid_text(refid, stratum);
+    if (t.find('.') != std::string::npos || t.find(':') != std::string::npos) return t;
+    return "." + t + ".";
+}
 
 std::string row(std::string_view name, const std::string& value) {
     return fmt::format("<tr><th class=\"l\">{}</th><td class=\"l\">{}</td></tr>\n", name,
@@ -45,16 +53,16 @@ std::string system_section(const MonitorSnapshot& m) {
                        html_escape(system_state_text(m)));
     out += "<table id=\"system\">\n";
     out += row("Stratum", std::to_string(s.state.stratum));
-    out += row("Reference ID", refid_text(s.state.refid, s.state.stratum));
+    out += row("Reference ID", refid_display(s.state.refid, s.state.stratum));
     out += row("Last update",
                s.last_update_unix_ns ? utc_text(s.last_update_unix_ns) : std::string("never"));
     out += row("Offset", s.last_update_unix_ns ? duration_text(static_cast<double>(s.offset_ns))
                                                : std::string("-"));
     out += row("Frequency", fmt::format("{:+.3f} ppm", s.frequency_ppm));
-    out += row("System jitter", duration_text(static_cast<double>(s.sys_jitter_ns)));
-    out += row("Root delay", duration_text(static_cast<double>(s.state.root_delay.to_ns())));
-    out +=
-        row("Root dispersion", duration_text(static_cast<double>(s.state.root_dispersion.to_ns())));
+    out += row("System jitter", duration_text(static_cast<double>(s.sys_jitter_ns), false));
+    out += row("Root delay", duration_text(static_cast<double>(s.state.root_delay.to_ns()), false));
+    out += row("Root dispersion",
+               duration_text(static_cast<double>(s.state.root_dispersion.to_ns()), false));
     out += row("Daemon", s.version);
     out += "</table>\n";
     return out;
@@ -73,10 +81,10 @@ std::string sources_section(const MonitorSnapshot& m) {
         };
         out += fmt::format(
             "<tr class=\"source {0}\"><td class=\"l\">{1}</td><td class=\"l\">{0}</td>"
-            "<td class=\"l\">{2}</td><td>{3}</td><td class=\"l\">{4}</td><td>{5:03o}</td>"
+            "<td class=\"l reason\">{2}</td><td>{3}</td><td class=\"l\">{4}</td><td>{5:03o}</td>"
             "<td>{6} s</td><td>{7}</td><td>{8}</td><td>{9}</td></tr>\n",
             source_state_word(v), html_escape(x.name), html_escape(source_reason_text(v)),
-            x.stratum, html_escape(refid_text(x.refid, x.stratum)), x.reach,
+            x.stratum, html_escape(refid_display(x.refid, x.stratum)), x.reach,
             x.poll_log2 >= 0 ? (int64_t{1} << std::min<int>(x.poll_log2, 40)) : 0,
             dur(x.offset_ns, true), dur(x.delay_ns, false), dur(x.jitter_ns, false));
     }
@@ -191,6 +199,8 @@ std::string render_chart(const ChartSeries& series, std::span<const int64_t> tim
         lo -= pad;
         hi += pad;
     }
+    // Magnitudes (jitter) never go below zero, whatever the padding says.
+    if (!series.with_sign && lo < 0) lo = 0;
     const int64_t t_first = times_ns[0];
     const int64_t t_last = std::max(now_ns, times_ns[n - 1]);
     const double span = static_cast<double>(std::max<int64_t>(t_last - t_first, 1));
