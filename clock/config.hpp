@@ -6,18 +6,22 @@
 #include <string>
 #include <vector>
 
+#include "config/net.hpp"
+
 namespace ntplite::clock {
 
 /// One upstream address (a server, or one member of a pool).
 struct SourceConfig {
-    std::string name;            ///< for logs and snapshots, e.g. "192.0.2.1:123"
-    uint32_t address_refid = 0;  ///< the refid this address gives (IPv4 / hashed IPv6)
-    int8_t minpoll_log2 = 6;     ///< shortest poll interval
-    int8_t maxpoll_log2 = 10;    ///< longest poll interval (KoD RATE may exceed it)
-    bool iburst = false;         ///< 4 quick requests 2 s apart at start
-    bool prefer = false;         ///< preferred among the survivors of selection
-    bool noselect = false;       ///< measured and shown, never selected
-    bool pool_member = false;    ///< ask the daemon to replace it when it goes bad
+    std::string name;             ///< for logs and snapshots, e.g. "192.0.2.1:123"
+    config::IpAddress address{};  ///< the source's address (identity; `name` is display only)
+    uint16_t port = 123;          ///< the source's UDP port
+    uint32_t address_refid = 0;   ///< the refid this address gives (IPv4 / hashed IPv6)
+    int8_t minpoll_log2 = 6;      ///< shortest poll interval
+    int8_t maxpoll_log2 = 10;     ///< longest poll interval (KoD RATE may exceed it)
+    bool iburst = false;          ///< 4 quick requests 2 s apart at start
+    bool prefer = false;          ///< preferred among the survivors of selection
+    bool noselect = false;        ///< measured and shown, never selected
+    bool pool_member = false;     ///< ask the daemon to replace it when it goes bad
     int64_t max_root_distance_ns = 1'500'000'000;  ///< responses farther from a ref clock rejected
     int unreachable_polls_before_replace = 8;      ///< pool members: polls without reply
 };
@@ -75,6 +79,9 @@ struct EngineConfig {
     /// the server keeps answering as synchronized (root dispersion growing with time), then as
     /// unsynchronized (the daemon may then switch to its `[local]` fallback). <0: forever.
     int64_t holdover_ns = -1;
+    /// [local] fallback: while no source can be followed (and holdover is over), serve the free
+    /// running clock at this stratum (1..15). 0: no fallback, serve "unsynchronized".
+    uint8_t local_stratum = 0;
 };
 
 }  // namespace ntplite::clock

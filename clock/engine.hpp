@@ -1,7 +1,9 @@
-// SyncEngine: the pure facade the daemon drives. Sources + selection + discipline in, clock
-// adjustments (applied to a SystemClock) and the server's SystemState out. No IO and no clock
-// reads: every event carries "now" (local Unix ns); the clock is only read for its pending slew
-// and only written through the SystemClock interface.
+// SyncEngine: the pure facade the daemon drives. Sources + selection + discipline + leap vote in;
+// for every input a typed EngineUpdate out (per-source actions and state transitions, the system
+// status, kernel status, events, clock updates), plus what the server half serves. No IO and no
+// clock reads: every input carries "now" (LocalTime); the clock is read only for its pending
+// slew and written only through the SystemClock interface (steps, slews, frequency, leap bits and
+// the kernel's sync status, all decided here and nowhere else).
 #pragma once
 
 #include <cstdint>
@@ -13,66 +15,44 @@
 
 #include "clock/config.hpp"
 #include "clock/discipline.hpp"
+#include "clock/leap.hpp"
 #include "clock/random.hpp"
 #include "clock/selection.hpp"
 #include "clock/source.hpp"
+#include "clock/status.hpp"
 #include "clock/system_clock.hpp"
+#include "clock/time.hpp"
 #include "proto/respond.hpp"
 
 namespace ntplite::clock {
 
-using SourceId = std::size_t;
-
-/// Where a source stands, for monitoring.
-enum class SourceState : uint8_t {
-    kNoSample,     ///< nothing measured yet
-    kUnreachable,  ///< was reachable, now silent
-    kDemobilized,  ///< KoD DENY/RSTR (or removed): not used any more
-    kNoSelect,     ///< configured noselect
-    kUnusable,     ///< unsynchronized upstream or too far
-    kTimeLoop,     ///< takes its time from us
-    kFalseticker,
-    kOutlier,
-    kCandidate,
-    kSelected,
-};
-const char* to_string(SourceState s);
+/// The refid served by the [local] fallback: 127.127.1.1, the classic "local clock" address that
+/// chrony also uses. ntpq (ours and ntpsec's) prints it as an address at every stratum, where an
+/// ASCII code like LOCL reads as 76.79.67.76 above stratum 1.
+inline constexpr uint32_t kLocalFallbackRefid = 0x7F7F0101;
 
 /// One source as monitoring sees it.
 struct SourceSnapshot {
     SourceId id = 0;
-    std::string name;
+    std::string name;             ///< display name, e.g. "192.0.2.1:123"
+    config::IpAddress address{};  ///< the source's address (typed, never parsed back from name)
+    uint16_t port = 123;
     SourceState state = SourceState::kNoSample;
-    int64_t offset_ns = 0;  ///< filtered offset, positive = we are behind the source
-    int64_t delay_ns = 0;   ///< round trip of the filtered sample
-    int64_t jitter_ns = 0;
-    int64_t root_distance_ns = 0;
-    uint8_t reach = 0;  ///< reachability register, newest poll in bit 0
-    int8_t poll_log2 = 0;
-    uint8_t stratum = 16;
-    uint32_t refid = 0;
-    std::optional<proto::KissCode> last_kiss;
-    int64_t last_kiss_time_ns = 0;
-    int64_t last_sample_time_ns = 0;  ///< local time of the filtered sample (0: none)
+    int64_t offset_ns = 0;         ///< filtered offset, positive = we are behind the source
+    int64_t delay_ns = 0;          ///< round trip of the filtered sample
+    int64_t jitter_ns = 0;         ///< filter jitter (floored at the precision)
+    int64_t dispersion_ns = 0;     ///< filter dispersion aged to now (empty stages = MAXDISP)
+    int64_t root_distance_ns = 0;  ///< RFC 5905 root distance (0: no sample)
+    uint8_t reach = 0;             ///< reachability register, newest poll in bit 0
+    int8_t poll_log2 = 0;          ///< current poll interval
+    uint8_t stratum = 16;          ///< the source's stratum (16 until a valid reply)
+    uint32_t refid = 0;            ///< the source's refid (or the kiss code while kissed)
+    std::optional<proto::KissCode> kiss;       ///< set while the source's state is due to a KoD
+    std::optional<proto::KissCode> last_kiss;  ///< the last KoD ever received (ntpq's `kiss`)
+    int64_t last_kiss_time_ns = 0;             ///< local time of the last KoD (0: never)
+    int64_t last_reply_time_ns = 0;   ///< local time of the last valid reply (0: none) = when
+    int64_t last_sample_time_ns = 0;  ///< local time of the filter's best sample (0: none)
     bool prefer = false;
-};
-
-/// Something the daemon should log (and count).
-struct EngineEvent {
-    enum class Kind : uint8_t {
-        kStep,
-        kStepCapped,
-        kPanic,
-        kTimeLoop,
-        kKissRate,
-        kKissDeny,
-        kSelected,
-        kNoSelection
-    };
-    Kind kind;
-    SourceId source = 0;
-    int64_t value_ns = 0;  ///< offset for steps/panic
-    std::string message;   ///< one self-contained log line
 };
 
 /// The last discipline update (for monitoring and the simulator).
@@ -89,38 +69,44 @@ class SyncEngine {
     SyncEngine(const EngineConfig& cfg, SystemClock& clock, Random& rng,
                double initial_frequency_ppm = 0.0);
 
-    /// Add a source; `first` receives its start actions (the first timer).
-    SourceId add_source(const SourceConfig& cfg, int64_t now_ns, SourceActions* first);
+    /// Add a source; the returned update carries its first timer and the new status.
+    EngineUpdate add_source(const SourceConfig& cfg, LocalTime now, SourceId* id);
     /// Stop using a source (pool replacement, config reload). Its id is not reused.
-    void remove_source(SourceId id);
-    /// Resync: every live source starts a burst now; returns each one's actions (its timer).
-    std::vector<std::pair<SourceId, SourceActions>> burst_all(int64_t now_ns);
+    EngineUpdate remove_source(SourceId id, LocalTime now);
+    /// Resync: every live source starts a burst now, unless one is already under way or the
+    /// source's last burst started less than its minimum poll ago (coalesced).
+    EngineUpdate burst_all(LocalTime now);
     /// The source's poll timer fired.
-    SourceActions on_timer(SourceId id, int64_t now_ns);
-    /// A datagram from the source's address arrived at local time `t4_ns`.
-    ResponseResult on_response(SourceId id, std::span<const std::byte> datagram, int64_t t4_ns,
-                               int64_t now_ns);
+    EngineUpdate on_timer(SourceId id, LocalTime now);
+    /// A datagram from the source's address arrived at local time `t4` (now >= t4).
+    EngineUpdate on_response(SourceId id, std::span<const std::byte> datagram, LocalTime t4,
+                             LocalTime now);
+    /// Called about once a second: holdover expiry, our growing root distance, the leap day.
+    EngineUpdate tick(LocalTime now);
 
-    /// What the server half advertises at local time `now_ns`.
-    proto::SystemState system_state(int64_t now_ns) const;
+    /// What the server half serves at `now` (LI, stratum, refid, root delay/dispersion).
+    proto::SystemState system_state(LocalTime now) const;
+    /// The system status as last reported (holdover_left_ns refreshed to `now`).
+    SystemStatus status(LocalTime now) const;
     /// Every live source, for monitoring.
-    std::vector<SourceSnapshot> snapshot(int64_t now_ns) const;
-    /// Events since the last call (for logs), oldest first.
-    std::vector<EngineEvent> take_events();
+    std::vector<SourceSnapshot> snapshot(LocalTime now) const;
 
-    bool synchronized() const { return synced_; }
-    /// Synchronized at local time `now_ns`: updated at least once, and either a source is still
-    /// usable (selected or candidate, answered one of its last 3 polls) or the last update is at
-    /// most EngineConfig::holdover_ns old. system_state() is unsynchronized otherwise.
-    bool synchronized_at(int64_t now_ns) const;
-    /// Synchronized only thanks to the holdover: no usable source left (for monitoring).
-    bool in_holdover(int64_t now_ns) const { return synchronized_at(now_ns) && !source_usable(); }
+    /// At least one clock update happened since start.
+    bool ever_updated() const { return discipline_.updates() > 0; }
     int updates() const { return discipline_.updates(); }
     const std::optional<UpdateInfo>& last_update() const { return last_update_; }
     const Discipline& discipline() const { return discipline_; }
+    /// Combined jitter of the survivors at the last update (ns).
+    int64_t system_jitter_ns() const { return sys_jitter_ns_; }
     std::size_t source_count() const { return sources_.size(); }
     const Source* source(SourceId id) const {
         return id < sources_.size() && sources_[id].live ? &sources_[id].source : nullptr;
+    }
+    const EngineConfig& config() const { return cfg_; }
+    /// A live source's state as last reported (kNoSample for an unknown id).
+    SourceState source_state(SourceId id) const {
+        return id < sources_.size() && sources_[id].live ? sources_[id].reported
+                                                         : SourceState::kNoSample;
     }
 
   private:
@@ -128,28 +114,39 @@ class SyncEngine {
         Source source;
         bool live = true;
         Verdict verdict = Verdict::kUnusable;
+        SourceState reported = SourceState::kNoSample;
         bool loop_reported = false;
     };
     bool startup_gate_open() const;
-    bool source_usable() const;
-    void select_and_update(SourceId from, int64_t now_ns);
-    void apply(const Adjustment& adj, int64_t now_ns);
+    /// Selection round after a sample of `from`; `feed`: also hand the sample to the discipline.
+    void select_and_update(SourceId from, LocalTime now, bool feed, EngineUpdate& up);
+    void apply(const Adjustment& adj, SourceId peer, LocalTime now, EngineUpdate& up);
     std::optional<Candidate> candidate_of(const Slot& s, int64_t now_ns) const;
-    void event(EngineEvent::Kind k, SourceId id, int64_t value, std::string msg);
+    SourceState state_of(const Slot& s) const;
+    /// Re-derives every source state, the system status, leap and kernel status at `now` and
+    /// reports what changed into `up`. Every public input ends here.
+    void conclude(LocalTime now, EngineUpdate& up);
+    SystemStatus decide_status(LocalTime now) const;
+    bool within_max_distance(int64_t now_ns) const;
+    int64_t root_dispersion_at(int64_t now_ns) const;
 
     EngineConfig cfg_;
     SystemClock& clock_;
     Random& rng_;
     Discipline discipline_;
     std::vector<Slot> sources_;
-    std::vector<EngineEvent> events_;
     std::optional<UpdateInfo> last_update_;
-    std::optional<SourceId> system_peer_;
+    std::optional<SourceId> system_peer_;                       // from the last selection round
+    UnsyncReason selection_failure_ = UnsyncReason::kStarting;  // why the last round chose none
     int64_t last_used_sample_time_ns_ = INT64_MIN;
-    bool synced_ = false;
-    proto::SystemState state_;
+    int64_t last_update_time_ns_ = 0;  // local time of the last clock update (0: never)
+    bool panicked_ = false;            // the last update was refused (panic threshold)
+    proto::SystemState state_;         // the synchronized state as of the last update
     int64_t sys_jitter_ns_ = 0;
     int64_t root_disp_base_ns_ = 0;  // root dispersion at the last update
+    SystemStatus status_;            // as last reported
+    bool kernel_synced_ = false;     // the kernel status we last set
+    LeapTracker leap_;
 };
 
 }  // namespace ntplite::clock

@@ -42,6 +42,11 @@ std::optional<FilterOutput> ClockFilter::evaluate(int64_t now_ns) const {
         double d = static_cast<double>(order[i]->offset_ns - out.best.offset_ns);
         jitter_sq += d * d;
     }
+    out.measured_dispersion_ns = static_cast<int64_t>(disp);
+    for (int i = count_; i < kSize; ++i) {
+        disp += weight * static_cast<double>(kMaxDispersion_ns);
+        weight *= 0.5;
+    }
     out.dispersion_ns = static_cast<int64_t>(disp);
     out.jitter_ns = count_ > 1 ? static_cast<int64_t>(std::sqrt(jitter_sq / (count_ - 1))) : 0;
     return out;

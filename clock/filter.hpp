@@ -20,8 +20,12 @@ struct FilterSample {
 struct FilterOutput {
     FilterSample best;          ///< the minimum-delay sample
     int64_t jitter_ns = 0;      ///< RMS of offsets around the best one
-    int64_t dispersion_ns = 0;  ///< RFC weighted sum of sample dispersions
-    bool is_new = false;        ///< best is newer than what was last handed out
+    int64_t dispersion_ns = 0;  ///< RFC weighted sum of sample dispersions (empty = MAXDISP)
+    /// The same sum over the filled stages only: what the samples themselves say. Used for the
+    /// correctness intervals (so a young filter's MAXDISP does not make every source agree
+    /// with every other) and for what we serve; `dispersion_ns` decides selectability.
+    int64_t measured_dispersion_ns = 0;
+    bool is_new = false;  ///< best is newer than what was last handed out
 };
 
 class ClockFilter {
@@ -29,6 +33,10 @@ class ClockFilter {
     static constexpr int kSize = 8;
     /// Frequency tolerance used to age dispersion (RFC 5905 PHI = 15 ppm).
     static constexpr double kPhi = 15e-6;
+    /// Dispersion of an empty filter stage (RFC 5905 MAXDISP = 16 s): a filter holding few
+    /// samples reports a large dispersion, so a source is not selectable after one sample
+    /// unless a burst has filled its filter (RFC 5905 section 10).
+    static constexpr int64_t kMaxDispersion_ns = 16'000'000'000;
 
     /// Add a measurement and return the filter's view. `is_new` is false when the best sample
     /// is not newer than the last one returned as new (it must be used only once).

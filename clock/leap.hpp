@@ -1,9 +1,11 @@
 // Leap seconds: when to announce one and when to tell the kernel. Pure: inputs are the leap
-// indicators of the selected sources and "now"; no IO, no clock reads.
+// indicators of the voting sources and "now"; no IO, no clock reads. SyncEngine is the only
+// caller: the voters are every selectable source with valid samples (the truechimers of the
+// last selection round: selected, candidates and outliers), as chrony's sources.c counts them.
 //
 // Rules:
-//  - armed: a strict majority of the selected sources announce the same leap (insert or
-//    delete). Sources announcing nothing, or unsynchronized, count against it.
+//  - armed: a strict majority of the voters announce the same leap (insert or delete). Sources
+//    announcing nothing, or unsynchronized, count against it.
 //  - disarmed as soon as that majority is gone (the sources withdrew the announcement).
 //  - the kernel is told (STA_INS/STA_DEL) only while "now" is in the last day (UTC) of June or
 //    December: the kernel applies the bit at the next UTC midnight, so setting it on any other

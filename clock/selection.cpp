@@ -104,7 +104,8 @@ double merit(const Candidate& c) {
 }  // namespace
 
 SelectionResult select_sources(std::span<const Candidate> c, const SelectionConfig& cfg,
-                               std::span<Verdict> verdicts) {
+                               std::span<Verdict> verdicts,
+                               std::optional<std::size_t> current_peer) {
     SelectionResult r;
     for (std::size_t i = 0; i < c.size(); ++i) {
         if (!c[i].usable || c[i].root_distance_ns > cfg.max_distance_ns || c[i].stratum >= 16) {
@@ -115,6 +116,7 @@ SelectionResult select_sources(std::span<const Candidate> c, const SelectionConf
             verdicts[i] = Verdict::kCandidate;
         }
     }
+    for (Verdict v : verdicts) r.offered += v == Verdict::kCandidate ? 1 : 0;
     r.truechimers = intersect(c, verdicts);
     if (r.truechimers == 0 || r.truechimers < cfg.min_sane_sources) return r;
 
@@ -151,6 +153,11 @@ SelectionResult select_sources(std::span<const Candidate> c, const SelectionConf
     }
 
     std::size_t peer = survivors.front();
+    const bool keep_current =
+        current_peer && *current_peer < c.size() &&
+        std::find(survivors.begin(), survivors.end(), *current_peer) != survivors.end() &&
+        c[*current_peer].stratum <= c[peer].stratum;
+    if (keep_current) peer = *current_peer;
     for (std::size_t i : survivors)
         if (c[i].prefer) {
             peer = i;

@@ -14,6 +14,7 @@ namespace ntplite::clock {
 struct Candidate {
     int64_t offset_ns = 0;         ///< filtered offset (server - local)
     int64_t root_distance_ns = 0;  ///< lambda: half-width of the correctness interval, > 0
+    int64_t rfc_distance_ns = 0;   ///< RFC 5905 root distance (empty filter stages = MAXDISP)
     int64_t jitter_ns = 0;         ///< filter jitter
     uint8_t stratum = 16;          ///< the source's stratum
     uint32_t refid = 0;            ///< the source's refid (whom it takes time from)
@@ -39,6 +40,7 @@ struct SelectionResult {
     int64_t jitter_ns = 0;                   ///< selection jitter combined with the system peer's
     int survivors = 0;                       ///< candidates combined
     int truechimers = 0;                     ///< candidates inside the intersection
+    int offered = 0;  ///< candidates that entered the intersection (usable, near, no loop)
 };
 
 /// Marks time loops: a stratum >= 2 candidate whose refid is one of `own_refids`.
@@ -52,8 +54,12 @@ int intersect(std::span<const Candidate> c, std::span<Verdict> verdicts);
 
 /// Full selection: unusable/too far, loop detection, intersection, min_sane, cluster pruning
 /// down to min_cluster_survivors, combine (weighted by 1/root distance), prefer honoured.
-/// `verdicts` must have c.size() entries.
+/// `verdicts` must have c.size() entries. `current_peer` (index of the present system peer)
+/// gives hysteresis as in RFC 5905's clock_select: it stays the system peer while it survives
+/// clustering at the best survivor's stratum, so equally good sources do not take turns (each
+/// change would change the refid and root delay we serve). A prefer peer still wins.
 SelectionResult select_sources(std::span<const Candidate> c, const SelectionConfig& cfg,
-                               std::span<Verdict> verdicts);
+                               std::span<Verdict> verdicts,
+                               std::optional<std::size_t> current_peer = std::nullopt);
 
 }  // namespace ntplite::clock

@@ -8,11 +8,15 @@ namespace ntplite::clock {
 
 namespace {
 constexpr int kIburstCount = 4;
-constexpr int kIburstMaxRequests = 8;
+// Up to 12 requests to get the 4 good replies that make a filter selectable (empty stages
+// count as MAXDISP): with 30 % loss each way about half the exchanges fail.
+constexpr int kIburstMaxRequests = 12;
 constexpr int64_t kIburstSpacing_ns = 2'000'000'000;
 constexpr int kMaxPollLog2 = 17;
 // Precision we assume for our own timestamps when bounding a sample's error.
 constexpr int64_t kLocalPrecision_ns = 1'000;
+// RFC 5905 SGATE: a sample this many jitters away from the last one used is a popcorn spike.
+constexpr int64_t kSpikeGate = 3;
 }  // namespace
 
 const char* to_string(ResponseOutcome o) {
@@ -70,7 +74,10 @@ SourceActions Source::start(int64_t now_ns, Random& rng) {
 
 SourceActions Source::burst(int64_t now_ns) {
     SourceActions a;
-    if (demobilized_) return a;
+    if (demobilized_ || burst_left_ > 0) return a;
+    const int64_t min_interval_ns = proto::PollInterval{cfg_.minpoll_log2}.to_ns();
+    if (last_burst_ns_ != INT64_MIN && now_ns - last_burst_ns_ < min_interval_ns) return a;
+    last_burst_ns_ = now_ns;
     burst_left_ = kIburstMaxRequests;
     burst_sent_ = 0;
     burst_replies_ = 0;
@@ -113,7 +120,9 @@ SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
         // retried), at most kIburstMaxRequests requests.
         --burst_left_;
         ++burst_sent_;
-        if (burst_left_ > 0) interval = kIburstSpacing_ns;
+        // 2 s apart (RFC 5905 iburst), or faster for a source configured to poll faster.
+        if (burst_left_ > 0)
+            interval = std::min(kIburstSpacing_ns, proto::PollInterval{cfg_.minpoll_log2}.to_ns());
     }
     a.timer_at_ns = now_ns + interval;
     if (cfg_.pool_member && ever_reached_ &&
@@ -138,24 +147,19 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
     const proto::Packet& p = *parsed;
     if (!outstanding_) return r;  // kUnexpected: nothing asked, or already answered
 
-    // Mode, then origin: nothing in the reply (a KoD included) is believed unless it echoes
-    // the transmit timestamp of our outstanding request.
-    if (auto f = proto::check_mode_version(p); f != proto::CheckFailure::kNone) {
-        r.outcome = ResponseOutcome::kFailedCheck;
-        r.check = f;
-        return r;
-    }
-    if (auto f = proto::check_origin(p, sent_transmit_); f != proto::CheckFailure::kNone) {
-        r.outcome = ResponseOutcome::kFailedCheck;
-        r.check = f;
-        return r;
-    }
-    if (auto kiss = proto::kiss_code(p)) {
+    // One order of validity tests, shared with ntpq-lite (proto::check_response): mode/version,
+    // then origin (nothing in the reply, a KoD included, is believed unless it echoes the
+    // transmit timestamp of our outstanding request), KoD, duplicate, zero timestamps, reference
+    // time, synchronized, root distance.
+    proto::CheckFailure f = proto::check_response(p, sent_transmit_, last_accepted_transmit_,
+                                                  cfg_.max_root_distance_ns);
+    if (f == proto::CheckFailure::kKissOfDeath) {
+        auto kiss = proto::kiss_code(p);
         outstanding_ = false;
-        last_kiss_ = *kiss;
+        last_kiss_ = kiss.value_or(proto::KissCode::kOther);
         last_kiss_time_ns_ = now_ns;
-        r.check = proto::CheckFailure::kKissOfDeath;
-        if (*kiss == proto::KissCode::kRate) {
+        r.check = f;
+        if (last_kiss_ == proto::KissCode::kRate) {
             // Back off: at least one step longer than now and no shorter than the server asks.
             kod_poll_floor_log2_ =
                 std::min(kMaxPollLog2,
@@ -163,7 +167,7 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
             poll_log2_ = effective_poll();
             r.outcome = ResponseOutcome::kKissRate;
             r.actions.timer_at_ns = sent_local_ns_ + poll_interval_ns();
-        } else if (*kiss == proto::KissCode::kDeny || *kiss == proto::KissCode::kRstr) {
+        } else if (last_kiss_ == proto::KissCode::kDeny || last_kiss_ == proto::KissCode::kRstr) {
             demobilized_ = true;
             r.outcome = ResponseOutcome::kKissDeny;
             r.actions.demobilize = true;
@@ -173,15 +177,14 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
         }
         return r;
     }
-    proto::CheckFailure f = proto::check_duplicate(p, last_accepted_transmit_);
-    if (f == proto::CheckFailure::kNone) f = proto::check_zero_timestamps(p);
-    if (f == proto::CheckFailure::kNone) f = proto::check_synchronized(p);
-    if (f == proto::CheckFailure::kNone)
-        f = proto::check_root_distance(p, cfg_.max_root_distance_ns);
     if (f != proto::CheckFailure::kNone) {
         r.outcome = ResponseOutcome::kFailedCheck;
         r.check = f;
-        if (f != proto::CheckFailure::kDuplicate) outstanding_ = false;
+        // A mismatched origin or a duplicate leaves the request outstanding: the real reply may
+        // still come. Any other failure is the answer to our request.
+        if (f != proto::CheckFailure::kDuplicate && f != proto::CheckFailure::kBogusOrigin &&
+            f != proto::CheckFailure::kBadModeOrVersion)
+            outstanding_ = false;
         return r;
     }
 
@@ -195,6 +198,7 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
     ever_reached_ = true;
     polls_since_reply_ = 0;
     last_header_ = p;
+    last_reply_time_ns_ = t4_ns;
 
     int64_t server_precision_ns =
         proto::PollInterval{std::max<int8_t>(p.precision_log2, -30)}.to_ns();
@@ -205,13 +209,32 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
         server_precision_ns + kLocalPrecision_ns +
         static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(t4_ns - sent_local_ns_));
     s.local_time_ns = t4_ns;
+    // The spike gate uses the jitter before this sample joins (a spike inflates it).
+    const auto before = filter_.current(t4_ns);
+    const int64_t prior_jitter_ns = before ? before->jitter_ns : 0;
     r.filter = filter_.add(s);
     r.outcome = ResponseOutcome::kAccepted;
+    // Popcorn spike (RFC 5905 clock_filter): far from the last sample used, with that one still
+    // recent. A real change of offset gets through once the last used sample is two poll
+    // intervals old.
+    if (last_used_time_ns_ != INT64_MIN && t4_ns - last_used_time_ns_ < 2 * poll_interval_ns()) {
+        const int64_t gate_ns = kSpikeGate * std::max<int64_t>(prior_jitter_ns, kLocalPrecision_ns);
+        const int64_t diff_ns = s.offset_ns - last_used_offset_ns_;
+        if (diff_ns > gate_ns || diff_ns < -gate_ns) r.spike = true;
+    }
     return r;
+}
+
+void Source::note_sample_used(int64_t offset_ns, int64_t used_ns) {
+    last_used_offset_ns_ = offset_ns;
+    last_used_time_ns_ = used_ns;
 }
 
 void Source::on_clock_correction(int64_t slew_ns, double dfreq_ppm, int64_t at_ns, bool was_step) {
     filter_.rebase(slew_ns, dfreq_ppm, at_ns);
+    if (last_used_time_ns_ != INT64_MIN)
+        last_used_offset_ns_ =
+            rebased_offset(last_used_offset_ns_, last_used_time_ns_, slew_ns, dfreq_ppm, at_ns);
     if (was_step) outstanding_ = false;  // T1 was read on the old timescale
 }
 

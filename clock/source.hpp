@@ -44,6 +44,10 @@ struct ResponseResult {
     proto::ParseError parse_error{};
     proto::CheckFailure check = proto::CheckFailure::kNone;
     std::optional<FilterOutput> filter;  ///< set when accepted
+    /// Accepted, but a popcorn spike (RFC 5905 clock filter): its offset is more than
+    /// kSpikeGate x jitter away from the last sample used, which is recent. Kept in the filter,
+    /// not fed to the discipline.
+    bool spike = false;
     SourceActions actions;
 };
 
@@ -67,8 +71,12 @@ class Source {
     /// re-base stored samples. A step also voids the outstanding request (its T1 is stale).
     void on_clock_correction(int64_t slew_ns, double dfreq_ppm, int64_t at_ns, bool was_step);
     /// Resync (monitoring's `resync`, like w32tm /resync): start an iburst-style burst now.
-    /// Returns the timer (at once); nothing for a demobilized source.
+    /// Returns the timer (at once); nothing for a demobilized source, while a burst is already
+    /// under way, or within one minimum poll interval of the last resync burst (coalesced: a
+    /// flood of resync requests costs the upstream server at most one burst per minpoll).
     SourceActions burst(int64_t now_ns);
+    /// The sample handed to the discipline was used at local time `used_ns` (popcorn reference).
+    void note_sample_used(int64_t offset_ns, int64_t used_ns);
     /// The discipline's poll wish; the source clamps it to [minpoll, maxpoll] and KoD backoff.
     void set_poll_hint(int8_t poll_log2);
 
@@ -81,6 +89,12 @@ class Source {
     const std::optional<proto::Packet>& last_header() const { return last_header_; }
     std::optional<proto::KissCode> last_kiss() const { return last_kiss_; }
     int64_t last_kiss_time_ns() const { return last_kiss_time_ns_; }
+    /// Local time of the last valid (accepted) reply, 0 if none: ntpq's "when"/"rec".
+    int64_t last_reply_time_ns() const { return last_reply_time_ns_; }
+    /// True while the newest answer was a KoD RATE (no valid reply since).
+    bool rate_limited() const {
+        return last_kiss_ == proto::KissCode::kRate && last_kiss_time_ns_ > last_reply_time_ns_;
+    }
     bool demobilized() const { return demobilized_; }
     uint64_t requests_sent() const { return requests_sent_; }
 
@@ -106,6 +120,10 @@ class Source {
     std::optional<proto::Packet> last_header_;
     std::optional<proto::KissCode> last_kiss_;
     int64_t last_kiss_time_ns_ = 0;
+    int64_t last_reply_time_ns_ = 0;
+    int64_t last_burst_ns_ = INT64_MIN;  // start of the last resync burst
+    int64_t last_used_offset_ns_ = 0;    // popcorn-spike reference: last sample fed on
+    int64_t last_used_time_ns_ = INT64_MIN;
     bool demobilized_ = false;
     uint64_t requests_sent_ = 0;
 };

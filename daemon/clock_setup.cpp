@@ -15,26 +15,20 @@ int64_t seconds_to_ns(double s) {
     return static_cast<int64_t>(s * 1e9);
 }
 
-const char* leap_name(proto::LeapIndicator l) {
-    switch (l) {
-        case proto::LeapIndicator::kInsertSecond:
-            return "insert";
-        case proto::LeapIndicator::kDeleteSecond:
-            return "delete";
-        default:
-            return "none";
-    }
-}
-
 }  // namespace
 
 ClockSetup::ClockSetup(const config::ClockConfig& cfg, clock::AdjtimeFn adjtime,
-                       clock::RealtimeFn realtime)
+                       clock::RealtimeFn realtime, bool have_sources)
     : drift_schedule_(seconds_to_ns(cfg.drift_save_interval_s), kDriftSaveMinChange_ppm) {
     clock::RealtimeFn read_time = realtime ? realtime : clock::RealtimeFn(realtime_ns);
     if (cfg.mode == config::ClockMode::kObserve) {
         clock_ = std::make_unique<clock::NullClock>(read_time);
         spdlog::info("clock: observe mode, measuring only (the system clock is never adjusted)");
+        return;
+    }
+    if (!have_sources) {
+        clock_ = std::make_unique<clock::NullClock>(read_time);
+        spdlog::info("clock: no [[source]]: the system clock is not disciplined");
         return;
     }
     auto opened = clock::open_discipline_clock(
@@ -72,34 +66,10 @@ ClockSetup::ClockSetup(const config::ClockConfig& cfg, clock::AdjtimeFn adjtime,
                                       : ", from the drift file");
 }
 
-void ClockSetup::update(const clock::SyncEngine& engine, int64_t now_ns, int64_t mono_ns) {
+void ClockSetup::update(const clock::SyncEngine& engine, clock::MonoTime now) {
     if (!kernel_ || shut_down_) return;
-    if (!clock_->adjusts()) {
-        if (!inert_logged_) {
-            // The failure handler already said why; the leap/status writes would fail too.
-            inert_logged_ = true;
-            announce_ = proto::LeapIndicator::kNone;
-        }
-        return;
-    }
-    const bool synced = engine.synchronized_at(now_ns);
-    if (synced) {
-        std::vector<proto::LeapIndicator> selected;
-        for (const auto& s : engine.snapshot(now_ns)) {
-            if (s.state != clock::SourceState::kSelected) continue;
-            const clock::Source* src = engine.source(s.id);
-            if (src && src->last_header()) selected.push_back(src->last_header()->leap);
-        }
-        apply_leap(leap_.update(selected, now_ns));
-    } else if (synced_) {
-        // Sync lost: the kernel must say so again (adjtimex readers, time-wait-sync), and a leap
-        // armed by sources we no longer follow is withdrawn.
-        spdlog::info("clock: no longer synchronized: kernel status set to unsynchronized");
-        clock_->set_sync_status(clock::kKernelUnknownErrorUs * 1000,
-                                clock::kKernelUnknownErrorUs * 1000, false);
-        apply_leap(leap_.reset());
-    }
-    synced_ = synced;
+    if (!clock_->adjusts()) return;  // inert: the failure handler already said why
+    const int64_t mono_ns = now.ns;
     if (!drift_schedule_started_) {
         // The first periodic save comes one interval after start, not with the first rough
         // estimates: a crash then leaves the previous (or no) file, never a worse one.
@@ -112,21 +82,11 @@ void ClockSetup::update(const clock::SyncEngine& engine, int64_t now_ns, int64_t
     }
 }
 
-void ClockSetup::apply_leap(const clock::LeapDecision& d) {
-    if (d.announce != announce_) {
-        spdlog::info("clock: leap second announcement: {}", leap_name(d.announce));
-        announce_ = d.announce;
-    }
-    if (!d.kernel_changed) return;
-    spdlog::info("clock: kernel leap second: {}", leap_name(d.kernel));
-    clock_->set_leap(d.kernel);
-}
-
-void ClockSetup::shutdown(const clock::SyncEngine& engine, int64_t mono_ns) {
+void ClockSetup::shutdown(const clock::SyncEngine& engine, clock::MonoTime now) {
     if (shut_down_) return;
     if (kernel_ && clock_->adjusts() && !drift_path_.empty() &&
         engine.updates() >= kMinUpdatesForDrift)
-        save_drift(mono_ns, true);
+        save_drift(now.ns, true);
     shut_down_ = true;
 }
 

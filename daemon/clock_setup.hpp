@@ -7,14 +7,10 @@
 //    is logged and the daemon runs in observe mode. The drift-file frequency seeds SyncEngine.
 //  - drift file: saved on DriftSaveSchedule (every [clock] drift_save_interval, if it moved) and
 //    at exit, once the discipline has learned something (kMinUpdatesForDrift updates).
-//  - leap seconds: the selected sources' leap indicators feed a LeapTracker; set_leap() is
-//    called only when the kernel bit must change; the announcement for our clients comes from
-//    the same tracker (June/December only).
-//  - kernel sync status: the core sets it at every clock update (STA_UNSYNC cleared, maxerror
-//    and esterror current); when the core stops being synchronized this sets STA_UNSYNC again
-//    (errors "unknown", 16 s) and clears an armed leap.
+//  - leap seconds and the kernel's sync status are NOT here: the core (clock::SyncEngine) decides
+//    both and writes them through the SystemClock interface.
 //  - the driver going inert (the kernel refused a later adjustment): the failure is logged once
-//    and everything above stops; the daemon keeps measuring and serving like observe mode.
+//    and drift saves stop; the daemon keeps measuring and serving like observe mode.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +20,9 @@
 
 #include "clock/drift_file.hpp"
 #include "clock/engine.hpp"
-#include "clock/leap.hpp"
 #include "clock/linux_clock.hpp"
 #include "clock/system_clock.hpp"
+#include "clock/time.hpp"
 #include "config/config.hpp"
 
 namespace ntplite::daemon {
@@ -39,9 +35,10 @@ class ClockSetup {
     static constexpr double kDriftSaveMinChange_ppm = 0.01;
 
     /// Opens the clock for `cfg` and logs one line saying what was chosen. `adjtime`/`realtime`
-    /// replace the kernel calls (tests); empty = the real ones.
+    /// replace the kernel calls (tests); empty = the real ones. `have_sources` false (no
+    /// [[source]]): nothing to discipline from, so the kernel clock is not opened at all.
     explicit ClockSetup(const config::ClockConfig& cfg, clock::AdjtimeFn adjtime = {},
-                        clock::RealtimeFn realtime = {});
+                        clock::RealtimeFn realtime = {}, bool have_sources = true);
     ClockSetup(const ClockSetup&) = delete;
     ClockSetup& operator=(const ClockSetup&) = delete;
 
@@ -55,17 +52,13 @@ class ClockSetup {
     /// and once the driver went inert.
     bool disciplining() const { return kernel_ && clock_->adjusts(); }
 
-    /// Call after every core event and about once a second. `now_ns`: local Unix ns on
-    /// clock(); `mono_ns`: CLOCK_MONOTONIC ns (drift-save schedule).
-    void update(const clock::SyncEngine& engine, int64_t now_ns, int64_t mono_ns);
-    /// The leap second to announce to our clients now (kNone unless armed).
-    proto::LeapIndicator announce() const { return announce_; }
+    /// Call after every core update and about once a second: saves the drift file when due.
+    void update(const clock::SyncEngine& engine, clock::MonoTime now);
     /// At exit: saves the drift file (if disciplining and learned). Idempotent.
-    void shutdown(const clock::SyncEngine& engine, int64_t mono_ns);
+    void shutdown(const clock::SyncEngine& engine, clock::MonoTime now);
 
   private:
     void save_drift(int64_t mono_ns, bool at_exit);
-    void apply_leap(const clock::LeapDecision& d);
 
     std::unique_ptr<clock::SystemClock> clock_;
     bool kernel_ = false;  ///< clock_ is the kernel driver (LinuxClock)
@@ -74,11 +67,7 @@ class ClockSetup {
     clock::DriftSaveSchedule drift_schedule_;
     bool drift_schedule_started_ = false;  ///< the first interval counts from the first update()
     bool drift_warned_ = false;            ///< a failed save is logged once, then at debug
-    bool inert_logged_ = false;
     bool shut_down_ = false;
-    bool synced_ = false;  ///< the core's synchronized_at() at the last update()
-    clock::LeapTracker leap_;
-    proto::LeapIndicator announce_ = proto::LeapIndicator::kNone;
 };
 
 }  // namespace ntplite::daemon

@@ -19,8 +19,14 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
     J sys;
     sys["synchronized"] = s.synchronized;
     sys["state"] = system_state_word(m);
-    sys["reason"] = system_reason_word(m) == "none" ? J(nullptr) : J(system_reason_word(m));
+    sys["reason"] =
+        s.status.reason == clock::UnsyncReason::kNone ? J(nullptr) : J(system_reason_word(m));
     sys["state_text"] = system_state_text(m);
+    sys["since_unix_ns"] = s.status.since_ns ? J(s.status.since_ns) : J(nullptr);
+    sys["holdover_left_ns"] =
+        s.status.state == clock::SyncState::kHoldover
+            ? (s.status.holdover_left_ns < 0 ? J(nullptr) : J(s.status.holdover_left_ns))
+            : J(nullptr);
     sys["observe_only"] = s.observe_only;
     sys["leap"] = static_cast<int>(s.state.leap);
     sys["stratum"] = s.state.stratum;
@@ -66,6 +72,9 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
         e["root_delay_ns"] = v.root_delay_ns;
         e["root_dispersion_ns"] = v.root_dispersion_ns;
         e["last_sample_unix_ns"] = x.last_sample_time_ns ? J(x.last_sample_time_ns) : J(nullptr);
+        e["kiss"] = x.kiss ? J(kiss_text(x.kiss)) : J(nullptr);
+        e["unresolved_error"] = v.unresolved_error.empty() ? J(nullptr) : J(v.unresolved_error);
+        e["last_reply_unix_ns"] = x.last_reply_time_ns ? J(x.last_reply_time_ns) : J(nullptr);
         e["last_kiss"] = x.last_kiss ? J(kiss_text(x.last_kiss)) : J(nullptr);
         e["last_kiss_unix_ns"] = x.last_kiss ? J(x.last_kiss_time_ns) : J(nullptr);
         e["requests_sent"] = v.requests_sent;

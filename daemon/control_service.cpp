@@ -93,7 +93,19 @@ MonitorSnapshot ControlService::snapshot() const {
     MonitorSnapshot m;
     SyncClient* sync = sources_.sync ? sources_.sync() : nullptr;
     if (sync) {
-        m = snapshot_from_engine(sync->engine(), sync->clock_now_ns());
+        m = snapshot_from_engine(sync->engine(), clock::LocalTime{sync->clock_now_ns()});
+        // Unresolved names get association ids after every engine source's (mode 6 needs
+        // them unique; engine ids count up from 0 and are never reused).
+        clock::SourceId next_id = sync->engine().source_count() + 1;
+        for (const UnresolvedSource& u : sync->unresolved()) {
+            SourceView v;
+            v.snap.id = next_id++;
+            v.address = u.host;
+            v.port = u.port;
+            v.unresolved_error = u.error;
+            v.snap.name = u.host;
+            m.sources.push_back(std::move(v));
+        }
     } else {
         m.system.now_unix_ns = realtime_ns();
     }

@@ -25,18 +25,19 @@ struct ControlCounterTotals {
 
 /// The system ("association 0") as monitoring sees it.
 struct SystemSnapshot {
-    proto::SystemState state;  ///< what the server advertises (leap, stratum, root delay/disp...)
-    bool synchronized = false;
-    int64_t now_unix_ns = 0;                     ///< local time of the snapshot
-    int64_t offset_ns = 0;                       ///< last combined offset, > 0: we were behind
-    double frequency_ppm = 0.0;                  ///< frequency correction, > 0: clock made faster
-    int64_t sys_jitter_ns = 0;                   ///< spread of the combined sources
-    int64_t clk_jitter_ns = 0;                   ///< residual RMS of the discipline
+    proto::SystemState state;    ///< what the server advertises (leap, stratum, root delay/disp...)
+    clock::SystemStatus status;  ///< the core's decision: synchronized / holdover / local / ...
+    bool synchronized = false;   ///< status.state == kSynchronized (following a source now)
+    int64_t now_unix_ns = 0;     ///< local time of the snapshot
+    int64_t offset_ns = 0;       ///< last combined offset, > 0: we were behind
+    double frequency_ppm = 0.0;  ///< frequency correction, > 0: clock made faster
+    int64_t sys_jitter_ns = 0;   ///< spread of the combined sources
+    int64_t clk_jitter_ns = 0;   ///< residual RMS of the discipline
     double clk_wander_ppm = 0.0;                 ///< frequency stability estimate
     int8_t poll_log2 = 6;                        ///< current system poll ("tc")
     int8_t min_poll_log2 = 6;                    ///< smallest source minpoll ("mintc")
     int64_t last_update_unix_ns = 0;             ///< local time of the last clock update (0: never)
-    std::optional<clock::SourceId> system_peer;  ///< the selected source
+    std::optional<clock::SourceId> system_peer;  ///< the selected source (synchronized only)
     bool observe_only = false;          ///< [clock] mode = "observe": never adjusts the clock
     std::string version = "ntpd-lite";  ///< daemon name and version
     std::string processor;              ///< uname machine, e.g. "x86_64"
@@ -47,6 +48,7 @@ struct SystemSnapshot {
 struct SourceView {
     clock::SourceSnapshot snap;
     std::string address;  ///< numeric address ("192.0.2.1", "::1"), or the name if unresolved
+    std::string unresolved_error;  ///< a configured name that does not resolve: the error
     uint16_t port = 123;
     std::string local_address;  ///< our address towards it ("0.0.0.0" if unknown)
     uint16_t local_port = 0;
@@ -76,9 +78,9 @@ constexpr uint16_t association_id(clock::SourceId id) {
     return static_cast<uint16_t>((id % 65535) + 1);
 }
 
-/// Fills the system and per-source parts from the sync engine at local time `now_ns`
+/// Fills the system and per-source parts from the sync engine at local time `now`
 /// (engine thread only: SyncEngine is not thread-safe). Counters are left for the caller.
-MonitorSnapshot snapshot_from_engine(const clock::SyncEngine& engine, int64_t now_ns);
+MonitorSnapshot snapshot_from_engine(const clock::SyncEngine& engine, clock::LocalTime now);
 
 /// uname() facts for SystemSnapshot::processor/system (read once at start-up).
 void fill_platform(SystemSnapshot& system);

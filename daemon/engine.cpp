@@ -36,14 +36,11 @@ Engine::~Engine() {
 }
 
 std::expected<void, std::string> Engine::start() {
-    publish_fallback_state();
-    if (cfg_.local.stratum) {
-        spdlog::info(
-            "serving the local clock at stratum {} (refid LOCL) while no source is selected",
-            *cfg_.local.stratum);
-        schedule_local_refresh();
-    } else {
-        spdlog::info("answering as unsynchronized until a source is selected");
+    {
+        // Until the sync core's first word (below, before any worker answers a request).
+        proto::SystemState unsync;
+        unsync.precision_log2 = precision_log2_;
+        state_.publish(unsync);
     }
     control_ = std::make_unique<ControlService>(
         io_, cfg_,
@@ -105,43 +102,12 @@ std::expected<void, std::string> Engine::start() {
         });
     schedule_summary();
     if (auto ok = control_->start(); !ok) return std::unexpected(ok.error());
-    if (!cfg_.sources.empty()) {
-        sync_ = std::make_unique<SyncClient>(
-            io_, cfg_, [this](std::optional<proto::SystemState> s) { set_synchronized_state(s); },
-            precision_log2_);
-        sync_->start();
-    }
+    // Always present, even without [[source]]: the core alone decides what is served (the
+    // [local] fallback or "unsynchronized" included).
+    sync_ = std::make_unique<SyncClient>(
+        io_, cfg_, [this](const proto::SystemState& s) { state_.publish(s); }, precision_log2_);
+    sync_->start();
     return {};
-}
-
-void Engine::publish_fallback_state() {
-    if (cfg_.local.stratum) {
-        state_.publish(local_reference_state(*cfg_.local.stratum,
-                                             proto::NtpTimestamp::from_unix_ns(realtime_ns()),
-                                             precision_log2_));
-    } else {
-        proto::SystemState unsync;
-        unsync.precision_log2 = precision_log2_;
-        state_.publish(unsync);
-    }
-}
-
-void Engine::set_synchronized_state(std::optional<proto::SystemState> state) {
-    synchronized_ = state.has_value();
-    if (state) {
-        state_.publish(*state);
-    } else {
-        publish_fallback_state();
-    }
-}
-
-void Engine::schedule_local_refresh() {
-    local_timer_.expires_after(std::chrono::seconds(kLocalRefresh_s));
-    local_timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (ec) return;
-        if (!synchronized_) publish_fallback_state();
-        schedule_local_refresh();
-    });
 }
 
 void Engine::schedule_summary() {
@@ -164,7 +130,6 @@ void Engine::stop() {
 void Engine::shutdown(int signal) {
     if (signal != 0) spdlog::info("received signal {}, shutting down", signal);
     for (auto& w : workers_) w->stop();
-    local_timer_.cancel();
     summary_timer_.cancel();
     if (signals_) signals_->cancel();
     if (sync_) sync_->stop();

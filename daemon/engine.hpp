@@ -1,8 +1,8 @@
 // The daemon's one engine: owns the state publisher, the server workers, timers and signals.
 // Construction order is start order; destruction stops the workers before what they borrow.
-// The sync half (sources, selection, discipline) plugs in later as the single writer of
-// state(): today the engine itself publishes "unsynchronized" or, with [local] stratum, the
-// local reference.
+// The sync half (SyncClient around the pure clock::SyncEngine) is the single writer of the
+// published SystemState: whatever the core decides to serve (synchronized, holdover, the
+// [local] fallback or unsynchronized) is published verbatim to the server threads.
 #pragma once
 
 #include <cstdint>
@@ -28,8 +28,6 @@ class Engine {
   public:
     /// How often the counter summary is logged at debug level.
     static constexpr int kSummaryInterval_s = 60;
-    /// How often the local reference state is refreshed (its reference time is "now").
-    static constexpr int kLocalRefresh_s = 1;
 
     explicit Engine(config::Config cfg);
     ~Engine();
@@ -41,23 +39,16 @@ class Engine {
     /// Asks run() to return (thread-safe).
     void stop();
 
-    /// The seam for the sync engine (call on the engine thread, i.e. from its handlers): the
-    /// state of the selected source, or nullopt when none is selected any more, which falls back
-    /// to the [local] reference or "unsynchronized". Published verbatim to the server threads.
-    void set_synchronized_state(std::optional<proto::SystemState> state);
     /// What the server threads currently advertise.
     proto::SystemState advertised_state() const { return state_.read(); }
     /// Counters of every worker, summed.
     CounterTotals totals() const;
     std::size_t worker_count() const { return workers_.size(); }
-    /// The client half (nullptr without [[source]] tables), for monitoring: call its
-    /// snapshot() on the engine thread.
+    /// The client half (after start()), for monitoring: call its snapshot() on the engine
+    /// thread.
     const SyncClient* sync() const { return sync_.get(); }
 
   private:
-    /// Publishes [local] or "unsynchronized" (no source selected).
-    void publish_fallback_state();
-    void schedule_local_refresh();
     void schedule_summary();
     void shutdown(int signal);
 
@@ -65,12 +56,10 @@ class Engine {
     asio::io_context io_{1};
     StatePublisher state_;
     int8_t precision_log2_;
-    bool synchronized_ = false;  ///< a source's state is published (the local refresh pauses)
     std::vector<std::unique_ptr<Acl>> acls_;  ///< one per [[server]] table, shared by its workers
     /// Monitoring (mode 6, control socket, metrics); before the workers, which borrow it.
     std::unique_ptr<ControlService> control_;
     std::vector<std::unique_ptr<ServerWorker>> workers_;
-    asio::steady_timer local_timer_{io_};
     asio::steady_timer summary_timer_{io_};
     std::optional<SignalHandler> signals_;
     std::unique_ptr<SyncClient> sync_;  ///< last: destroyed first, its handlers use the above

@@ -93,19 +93,4 @@ std::size_t serve_one(std::span<const std::byte> request, bool truncated,
     return n;
 }
 
-proto::SystemState local_reference_state(uint8_t stratum, proto::NtpTimestamp now,
-                                         int8_t precision_log2) {
-    proto::SystemState s;
-    s.leap = proto::LeapIndicator::kNone;
-    s.stratum = stratum;
-    s.precision_log2 = precision_log2;
-    s.root_delay = proto::NtpShort{0};
-    // The local clock is its own reference: only its reading error contributes (1 ms bound is
-    // what clients see as "good but not great", so they prefer a real source when they have one).
-    s.root_dispersion = proto::NtpShort::from_ns(1'000'000);
-    s.refid = proto::refid_from_ascii("LOCL");
-    s.reference_time = now;
-    return s;
-}
-
 }  // namespace ntplite::daemon

@@ -35,9 +35,4 @@ std::size_t serve_one(std::span<const std::byte> request, bool truncated,
                       int64_t now_mono_ns, const proto::SystemState& state, ServeContext& ctx,
                       std::span<std::byte> reply);
 
-/// What the server advertises while it serves its own clock ([local] stratum = N, no source
-/// selected): LI = 0, stratum N, refid "LOCL", reference time `now`, a small root dispersion.
-proto::SystemState local_reference_state(uint8_t stratum, proto::NtpTimestamp now,
-                                         int8_t precision_log2);
-
 }  // namespace ntplite::daemon

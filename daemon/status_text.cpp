@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "proto/refid.hpp"
@@ -26,71 +27,89 @@ std::string system_peer_name(const MonitorSnapshot& m) {
 }
 
 std::string_view system_state_word(const MonitorSnapshot& m) {
-    if (!m.system.synchronized) return "unsynchronized";
-    if (m.system.system_peer) return "synchronized";
-    if (m.system.state.refid == proto::refid_from_ascii("LOCL")) return "local";
-    return "holdover";
+    return clock::to_string(m.system.status.state);
 }
 
 std::string_view system_reason_word(const MonitorSnapshot& m) {
-    if (system_state_word(m) == "synchronized") return "none";
-    if (m.sources.empty()) return "no-sources";
-    bool any_reach = false;
-    for (const SourceView& v : m.sources) any_reach = any_reach || v.snap.reach != 0;
-    return any_reach ? "none-selectable" : "all-unreachable";
+    return clock::to_string(m.system.status.reason);
 }
 
 namespace {
 
-std::string_view reason_sentence(std::string_view word) {
-    if (word == "no-sources") return "no source is configured or resolved";
-    if (word == "all-unreachable") return "no source is reachable";
-    if (word == "none-selectable") return "no source is usable";
-    if (word == "starting") return "no source has answered yet";
-    if (word == "no-majority") return "the sources disagree (no majority)";
-    if (word == "holdover-expired") return "the holdover ended without a usable source";
-    if (word == "distance-exceeded") return "the root distance grew too large";
-    if (word == "panic") return "the offset exceeds the panic threshold";
-    return word;
+std::string_view reason_sentence(clock::UnsyncReason r) {
+    using R = clock::UnsyncReason;
+    switch (r) {
+        case R::kNone:
+            return "none";
+        case R::kStarting:
+            return "no source has answered yet";
+        case R::kNoSources:
+            return "no source is configured or resolved";
+        case R::kAllUnreachable:
+            return "no source is reachable";
+        case R::kNoMajority:
+            return "the sources disagree (no majority)";
+        case R::kNoneSelectable:
+            return "no source is usable";
+        case R::kDistanceExceeded:
+            return "our root distance grew too large";
+        case R::kPanic:
+            return "the offset exceeds the panic threshold";
+    }
+    return "?";
 }
 
 }  // namespace
 
 std::string system_state_text(const MonitorSnapshot& m) {
-    const std::string_view w = system_state_word(m);
-    const auto& st = m.system.state;
-    if (w == "synchronized") {
-        return fmt::format("synchronized to {} (stratum {})", system_peer_name(m), st.stratum);
+    const clock::SystemStatus& st = m.system.status;
+    const uint8_t stratum = m.system.state.stratum;
+    switch (st.state) {
+        case clock::SyncState::kSynchronized:
+            return fmt::format("synchronized to {} (stratum {})", system_peer_name(m), stratum);
+        case clock::SyncState::kHoldover: {
+            std::string left = st.holdover_left_ns < 0
+                                   ? std::string("until the root distance is too large")
+                                   : fmt::format("{} s left", st.holdover_left_ns / 1'000'000'000);
+            return fmt::format("holdover since {}, {} ({})", utc_text(st.since_ns), left,
+                               reason_sentence(st.reason));
+        }
+        case clock::SyncState::kLocal:
+            return fmt::format("local fallback at stratum {} ({})", stratum,
+                               reason_sentence(st.reason));
+        case clock::SyncState::kUnsynchronized:
+            break;
     }
-    if (w == "holdover") {
-        return fmt::format("holdover at stratum {} because {}", st.stratum,
-                           reason_sentence(system_reason_word(m)));
-    }
-    if (w == "local") return fmt::format("local fallback at stratum {}", st.stratum);
-    return fmt::format("unsynchronized because {}", reason_sentence(system_reason_word(m)));
+    return fmt::format("unsynchronized because {}", reason_sentence(st.reason));
 }
 
 std::string_view source_state_word(const SourceView& v) {
+    if (!v.unresolved_error.empty()) return "unresolved";
     return clock::to_string(v.snap.state);
 }
 
 std::string source_reason_text(const SourceView& v) {
+    if (!v.unresolved_error.empty()) return "name does not resolve: " + v.unresolved_error;
     const clock::SourceSnapshot& s = v.snap;
     using S = clock::SourceState;
     switch (s.state) {
         case S::kNoSample:
             return "polling, no valid reply yet";
         case S::kUnreachable:
-            return "no reply to its recent polls";
-        case S::kDemobilized:
-            return s.last_kiss
-                       ? fmt::format("kissed {}: no longer polled", proto::kiss_name(*s.last_kiss))
-                       : std::string("removed");
+            return "no reply to its last 8 polls";
+        case S::kDenied:
+            return fmt::format("kissed {}: no longer polled",
+                               s.kiss ? proto::kiss_name(*s.kiss) : std::string_view("DENY"));
+        case S::kRateLimited:
+            return fmt::format("kissed RATE: polled every {} s, no fresh sample",
+                               int64_t{1} << std::clamp<int>(s.poll_log2, 0, 40));
         case S::kNoSelect:
             return "configured noselect: measured, never used";
-        case S::kUnusable:
-            return s.stratum >= 16 ? std::string("source is unsynchronized")
-                                   : std::string("root distance too large");
+        case S::kUnsynchronized:
+            return "the source says it has no time (LI 3 / stratum 16)";
+        case S::kTooFar:
+            return fmt::format("root distance {:.1f} ms above the limit",
+                               static_cast<double>(s.root_distance_ns) / 1e6);
         case S::kTimeLoop:
             return "takes its time from us (time loop)";
         case S::kFalseticker:

@@ -55,24 +55,6 @@ double ns_to_s(int64_t ns) {
     return static_cast<double>(ns) * 1e-9;
 }
 
-spdlog::level::level_enum level_of(clock::EngineEvent::Kind k) {
-    using K = clock::EngineEvent::Kind;
-    switch (k) {
-        case K::kPanic:
-            return spdlog::level::err;
-        case K::kTimeLoop:
-        case K::kKissDeny:
-        case K::kKissRate:
-        case K::kStep:
-        case K::kStepCapped:
-        case K::kNoSelection:
-            return spdlog::level::warn;
-        case K::kSelected:
-            return spdlog::level::info;
-    }
-    return spdlog::level::info;
-}
-
 }  // namespace
 
 struct SyncClient::Group {
@@ -85,6 +67,7 @@ struct SyncClient::Group {
     int refills = 0;   // resolutions that left free slots
     bool resolving = false;
     bool failure_logged = false;
+    std::string last_error;  // empty while the name resolves
     Group(asio::io_context& io, const config::SourceConfig& c)
         : cfg(c),
           label(std::string(c.mode == config::SourceMode::kPool ? "pool " : "server ") +
@@ -127,7 +110,8 @@ SyncClient::SyncClient(asio::io_context& io, const config::Config& cfg, PublishF
     : io_(io),
       cfg_(cfg),
       publish_(std::move(publish)),
-      clock_setup_(std::make_unique<ClockSetup>(cfg.clock)),
+      clock_setup_(std::make_unique<ClockSetup>(cfg.clock, clock::AdjtimeFn{}, clock::RealtimeFn{},
+                                                !cfg.sources.empty())),
       clock_(&clock_setup_->clock()),
       rng_(std::make_unique<KernelRandom>()),
       republish_timer_(io) {
@@ -136,13 +120,17 @@ SyncClient::SyncClient(asio::io_context& io, const config::Config& cfg, PublishF
     spdlog::debug("time-loop detection: {} own address(es) of {} (loopback left out)", own.size(),
                   local.size());
     engine_ = std::make_unique<clock::SyncEngine>(
-        engine_config_from(cfg.clock, precision_log2, std::move(own)), *clock_, *rng_,
+        engine_config_from(cfg.clock, precision_log2, std::move(own), cfg.local), *clock_, *rng_,
         clock_setup_->initial_frequency_ppm());
     for (const auto& s : cfg.sources) groups_.push_back(std::make_unique<Group>(io, s));
 }
 
-SyncClient::~SyncClient() {
-    stop();
+SyncClient::~SyncClient() noexcept {
+    try {
+        stop();
+    } catch (...) {
+        // stop() logs its own failures; a throwing logger must not terminate the process.
+    }
 }
 
 void SyncClient::start() {
@@ -154,13 +142,15 @@ void SyncClient::start() {
                      groups_[g]->cfg.noselect ? ", noselect" : "");
         resolve(g);
     }
+    // The core's first word (e.g. the [local] fallback when there is no source at all).
+    carry_out(engine_->tick(clock::LocalTime{now_ns()}));
     schedule_republish();
 }
 
 void SyncClient::stop() {
     if (stopped_) return;
     stopped_ = true;
-    clock_setup_->shutdown(*engine_, monotonic_ns());  // the drift file, at exit
+    clock_setup_->shutdown(*engine_, clock::MonoTime{monotonic_ns()});  // the drift file, at exit
     republish_timer_.cancel();
     for (auto& g : groups_) {
         g->resolver.cancel();
@@ -198,6 +188,7 @@ void SyncClient::on_resolved(std::size_t gi, std::vector<SourceAddress> addrs,
     Group& g = *groups_[gi];
     g.resolving = false;
     if (stopped_) return;
+    g.last_error = err;
     if (!err.empty()) {
         ++g.failures;
         int64_t delay = resolve_retry_delay_ns(g.failures);
@@ -220,6 +211,7 @@ void SyncClient::on_resolved(std::size_t gi, std::vector<SourceAddress> addrs,
     g.failures = 0;
     auto chosen = g.members.choose(addrs, monotonic_ns());
     for (const auto& a : chosen) add_member(gi, a);
+    publish();
     if (g.members.free_slots() > 0) {
         // Fewer usable addresses than wanted (small pool, or all others banned): ask again
         // later, less and less often.
@@ -233,13 +225,13 @@ void SyncClient::on_resolved(std::size_t gi, std::vector<SourceAddress> addrs,
     } else {
         g.refills = 0;
     }
-    after_change();
 }
 
 void SyncClient::add_member(std::size_t gi, const SourceAddress& addr) {
     Group& g = *groups_[gi];
-    clock::SourceActions first;
-    clock::SourceId id = engine_->add_source(source_config_from(g.cfg, addr), now_ns(), &first);
+    clock::SourceId id = 0;
+    clock::EngineUpdate up =
+        engine_->add_source(source_config_from(g.cfg, addr), clock::LocalTime{now_ns()}, &id);
     auto m = std::make_unique<Member>(io_);
     m->id = id;
     m->group = gi;
@@ -248,7 +240,7 @@ void SyncClient::add_member(std::size_t gi, const SourceAddress& addr) {
     members_.emplace(id, std::move(m));
     g.members.add(addr);
     spdlog::info("sync: {}: polling {}", g.label, to_string(addr));
-    execute(id, first);
+    carry_out(up);
 }
 
 void SyncClient::drop_member(clock::SourceId id, DropReason why) {
@@ -265,12 +257,12 @@ void SyncClient::drop_member(clock::SourceId id, DropReason why) {
                      to_string(why));
         return;
     }
-    engine_->remove_source(id);
     members_.erase(it);
     g.members.drop(addr, why, monotonic_ns());
     spdlog::warn("sync: {}: dropping {} ({}); resolving again for a replacement", g.label,
                  to_string(addr), to_string(why));
     g.refills = 0;
+    carry_out(engine_->remove_source(id, clock::LocalTime{now_ns()}));
     resolve(gi);
 }
 
@@ -328,9 +320,7 @@ void SyncClient::arm_timer(Member& m, int64_t at_ns) {
     clock::SourceId id = m.id;
     m.timer.async_wait([this, id](const boost::system::error_code& ec) {
         if (ec || stopped_) return;
-        clock::SourceActions a = engine_->on_timer(id, now_ns());
-        execute(id, a);
-        after_change(std::nullopt);
+        carry_out(engine_->on_timer(id, clock::LocalTime{now_ns()}));
     });
 }
 
@@ -348,7 +338,6 @@ void SyncClient::receive(clock::SourceId id, uint64_t generation) {
     // Replies may carry extension fields; anything longer than this is not for us.
     std::array<std::byte, 1024> buf;
     alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec)) + 64> ctrl;
-    std::optional<clock::SourceId> sampled;
     for (;;) {
         auto it = members_.find(id);
         if (it == members_.end()) break;
@@ -388,136 +377,200 @@ void SyncClient::receive(clock::SourceId id, uint64_t generation) {
             continue;
         }
         ++rx_datagrams_;
-        clock::ResponseResult r = engine_->on_response(
-            id, std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)), t4, now);
-        if (r.outcome == clock::ResponseOutcome::kAccepted) {
-            sampled = id;
-        } else {
-            spdlog::debug("sync: {}: reply not used: {}{}{}", to_string(m.address),
+        const SourceAddress address = m.address;
+        clock::EngineUpdate up = engine_->on_response(
+            id, std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)),
+            clock::LocalTime{t4}, clock::LocalTime{now});
+        if (up.response && up.response->outcome != clock::ResponseOutcome::kAccepted) {
+            const clock::ResponseResult& r = *up.response;
+            spdlog::debug("sync: {}: reply not used: {}{}{}", to_string(address),
                           clock::to_string(r.outcome),
                           r.check != proto::CheckFailure::kNone ? ", " : "",
                           r.check != proto::CheckFailure::kNone ? proto::to_string(r.check) : "");
         }
-        execute(id, r.actions);
-    }
-    after_change(sampled);
-}
-
-// ---- After every event: log, replace, publish --------------------------------------------------
-
-void SyncClient::after_change(std::optional<clock::SourceId> sampled) {
-    for (const auto& e : engine_->take_events())
-        spdlog::log(level_of(e.kind), "sync: {}", e.message);
-    review_states(sampled);
-    int updates = engine_->updates();
-    if (updates != logged_updates_) {
-        logged_updates_ = updates;
-        // First updates in full, then a line per 64 (the state dump has everything).
-        if ((updates & (updates - 1)) == 0 || updates % 64 == 0) {
-            if (const auto& u = engine_->last_update()) {
-                const clock::Source* peer =
-                    u->system_peer ? engine_->source(*u->system_peer) : nullptr;
-                spdlog::info("sync: update {}: offset {:+.9f} s via {}{}", updates,
-                             ns_to_s(u->offset_ns), peer ? peer->config().name : "?",
-                             clock_->adjusts() ? "" : " (observe mode: clock not adjusted)");
+        const bool accepted =
+            up.response && up.response->outcome == clock::ResponseOutcome::kAccepted;
+        carry_out(up);
+        // Pool members that keep being falsetickers are replaced (after carry_out: the member
+        // may be gone already).
+        if (accepted && members_.count(id) != 0) {
+            Member& mm = *members_.at(id);
+            Group& g = *groups_[mm.group];
+            const auto snap_state = engine_->source_state(id);
+            if (g.cfg.mode == config::SourceMode::kPool &&
+                g.members.note_verdict(mm.address,
+                                       snap_state == clock::SourceState::kFalseticker)) {
+                drop_member(id, DropReason::kFalseticker);
+                break;
             }
         }
     }
+}
+
+// ---- Carrying out the core's updates -------------------------------------------------------
+
+std::string SyncClient::source_name(clock::SourceId id) const {
+    if (const clock::Source* src = engine_->source(id)) return src->config().name;
+    return "#" + std::to_string(id);
+}
+
+void SyncClient::carry_out(const clock::EngineUpdate& up) {
+    log_update(up);
+    for (const auto& [id, actions] : up.actions) execute(id, actions);
     publish();
 }
 
-void SyncClient::review_states(std::optional<clock::SourceId> sampled) {
-    std::vector<clock::SourceId> falsetickers;
-    for (const auto& s : engine_->snapshot(now_ns())) {
-        auto it = members_.find(s.id);
-        if (it == members_.end()) continue;
-        Member& m = *it->second;
-        if (s.state != m.last_state) {
-            spdlog::info("sync: source {}: {} -> {}", s.name, clock::to_string(m.last_state),
-                         clock::to_string(s.state));
-            m.last_state = s.state;
+void SyncClient::log_update(const clock::EngineUpdate& up) const {
+    using K = clock::EngineEvent::Kind;
+    for (const clock::EngineEvent& e : up.events) {
+        const std::string name = source_name(e.source);
+        switch (e.kind) {
+            case K::kStep:
+                spdlog::warn("sync: clock {} by {:+.6f} s (source {})",
+                             e.clock_adjusted ? "stepped" : "would be stepped (observe mode)",
+                             ns_to_s(e.value_ns), name);
+                break;
+            case K::kStepCapped:
+                spdlog::warn(
+                    "sync: clock {} back by only {:.6f} s of the {:.6f} s wanted "
+                    "(max_backward_step)",
+                    e.clock_adjusted ? "stepped" : "would be stepped", ns_to_s(-e.value_ns),
+                    ns_to_s(-e.wanted_ns));
+                break;
+            case K::kPanic:
+                spdlog::error(
+                    "sync: offset {:+.6f} s (source {}) exceeds the panic threshold: clock NOT "
+                    "adjusted and not serving it as synchronized; set the clock by hand or raise "
+                    "[clock] panic_threshold",
+                    ns_to_s(e.wanted_ns), name);
+                break;
+            case K::kKissRate:
+                spdlog::warn("sync: source {}: KoD RATE, poll interval raised to 2^{} s", name,
+                             e.poll_log2);
+                break;
+            case K::kKissDeny:
+                spdlog::warn("sync: source {}: KoD {}, no longer used", name,
+                             proto::kiss_name(e.kiss));
+                break;
+            case K::kTimeLoop:
+                spdlog::warn(
+                    "sync: time loop: source {} (stratum {}) takes its time from us (its refid {} "
+                    "is one of our addresses); not used",
+                    name, e.stratum, proto::format_refid(e.refid, e.stratum));
+                break;
+            case K::kLeap:
+                spdlog::info("sync: leap second: announcing {}, kernel {}",
+                             proto::to_string(e.leap), proto::to_string(e.kernel_leap));
+                break;
         }
-        Group& g = *groups_[m.group];
-        if (sampled == s.id && g.cfg.mode == config::SourceMode::kPool &&
-            g.members.note_verdict(m.address, s.state == clock::SourceState::kFalseticker))
-            falsetickers.push_back(s.id);
     }
-    for (auto id : falsetickers) drop_member(id, DropReason::kFalseticker);
+    for (const clock::SourceTransition& t : up.transitions)
+        spdlog::info("sync: source {}: {} -> {}", source_name(t.id), clock::to_string(t.from),
+                     clock::to_string(t.to));
+    if (up.status) {
+        const clock::SystemStatus& st = *up.status;
+        switch (st.state) {
+            case clock::SyncState::kSynchronized:
+                spdlog::info("sync: synchronized to {}",
+                             st.system_peer ? source_name(*st.system_peer) : "?");
+                break;
+            case clock::SyncState::kHoldover:
+                if (st.holdover_left_ns < 0)
+                    spdlog::warn(
+                        "sync: holdover ({}): serving the disciplined clock until its "
+                        "error bound passes 1.5 s",
+                        clock::to_string(st.reason));
+                else
+                    spdlog::warn("sync: holdover ({}): serving the disciplined clock for {:.0f} s",
+                                 clock::to_string(st.reason), ns_to_s(st.holdover_left_ns));
+                break;
+            case clock::SyncState::kLocal:
+                spdlog::warn(
+                    "sync: not synchronized ({}): serving the [local] fallback at "
+                    "stratum {}",
+                    clock::to_string(st.reason), engine_->config().local_stratum);
+                break;
+            case clock::SyncState::kUnsynchronized:
+                spdlog::warn("sync: unsynchronized ({}): answering clients as unsynchronized",
+                             clock::to_string(st.reason));
+                break;
+        }
+    }
+    if (up.kernel)
+        spdlog::info("sync: kernel clock status: {}",
+                     up.kernel->synced ? "synchronized" : "unsynchronized");
+    if (up.clock_update) {
+        const int n = up.clock_update->count;
+        // First updates in full, then a line per 64 (the state dump has everything).
+        if ((n & (n - 1)) == 0 || n % 64 == 0)
+            spdlog::info("sync: update {}: offset {:+.9f} s via {}{}", n,
+                         ns_to_s(up.clock_update->offset_ns),
+                         source_name(up.clock_update->system_peer),
+                         clock_->adjusts() ? "" : " (observe mode: clock not adjusted)");
+    }
 }
 
 void SyncClient::publish() {
-    // Kernel-facing duties (leap, sync status on loss, drift file), after every event and every
-    // kRepublishInterval_ms.
-    if (!stopped_) clock_setup_->update(*engine_, now_ns(), monotonic_ns());
-    if (!publish_ || !engine_->synchronized()) return;  // never synchronized: the engine's fallback
-    int64_t now = now_ns();
-    bool synced = engine_->synchronized_at(now);
-    bool holdover = synced && engine_->in_holdover(now);
-    // Issue 6: holdover after the last usable source is lost, then the [local] fallback (or
-    // unsynchronized) until a source returns. One log line per transition.
-    if (holdover != in_holdover_logged_ || synced != synced_logged_) {
-        if (holdover)
-            spdlog::warn("sync: no usable source: holdover, still serving stratum {}",
-                         engine_->system_state(now).stratum);
-        else if (!synced)
-            spdlog::warn("sync: no usable source and holdover over: serving {}",
-                         cfg_.local.stratum ? "the [local] fallback" : "as unsynchronized");
-        else
-            spdlog::info("sync: synchronized again");
-        in_holdover_logged_ = holdover;
-        synced_logged_ = synced;
-    }
-    std::optional<proto::SystemState> state;
-    if (synced) {
-        state = engine_->system_state(now);
-        // While disciplining, the leap we announce is the tracked majority (June/December only),
-        // not whatever the system peer's last header said.
-        if (clock_setup_->disciplining() && state->leap != proto::LeapIndicator::kUnsynchronized)
-            state->leap = clock_setup_->announce();
-    }
-    publish_(state);
+    if (stopped_) return;
+    // Drift-file duties (the only kernel-facing ones left outside the core).
+    clock_setup_->update(*engine_, clock::MonoTime{monotonic_ns()});
+    if (publish_) publish_(engine_->system_state(clock::LocalTime{now_ns()}));
 }
 
 void SyncClient::schedule_republish() {
     republish_timer_.expires_after(std::chrono::milliseconds(kRepublishInterval_ms));
     republish_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec || stopped_) return;
-        publish();
+        carry_out(engine_->tick(clock::LocalTime{now_ns()}));
         schedule_republish();
     });
 }
 
 // ---- Monitoring ---------------------------------------------------------------------------------
 
+std::vector<UnresolvedSource> SyncClient::unresolved() const {
+    std::vector<UnresolvedSource> out;
+    for (const auto& g : groups_) {
+        if (g->last_error.empty() || g->members.size() > 0) continue;
+        out.push_back(UnresolvedSource{g->cfg.address.host, g->cfg.address.port, g->last_error});
+    }
+    return out;
+}
+
 std::size_t SyncClient::resync() {
     if (stopped_) return 0;
-    std::size_t n = 0;
-    for (const auto& [id, actions] : engine_->burst_all(now_ns())) {
-        execute(id, actions);
-        ++n;
+    for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+        if (groups_[gi]->last_error.empty()) continue;
+        groups_[gi]->retry_timer.cancel();
+        resolve(gi);
     }
-    spdlog::info("resync requested: {} source(s) polled now", n);
+    clock::EngineUpdate up = engine_->burst_all(clock::LocalTime{now_ns()});
+    const std::size_t n = up.actions.size();
+    spdlog::log(n > 0 ? spdlog::level::info : spdlog::level::debug,
+                "resync requested: {} source(s) polled now", n);
+    carry_out(up);
     return n;
 }
 
 SyncSnapshot SyncClient::snapshot() const {
     SyncSnapshot s;
     s.time_ns = now_ns();
-    s.synchronized = engine_->synchronized();
+    const clock::LocalTime now{s.time_ns};
+    s.status = engine_->status(now);
     s.clock_adjusts = clock_->adjusts();
     s.updates = engine_->updates();
-    s.system = engine_->system_state(s.time_ns);
+    s.system = engine_->system_state(now);
     s.last_update = engine_->last_update();
-    s.sources = engine_->snapshot(s.time_ns);
+    s.sources = engine_->snapshot(now);
     return s;
 }
 
 void SyncClient::log_state() const {
     SyncSnapshot s = snapshot();
     spdlog::info(
-        "sync state: {} stratum {} refid {} root_delay {:.6f} s root_dispersion {:.6f} s "
+        "sync state: {} ({}) stratum {} refid {} root_delay {:.6f} s root_dispersion {:.6f} s "
         "updates {} offset {:+.9f} s{} (rx {} datagrams, {} rx errors, {} tx errors)",
-        s.synchronized ? "synchronized" : "unsynchronized", s.system.stratum,
+        clock::to_string(s.status.state), clock::to_string(s.status.reason), s.system.stratum,
         proto::format_refid(s.system.refid, s.system.stratum), ns_to_s(s.system.root_delay.to_ns()),
         ns_to_s(s.system.root_dispersion.to_ns()), s.updates,
         s.last_update ? ns_to_s(s.last_update->offset_ns) : 0.0, s.clock_adjusts ? "" : " observe",

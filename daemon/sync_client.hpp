@@ -29,7 +29,7 @@ namespace ntplite::daemon {
 /// What monitoring sees of the client half at one instant (a copy).
 struct SyncSnapshot {
     int64_t time_ns = 0;         ///< local Unix ns when taken
-    bool synchronized = false;   ///< at least one clock update happened
+    clock::SystemStatus status;  ///< the core's decision: synchronized / holdover / local / ...
     bool clock_adjusts = false;  ///< false in observe mode (NullClock)
     int updates = 0;             ///< clock updates so far
     proto::SystemState system;   ///< what the server advertises now
@@ -37,22 +37,31 @@ struct SyncSnapshot {
     std::vector<clock::SourceSnapshot> sources;  ///< live sources only
 };
 
+/// A configured [[source]] name that does not resolve (shown by monitoring as a row).
+struct UnresolvedSource {
+    std::string host;  ///< the name as configured
+    uint16_t port = 123;
+    std::string error;  ///< the resolver's last error
+};
+
 /// The addresses of this host's interfaces (getifaddrs), for time-loop detection.
 std::vector<config::IpAddress> local_interface_addresses();
 
 class SyncClient {
   public:
-    /// How often the SystemState is re-published between updates (root dispersion grows).
+    /// How often the core is ticked and the SystemState re-published between inputs (root
+    /// dispersion grows, holdover runs out, the local fallback's reference time moves).
     static constexpr int kRepublishInterval_ms = 1000;
 
-    /// Hands the server's SystemState to the engine (Engine::set_synchronized_state): called
-    /// after every update and every kRepublishInterval_ms while synchronized.
-    using PublishFn = std::function<void(std::optional<proto::SystemState>)>;
+    /// Hands what the core says to serve to the server threads (Engine::publish_state): called
+    /// after every input and every kRepublishInterval_ms.
+    using PublishFn = std::function<void(const proto::SystemState&)>;
 
     /// `io` and `cfg` must outlive the client. Nothing starts before start().
     SyncClient(asio::io_context& io, const config::Config& cfg, PublishFn publish,
                int8_t precision_log2);
-    ~SyncClient();
+    /// Never throws: the drift file is saved in stop(), whose failures are logged.
+    ~SyncClient() noexcept;
     SyncClient(const SyncClient&) = delete;
     SyncClient& operator=(const SyncClient&) = delete;
 
@@ -61,9 +70,13 @@ class SyncClient {
     /// Closes every socket and cancels every timer and resolution (run() can then return).
     void stop();
 
+    /// [[source]] tables whose name does not resolve now and that have no address in use.
+    std::vector<UnresolvedSource> unresolved() const;
     /// A copy of the system and per-source state (call on the io_context thread).
     SyncSnapshot snapshot() const;
-    /// Resync (control socket): every source starts a burst now. Returns how many did.
+    /// Resync (control socket): every source starts a burst now, unless its last one is less
+    /// than a minimum poll old (coalesced in the core), and names that failed to resolve are
+    /// resolved again. Returns how many sources burst.
     std::size_t resync();
     /// The core, read-only, for monitoring (call on the io_context thread).
     const clock::SyncEngine& engine() const { return *engine_; }
@@ -71,8 +84,8 @@ class SyncClient {
     int64_t clock_now_ns() const { return now_ns(); }
     /// Logs the whole state: one line for the system, one per source (SIGUSR1).
     void log_state() const;
-    /// True once the core has updated the clock (the published state is then ours).
-    bool synchronized() const { return engine_->synchronized(); }
+    /// The core's system status now.
+    clock::SystemStatus status() const { return engine_->status(clock::LocalTime{now_ns()}); }
 
   private:
     struct Group;
@@ -84,7 +97,6 @@ class SyncClient {
         std::unique_ptr<asio::ip::udp::socket> socket;  // the current request's socket
         uint64_t socket_generation = 0;                 // stale wait handlers compare this
         asio::steady_timer timer;
-        clock::SourceState last_state = clock::SourceState::kNoSample;
         explicit Member(asio::io_context& io) : timer(io) {}
     };
 
@@ -94,13 +106,15 @@ class SyncClient {
     void schedule_resolve(std::size_t group, int64_t delay_ns);
     void add_member(std::size_t group, const SourceAddress& addr);
     void drop_member(clock::SourceId id, DropReason why);
+    /// Carries out one update of the core: IO actions, logs, pool verdicts, publishing.
+    void carry_out(const clock::EngineUpdate& up);
+    void log_update(const clock::EngineUpdate& up) const;
+    std::string source_name(clock::SourceId id) const;
     void execute(clock::SourceId id, const clock::SourceActions& a);
     bool send_request(Member& m, std::span<const std::byte> request);
     void arm_timer(Member& m, int64_t at_ns);
     void wait_readable(Member& m);
     void receive(clock::SourceId id, uint64_t generation);
-    void after_change(std::optional<clock::SourceId> sampled = std::nullopt);
-    void review_states(std::optional<clock::SourceId> sampled);
     void schedule_republish();
     void publish();
 
@@ -120,9 +134,6 @@ class SyncClient {
     uint64_t rx_datagrams_ = 0;
     uint64_t rx_errors_ = 0;
     uint64_t tx_errors_ = 0;
-    int logged_updates_ = 0;
-    bool in_holdover_logged_ = false;  // last holdover state logged by publish()
-    bool synced_logged_ = true;  // last synchronized_at() logged (true: no line at first sync)
 };
 
 }  // namespace ntplite::daemon

@@ -41,8 +41,10 @@ std::vector<uint32_t> own_refids_of(std::span<const config::IpAddress> local_add
 }
 
 clock::EngineConfig engine_config_from(const config::ClockConfig& c, int8_t precision_log2,
-                                       std::vector<uint32_t> own_refids) {
+                                       std::vector<uint32_t> own_refids,
+                                       const config::LocalConfig& local) {
     clock::EngineConfig e;
+    e.local_stratum = local.stratum.value_or(0);
     e.precision_log2 = precision_log2;
     e.selection.min_sane_sources = static_cast<int>(c.min_sources);
     e.selection.own_refids = std::move(own_refids);
@@ -59,6 +61,8 @@ clock::EngineConfig engine_config_from(const config::ClockConfig& c, int8_t prec
 clock::SourceConfig source_config_from(const config::SourceConfig& src, const SourceAddress& addr) {
     clock::SourceConfig s;
     s.name = to_string(addr);
+    s.address = addr.ip;
+    s.port = addr.port;
     s.address_refid = refid_of(addr.ip);
     s.minpoll_log2 = static_cast<int8_t>(src.minpoll_log2);
     s.maxpoll_log2 = static_cast<int8_t>(src.maxpoll_log2);

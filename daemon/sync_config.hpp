@@ -36,10 +36,11 @@ bool is_loopback(const config::IpAddress& ip);
 /// deduplicated, in order.
 std::vector<uint32_t> own_refids_of(std::span<const config::IpAddress> local_addresses);
 
-/// [clock] -> the core's EngineConfig. `precision_log2` is the measured clock precision;
-/// `own_refids` come from own_refids_of().
+/// [clock] and [local] -> the core's EngineConfig. `precision_log2` is the measured clock
+/// precision; `own_refids` come from own_refids_of().
 clock::EngineConfig engine_config_from(const config::ClockConfig& clock_cfg, int8_t precision_log2,
-                                       std::vector<uint32_t> own_refids);
+                                       std::vector<uint32_t> own_refids,
+                                       const config::LocalConfig& local = {});
 
 /// One resolved address of a [[source]] table -> the core's SourceConfig (a pool member when the
 /// table is a pool).

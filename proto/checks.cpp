@@ -23,6 +23,8 @@ std::string_view to_string(CheckFailure f) {
             return "unsynchronized";
         case CheckFailure::kExcessiveRootDistance:
             return "excessive-root-distance";
+        case CheckFailure::kReferenceAfterTransmit:
+            return "reference-after-transmit";
     }
     return "unknown";
 }
@@ -52,6 +54,14 @@ CheckFailure check_zero_timestamps(const Packet& reply) {
     return CheckFailure::kNone;
 }
 
+CheckFailure check_reference_time(const Packet& reply) {
+    // Wrapping difference: correct across the 2036 era boundary. A zero reference time is
+    // left to check_synchronized's judgement (some servers send it before their first update).
+    if (reply.reference.is_zero()) return CheckFailure::kNone;
+    const auto ahead = static_cast<int64_t>(reply.reference.raw - reply.transmit.raw);
+    return ahead > 0 ? CheckFailure::kReferenceAfterTransmit : CheckFailure::kNone;
+}
+
 CheckFailure check_kod(const Packet& reply) {
     return reply.stratum == 0 ? CheckFailure::kKissOfDeath : CheckFailure::kNone;
 }
@@ -77,10 +87,11 @@ CheckFailure check_response(const Packet& reply, NtpTimestamp our_transmit,
     // zero-timestamp test because KoD replies need not carry real receive/transmit times.
     const CheckFailure results[] = {
         check_mode_version(reply),
-        check_duplicate(reply, last_accepted_transmit),
         check_origin(reply, our_transmit),
         check_kod(reply),
+        check_duplicate(reply, last_accepted_transmit),
         check_zero_timestamps(reply),
+        check_reference_time(reply),
         check_synchronized(reply),
         check_root_distance(reply, max_root_distance_ns),
     };

@@ -9,6 +9,20 @@ using wire::load_be16;
 using wire::load_be32;
 using wire::load_be64;
 
+std::string_view to_string(LeapIndicator l) {
+    switch (l) {
+        case LeapIndicator::kNone:
+            return "none";
+        case LeapIndicator::kInsertSecond:
+            return "insert";
+        case LeapIndicator::kDeleteSecond:
+            return "delete";
+        case LeapIndicator::kUnsynchronized:
+            return "unsynchronized";
+    }
+    return "?";
+}
+
 std::string_view to_string(ParseError e) {
     switch (e) {
         case ParseError::kTooShort:

@@ -46,6 +46,8 @@ enum class ParseError : uint8_t {
     kControlMode,         ///< mode 6/7: not an NTP time packet (parsed by the control codec)
 };
 std::string_view to_string(ParseError e);
+/// "none", "insert", "delete" or "unsynchronized".
+std::string_view to_string(LeapIndicator l);
 
 /// The 48-byte header plus where the optional trailing parts are. Timestamps are as on the wire.
 struct Packet {

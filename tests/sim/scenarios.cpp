@@ -57,6 +57,7 @@ ScenarioParams loss_scenario(uint64_t seed) {
     ScenarioParams p = reference_scenario(seed);
     p.name = "loss30";
     p.servers[0].link.loss = 0.3;
+    p.tight_from_ns = 120 * kSecond;
     return p;
 }
 

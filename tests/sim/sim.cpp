@@ -50,9 +50,7 @@ class Simulation {
             sc.maxpoll_log2 = s.maxpoll_log2;
             sc.iburst = s.iburst;
             sc.prefer = s.prefer;
-            clock::SourceActions a;
-            ids_[i] = engine_.add_source(sc, clock_.now_ns(), &a);
-            handle(i, a);
+            absorb(engine_.add_source(sc, clock::LocalTime{clock_.now_ns()}, &ids_[i]));
         }
     }
 
@@ -89,8 +87,6 @@ class Simulation {
             if (peer != last_peer && peer) m_.peer_changes_ns.push_back(tick);
             m_.peer_at_s.push_back(peer ? static_cast<int64_t>(*peer) : -1);
             last_peer = peer;
-            auto ev = engine_.take_events();
-            m_.events.insert(m_.events.end(), ev.begin(), ev.end());
         }
         if (n_metric) {
             m_.rms_offset_ns = std::sqrt(sum_sq_off / static_cast<double>(n_metric));
@@ -100,7 +96,7 @@ class Simulation {
             m_.rms_freq_from_tight_ppm =
                 std::sqrt(sum_sq_freq_tight / static_cast<double>(n_tight));
         m_.steps = clock_.steps();
-        m_.final_sources = engine_.snapshot(clock_.now_ns());
+        m_.final_sources = engine_.snapshot(clock::LocalTime{clock_.now_ns()});
         for (std::size_t i = 0; i < ids_.size(); ++i)
             if (auto* s = engine_.source(ids_[i])) m_.final_poll_log2[i] = s->poll_log2();
         return m_;
@@ -147,12 +143,21 @@ class Simulation {
         }
     }
 
+    /// Carries out a core update: its per-source actions, and its events for the metrics.
+    void absorb(const clock::EngineUpdate& up) {
+        for (const auto& [id, a] : up.actions) {
+            for (std::size_t i = 0; i < ids_.size(); ++i)
+                if (ids_[i] == id) handle(i, a);
+        }
+        m_.events.insert(m_.events.end(), up.events.begin(), up.events.end());
+    }
+
     void dispatch(const Event& e) {
         clock_.advance_to(e.t_ns);
         switch (e.kind) {
             case EvKind::kTimer:
                 if (e.generation != timer_gen_[e.server]) return;
-                handle(e.server, engine_.on_timer(ids_[e.server], clock_.now_ns()));
+                absorb(engine_.on_timer(ids_[e.server], clock::LocalTime{clock_.now_ns()}));
                 return;
             case EvKind::kAtServer:
                 serve(e);
@@ -161,7 +166,8 @@ class Simulation {
                 int64_t t4 = clock_.now_ns();
                 int before = engine_.updates();
                 double true_off_before = clock_.offset_from_true_ns();
-                auto r = engine_.on_response(ids_[e.server], e.bytes, t4, t4);
+                auto r = engine_.on_response(ids_[e.server], e.bytes, clock::LocalTime{t4},
+                                             clock::LocalTime{t4});
                 if (p_.trace && engine_.updates() != before) {
                     const auto& u = *engine_.last_update();
                     std::printf(
@@ -178,7 +184,7 @@ class Simulation {
                         engine_.discipline().window_samples(),
                         engine_.discipline().effective_samples());
                 }
-                handle(e.server, r.actions);
+                absorb(r);
                 return;
             }
         }

@@ -304,7 +304,10 @@ nlohmann::ordered_json status_json(const DaemonReport& r) {
                       : nlohmann::ordered_json(s.sync_reason);
     j["since_utc"] = s.since_unix_ns ? nlohmann::ordered_json(format_rfc3339_ns(*s.since_unix_ns))
                                      : nlohmann::ordered_json(nullptr);
-    j["holdover_left_s"] = opt(s.holdover_left_s);
+    j["holdover_left_s"] =
+        sync_state_of(r) == "holdover" && s.holdover_left_s && *s.holdover_left_s >= 0
+            ? opt(s.holdover_left_s)
+            : nlohmann::ordered_json(nullptr);
     j["system_status"] = s.status;
     j["leap"] = s.leap;
     j["leap_text"] = leap_text(s.leap);

@@ -102,10 +102,18 @@ TEST(ClockSetup, NothingIsSavedBeforeTheDisciplineLearned) {
     clock::EngineConfig ec;
     clock::SeededRandom rng(1);
     clock::SyncEngine engine(ec, s.clock(), rng, s.initial_frequency_ppm());
-    s.update(engine, kNow_ns, 1'000'000'000);
-    s.shutdown(engine, 2'000'000'000);
+    s.update(engine, clock::MonoTime{1'000'000'000});
+    s.shutdown(engine, clock::MonoTime{2'000'000'000});
     EXPECT_FALSE(std::filesystem::exists(path));
-    EXPECT_EQ(s.announce(), proto::LeapIndicator::kNone);
+}
+
+TEST(ClockSetup, WithoutSourcesTheKernelClockIsNotOpened) {
+    FakeKernel k;
+    ClockSetup s(
+        discipline(temp_path("nosrc")), k.fn(), [] { return kNow_ns; }, false);
+    EXPECT_FALSE(s.disciplining());
+    EXPECT_FALSE(s.clock().adjusts());
+    EXPECT_TRUE(k.calls.empty()) << "no adjtimex probe without a source to discipline from";
 }
 
 TEST(ClockSetupConfig, DriftFileKeysAreReadAndChecked) {

@@ -1,5 +1,5 @@
-// The engine's state seam: [local] / unsynchronized fallback, and the sync engine's state
-// replacing it and being withdrawn. No [[server]] table, so no sockets are opened.
+// The engine's state seam: what is served is what the sync core decided ([local] fallback or
+// unsynchronized without sources). No [[server]] table, so no NTP sockets are opened.
 #include <gtest/gtest.h>
 
 #include "daemon/engine.hpp"
@@ -18,25 +18,17 @@ TEST(Engine, UnsynchronizedWithoutLocalReference) {
     EXPECT_EQ(engine.advertised_state().stratum, 16);
 }
 
-TEST(Engine, SourceStateReplacesTheLocalReferenceUntilWithdrawn) {
+TEST(Engine, TheCoreDecidesTheLocalFallbackEvenWithoutSources) {
     auto cfg = config::parse_config("[local]\nstratum = 9\n", "t.toml");
     ASSERT_TRUE(cfg);
     Engine engine(std::move(*cfg));
     ASSERT_TRUE(engine.start());
     EXPECT_EQ(engine.advertised_state().stratum, 9);
-    EXPECT_EQ(engine.advertised_state().refid, proto::refid_from_ascii("LOCL"));
+    EXPECT_EQ(engine.advertised_state().refid, clock::kLocalFallbackRefid);
     EXPECT_EQ(engine.advertised_state().leap, proto::LeapIndicator::kNone);
-
-    proto::SystemState synced;
-    synced.leap = proto::LeapIndicator::kNone;
-    synced.stratum = 3;
-    synced.refid = 0xc0000201;
-    engine.set_synchronized_state(synced);
-    EXPECT_EQ(engine.advertised_state().stratum, 3);
-    EXPECT_EQ(engine.advertised_state().refid, 0xc0000201u);
-
-    engine.set_synchronized_state(std::nullopt);
-    EXPECT_EQ(engine.advertised_state().stratum, 9);
+    ASSERT_NE(engine.sync(), nullptr);
+    EXPECT_EQ(engine.sync()->status().state, clock::SyncState::kLocal);
+    EXPECT_EQ(engine.sync()->status().reason, clock::UnsyncReason::kNoSources);
 }
 
 }  // namespace

@@ -94,14 +94,35 @@ TEST(StatusPage, StateRowsChartsAndNothingExternal) {
     EXPECT_EQ(page.find("https://"), std::string::npos);
 }
 
-TEST(StatusText, UnsynchronizedAndLocalSentences) {
+TEST(StatusText, OneSentencePerState) {
     auto m = testing::fixture_snapshot(false);
     EXPECT_EQ(system_state_word(m), "unsynchronized");
     EXPECT_EQ(system_state_text(m), "unsynchronized because no source is usable");
-    m.system.synchronized = true;
+    m.system.status.state = clock::SyncState::kLocal;
+    m.system.status.reason = clock::UnsyncReason::kAllUnreachable;
     m.system.state.stratum = 10;
-    m.system.state.refid = proto::refid_from_ascii("LOCL");
-    EXPECT_EQ(system_state_text(m), "local fallback at stratum 10");
+    m.system.state.refid = clock::kLocalFallbackRefid;
+    EXPECT_EQ(system_state_word(m), "local");
+    EXPECT_EQ(system_state_text(m), "local fallback at stratum 10 (no source is reachable)");
+    m.system.status.state = clock::SyncState::kHoldover;
+    m.system.status.since_ns = 1'795'345'000'000'000'000;  // 2026-11-22T10:56:40Z
+    m.system.status.holdover_left_ns = 3540 * kS + 400'000'000;
+    EXPECT_EQ(system_state_text(m),
+              "holdover since 2026-11-22T10:56:40Z, 3540 s left (no source is reachable)");
+    m.system.status.holdover_left_ns = -1;
+    EXPECT_NE(system_state_text(m).find("until the root distance is too large"), std::string::npos);
+    // Sources: unresolved names and kisses have their own words and reasons.
+    SourceView v = m.sources[0];
+    v.unresolved_error = "Name or service not known";
+    EXPECT_EQ(source_state_word(v), "unresolved");
+    EXPECT_EQ(source_reason_text(v), "name does not resolve: Name or service not known");
+    v.unresolved_error.clear();
+    v.snap.state = clock::SourceState::kRateLimited;
+    v.snap.poll_log2 = 6;
+    EXPECT_EQ(source_reason_text(v), "kissed RATE: polled every 64 s, no fresh sample");
+    v.snap.state = clock::SourceState::kDenied;
+    v.snap.kiss = proto::KissCode::kDeny;
+    EXPECT_EQ(source_reason_text(v), "kissed DENY: no longer polled");
 }
 
 TEST(ClientTable, CountsPerClientAndSortsBusiestFirst) {

@@ -83,19 +83,6 @@ TEST_F(Serve, UnsynchronizedStateIsAnsweredAsSuch) {
     EXPECT_EQ(p->stratum, 0);
 }
 
-TEST_F(Serve, LocalReferenceState) {
-    auto s = local_reference_state(5, rx, -22);
-    ASSERT_EQ(serve(request(), "192.0.2.1", s), 48u);
-    auto p = proto::parse(reply);
-    EXPECT_EQ(p->leap, proto::LeapIndicator::kNone);
-    EXPECT_EQ(p->stratum, 5);
-    EXPECT_EQ(p->refid, proto::refid_from_ascii("LOCL"));
-    EXPECT_EQ(p->reference, rx);
-    EXPECT_EQ(p->precision_log2, -22);
-    EXPECT_GT(p->root_dispersion.raw, 0u);
-    EXPECT_LT(p->root_dispersion.to_ns(), 10'000'000);
-}
-
 TEST_F(Serve, MalformedIsDroppedAndCounted) {
     EXPECT_EQ(serve(request(4, proto::Mode::kClient, 1, 47)), 0u);  // too short
     EXPECT_EQ(serve(request(0)), 0u);                               // version 0

@@ -160,7 +160,10 @@ TEST(NtpqSource, LocalClockWhenServingItsOwnClock) {
     m.system.system_peer.reset();
     m.sources.clear();
     m.system.state.stratum = 7;
-    m.system.state.refid = proto::refid_from_ascii("LOCL");
+    m.system.state.refid = clock::kLocalFallbackRefid;
+    m.system.status.state = clock::SyncState::kLocal;
+    m.system.status.reason = clock::UnsyncReason::kNoSources;
+    m.system.status.system_peer.reset();
     ResponderTransport t(m);
     const CmdResult r = run(DaemonCommand::kSource, t, true);
     ASSERT_EQ(r.code, ExitCode::kLocalFallback);  // exit 12: scripts tell it from a real source
@@ -170,7 +173,7 @@ TEST(NtpqSource, LocalClockWhenServingItsOwnClock) {
     EXPECT_EQ(j["exit_code"], 12);
     EXPECT_EQ(j["stratum"], nullptr);  // no source: its stratum is absent, not 0
     EXPECT_EQ(j["system_stratum"], 7);
-    EXPECT_EQ(j["line"], "Local clock (.LOCL., stratum 7): no network source selected");
+    EXPECT_EQ(j["line"], "Local clock (127.127.1.1, stratum 7): no network source selected");
 }
 
 TEST(NtpqMode6, RefusalIsExit9) {
