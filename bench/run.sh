@@ -218,6 +218,6 @@ fi
 python3 "$SRC/bench/summarize.py" "$W/runs.tsv" "$OUT" \
     --command "bench/run.sh $* (BENCH_RUNS=$RUNS BENCH_SECONDS=$DUR BENCH_LOADGEN_ARGS='$LOADGEN_ARGS')" \
     --revision "$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
-        [ -z "$(git -C "$SRC" status --porcelain -- proto daemon config clock 2>/dev/null)" ] || echo ' + uncommitted changes')" \
+        [ -z "$(git -C "$SRC" status --porcelain -- proto daemon config clock sysutil 2>/dev/null)" ] || echo ' + uncommitted changes')" \
     --labels "$(for s in $started; do printf '%s=%s;' "$s" "${LABEL_OF[$s]}"; done)"
 echo "bench: wrote $OUT"

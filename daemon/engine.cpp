@@ -4,11 +4,12 @@
 
 #include <bit>
 #include <csignal>
-#include <random>
 #include <thread>
 
-#include "daemon/listen.hpp"
-#include "daemon/serve.hpp"
+#include "daemon/policy/server/serve.hpp"
+#include "daemon/server/listen.hpp"
+#include "sysutil/clock_read.hpp"
+#include "sysutil/random.hpp"
 
 namespace ntplite::daemon {
 
@@ -16,9 +17,9 @@ int8_t measure_precision_log2() {
     // The smallest non-zero step between consecutive reads bounds both the resolution and the
     // cost of reading the clock.
     int64_t best = INT64_MAX;
-    int64_t prev = realtime_ns();
+    int64_t prev = sysutil::realtime_ns();
     for (int i = 0; i < 200; ++i) {
-        int64_t now = realtime_ns();
+        int64_t now = sysutil::realtime_ns();
         if (now > prev && now - prev < best) best = now - prev;
         prev = now;
     }
@@ -53,7 +54,6 @@ std::expected<void, std::string> Engine::start() {
                     *evictions += w->clients().evictions();
                 }
             }});
-    std::random_device rd;
     for (std::size_t s = 0; s < cfg_.servers.size(); ++s) {
         const config::ServerConfig& server = cfg_.servers[s];
         auto endpoints = resolve_listen(server.listen);
@@ -74,7 +74,7 @@ std::expected<void, std::string> Engine::start() {
         shared_io = &io_;
 #endif
         for (unsigned t = 0; t < threads; ++t) {
-            uint64_t seed = (uint64_t{rd()} << 32) | rd();
+            const uint64_t seed = sysutil::random_u64();  // rate limiter hash key
             auto worker = std::make_unique<ServerWorker>(
                 "server" + std::to_string(s) + "." + std::to_string(t), *acls_.back(),
                 cfg_.ratelimit, state_, seed, shared_io);

@@ -1,8 +1,10 @@
-// The daemon's one engine: owns the state publisher, the server workers, timers and signals.
-// Construction order is start order; destruction stops the workers before what they borrow.
-// The sync half (SyncClient around the pure clock::SyncEngine) is the single writer of the
-// published SystemState: whatever the core decides to serve (synchronized, holdover, the
-// [local] fallback or unsynchronized) is published verbatim to the server threads.
+// ntpd-lite's engine (edge): owns the state publisher, the server workers (daemon/server/), the
+// sync client (daemon/sync/), monitoring (daemon/control/), timers and signals. Everything but
+// the server workers runs on one io_context thread (the engine thread). Construction order is
+// start order; destruction stops the workers before what they borrow.
+// Served state: the sync client is its single writer: whatever the pure core decides to serve
+// (synchronized, holdover, the [local] fallback or unsynchronized) is published verbatim. Nothing
+// here decides: the decisions live in the pure targets (clock/, daemon/policy/), this wires them.
 #pragma once
 
 #include <cstdint>
@@ -13,14 +15,14 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "daemon/acl.hpp"
-#include "daemon/asio.hpp"
-#include "daemon/control_service.hpp"
-#include "daemon/counters.hpp"
-#include "daemon/server_worker.hpp"
+#include "daemon/common/asio.hpp"
+#include "daemon/control/control_service.hpp"
+#include "daemon/policy/server/acl.hpp"
+#include "daemon/policy/server/counters.hpp"
+#include "daemon/policy/server/state_publisher.hpp"
+#include "daemon/server/server_worker.hpp"
 #include "daemon/signals.hpp"
-#include "daemon/state_publisher.hpp"
-#include "daemon/sync_client.hpp"
+#include "daemon/sync/sync_client.hpp"
 
 namespace ntplite::daemon {
 

@@ -7,7 +7,7 @@
 
 #include <functional>
 
-#include "daemon/asio.hpp"
+#include "daemon/common/asio.hpp"
 
 namespace ntplite::daemon {
 

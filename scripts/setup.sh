@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build}
 
-PACKAGES="cmake g++ ninja-build pkg-config python3 libboost-dev libspdlog-dev libtomlplusplus-dev \
+PACKAGES="cmake g++ ninja-build pkg-config python3 libboost-dev libspdlog-dev libfmt-dev libtomlplusplus-dev \
 libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libssl-dev chrony chromium ntpsec-ntpdig iproute2 \
 util-linux procps clang-16 libclang-rt-16-dev"
 

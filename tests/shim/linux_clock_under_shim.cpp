@@ -25,7 +25,7 @@
 #include <string>
 #include <thread>
 
-#include "clock/linux_clock.hpp"
+#include "clock/os/linux_clock.hpp"
 
 namespace {
 

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <vector>
 
+#include "sysutil/clock_read.hpp"
 #include "tools/loadgen/wire.hpp"
 
 namespace ntplite::tools::loadgen {
@@ -31,9 +32,7 @@ constexpr int kSocketBufferBytes = 4 << 20;
 constexpr uint64_t kMaxSequence = 0xFFF00000u;
 
 uint64_t monotonic_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+    return static_cast<uint64_t>(sysutil::monotonic_ns());
 }
 
 std::string errno_text(const char* what) {

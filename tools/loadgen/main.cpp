@@ -1,7 +1,6 @@
 // ntp-loadgen: open-loop NTP load generator for benchmarking servers on loopback only.
 // Bounded: at most 20 s of sending per run, targets in 127.0.0.0/8 or ::1 only.
 #include <sys/resource.h>
-#include <time.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -10,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "sysutil/clock_read.hpp"
 #include "tools/loadgen/generator.hpp"
 #include "tools/loadgen/options.hpp"
 #include "tools/loadgen/report.hpp"
@@ -26,9 +26,7 @@ double cpu_seconds_of_process() {
 }
 
 double wall_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+    return static_cast<double>(ntplite::sysutil::monotonic_ns()) / 1e9;
 }
 
 }  // namespace

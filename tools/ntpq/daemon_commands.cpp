@@ -1,7 +1,6 @@
 #include "tools/ntpq/daemon_commands.hpp"
 
-#include <time.h>
-
+#include "sysutil/clock_read.hpp"
 #include "tools/ntpq/daemon_format.hpp"
 #include "tools/ntpq/daemon_query.hpp"
 #include "tools/ntpq/host_port.hpp"
@@ -47,12 +46,6 @@ ExitCode fail(DaemonCommand cmd, const std::string& host, const DaemonOptions& o
     return code;
 }
 
-int64_t realtime_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
 }  // namespace
 
 ExitCode run_daemon_command_on(DaemonCommand cmd, Mode6Transport& transport,
@@ -92,7 +85,7 @@ ExitCode run_daemon_command(DaemonCommand cmd, const DaemonOptions& o, std::ostr
     auto transport = UdpMode6Transport::open(
         *hp, std::chrono::nanoseconds(static_cast<int64_t>(o.timeout_s * 1e9)));
     if (!transport) return fail(cmd, label, o, transport.error(), out, err);
-    return run_daemon_command_on(cmd, **transport, label, o, realtime_now_ns(), out, err);
+    return run_daemon_command_on(cmd, **transport, label, o, sysutil::realtime_ns(), out, err);
 }
 
 }  // namespace ntplite::tools

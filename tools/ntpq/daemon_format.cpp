@@ -1,22 +1,15 @@
 #include "tools/ntpq/daemon_format.hpp"
 
-#include <cstdio>
+#include <fmt/format.h>
 
 #include "tools/ntpq/format.hpp"
 
 namespace ntplite::tools {
 namespace {
 
-std::string fmt(const char* f, auto... args) {
-    char buf[256];
-    const int n = std::snprintf(buf, sizeof buf, f, args...);
-    return std::string(
-        buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
-}
-
 std::string poll_text(int poll_log2) {
     if (poll_log2 >= 0) return pretty_interval(int64_t{1} << std::min(poll_log2, 40));
-    return fmt("%.2g", 1.0 / static_cast<double>(int64_t{1} << std::min(-poll_log2, 30)));
+    return fmt::format("{:.2g}", 1.0 / static_cast<double>(int64_t{1} << std::min(-poll_log2, 30)));
 }
 
 nlohmann::ordered_json opt(const std::optional<double>& v) {
@@ -67,13 +60,13 @@ std::string display_refid(std::string_view refid) {
 }
 
 std::string fit_ms(const std::optional<double>& v, int width) {
-    if (!v) return fmt("%*s", width, "-");
+    if (!v) return fmt::format("{:>{}}", "-", width);
     // Three decimals like ntpq; fewer when the value would not fit its column.
     for (int decimals = 3; decimals >= 0; --decimals) {
-        std::string t = fmt("%*.*f", width, decimals, *v);
+        std::string t = fmt::format("{:{}.{}f}", *v, width, decimals);
         if (static_cast<int>(t.size()) <= width) return t;
     }
-    return fmt("%*.0f", width, *v);
+    return fmt::format("{:{}.0f}", *v, width);
 }
 
 namespace {
@@ -110,8 +103,8 @@ std::string wrap(std::string_view text, std::size_t width, std::string_view inde
 std::string remote_cell(const PeerInfo& p) {
     std::string out(1, p.tally());
     if (static_cast<int>(p.remote.size()) > kRemoteWidth)
-        return out + p.remote + "\n" + fmt("%*s", kRemoteWidth + 1, "");
-    return out + fmt("%-*s", kRemoteWidth, p.remote.c_str());
+        return out + p.remote + "\n" + std::string(kRemoteWidth + 1, ' ');
+    return out + fmt::format("{:<{}}", p.remote, kRemoteWidth);
 }
 
 }  // namespace
@@ -135,26 +128,28 @@ std::string state_sentence(const DaemonReport& r) {
     if (!s.sync_text.empty()) return s.sync_text;
     const std::string st = sync_state_of(r);
     if (st == "synchronized") {
-        return "synchronized to " + r.system_peer()->remote + fmt(" (stratum %d)", s.stratum);
+        return "synchronized to " + r.system_peer()->remote +
+               fmt::format(" (stratum {})", s.stratum);
     }
-    if (st == "local") return fmt("local fallback at stratum %d", s.stratum);
-    if (st == "holdover") return fmt("holdover at stratum %d (no source selected)", s.stratum);
+    if (st == "local") return fmt::format("local fallback at stratum {}", s.stratum);
+    if (st == "holdover")
+        return fmt::format("holdover at stratum {} (no source selected)", s.stratum);
     return s.leap == 3 ? "unsynchronized: leap indicator 3 (clock never set or lost)"
-                       : fmt("unsynchronized: stratum %d", s.stratum);
+                       : fmt::format("unsynchronized: stratum {}", s.stratum);
 }
 
 std::string format_peers_table(const DaemonReport& r, bool verbose) {
     std::string out = wrap(r.host + ": " + state_sentence(r), 79, "    ");
     if (verbose) out += peers_legend();
-    out += fmt("%-*s %-*s %2s %s %4s %4s %5s %7s %8s %8s\n", kRemoteWidth + 1, "     remote",
-               kRefidWidth, "     refid", "st", "t", "when", "poll", "reach", "delay", "offset",
-               "jitter");
+    out += fmt::format("{:<{}} {:<{}} {:>2} {} {:>4} {:>4} {:>5} {:>7} {:>8} {:>8}\n",
+                       "     remote", kRemoteWidth + 1, "     refid", kRefidWidth, "st", "t",
+                       "when", "poll", "reach", "delay", "offset", "jitter");
     out += std::string(79, '=') + "\n";
     for (const PeerInfo& p : r.peers) {
         out += remote_cell(p);
-        out += fmt(" %-*.*s %2d %c %4.4s %4.4s %5o ", kRefidWidth, kRefidWidth,
-                   display_refid(p.refid).c_str(), p.stratum, p.type,
-                   pretty_interval(p.when_s).c_str(), poll_text(p.poll_log2).c_str(), p.reach);
+        out += fmt::format(" {:<{}.{}} {:>2} {} {:>4.4} {:>4.4} {:>5o} ", display_refid(p.refid),
+                           kRefidWidth, kRefidWidth, p.stratum, p.type, pretty_interval(p.when_s),
+                           poll_text(p.poll_log2), p.reach);
         out += fit_ms(p.delay_ms, 7) + " " + fit_ms(p.offset_ms, 8) + " " + fit_ms(p.jitter_ms, 8) +
                "\n";
     }
@@ -163,11 +158,11 @@ std::string format_peers_table(const DaemonReport& r, bool verbose) {
         return out;
     }
     // chrony's `sources -v`/`selectdata` in ntpq's shape: why each source is (not) used.
-    out += fmt("\n%-*s %-14s %s\n", kRemoteWidth + 1, "     remote", "state", "reason");
+    out += fmt::format("\n{:<{}} {:<14} {}\n", "     remote", kRemoteWidth + 1, "state", "reason");
     for (const PeerInfo& p : r.peers) {
         std::string reason = p.reason;
         if (reason.empty() && !p.kiss.empty()) reason = "kissed " + p.kiss;
-        const std::string head = remote_cell(p) + fmt(" %-14s ", p.state.c_str());
+        const std::string head = remote_cell(p) + fmt::format(" {:<14} ", p.state);
         const std::size_t used =
             head.size() - (head.rfind('\n') == std::string::npos ? 0 : head.rfind('\n') + 1);
         out += head + wrap(reason.empty() ? "-" : reason, 79, std::string(used, ' '), used);
@@ -179,7 +174,7 @@ std::string format_status(const DaemonReport& r) {
     const SystemInfo& s = r.system;
     std::string out;
     auto row = [&out](const char* name, const std::string& value) {
-        out += fmt("%-16s: ", name) + value + "\n";
+        out += fmt::format("{:<16}: ", name) + value + "\n";
     };
     const std::string state = sync_state_of(r);
     row("Status", state_sentence(r));
@@ -187,7 +182,7 @@ std::string format_status(const DaemonReport& r) {
     if (state == "holdover" && s.holdover_left_s) {
         row("Holdover left", *s.holdover_left_s < 0
                                  ? std::string("until the root distance is too large")
-                                 : fmt("%.0f s", *s.holdover_left_s));
+                                 : fmt::format("{:.0f} s", *s.holdover_left_s));
     }
     const std::string src = source_name(r);
     row("Reference ID", display_refid(s.refid) + (src.empty() ? "" : " (" + src + ")"));
@@ -206,21 +201,21 @@ std::string format_status(const DaemonReport& r) {
         const char* side = *s.offset_ms > 0   ? " (local clock behind the source)"
                            : *s.offset_ms < 0 ? " (local clock ahead of the source)"
                                               : "";
-        row("System offset", fmt("%+.6f ms%s", *s.offset_ms, side));
+        row("System offset", fmt::format("{:+.6f} ms{}", *s.offset_ms, side));
     }
     if (s.frequency_ppm) {
         const char* how = *s.frequency_ppm > 0   ? " (clock made faster)"
                           : *s.frequency_ppm < 0 ? " (clock made slower)"
                                                  : "";
-        row("Frequency", fmt("%+.3f ppm%s", *s.frequency_ppm, how));
+        row("Frequency", fmt::format("{:+.3f} ppm{}", *s.frequency_ppm, how));
     }
-    if (s.sys_jitter_ms) row("System jitter", fmt("%.6f ms", *s.sys_jitter_ms));
-    if (s.root_delay_ms) row("Root delay", fmt("%.6f ms", *s.root_delay_ms));
-    if (s.root_disp_ms) row("Root dispersion", fmt("%.6f ms", *s.root_disp_ms));
-    row("Leap status", fmt("%d (%s)", s.leap, leap_text(s.leap)));
+    if (s.sys_jitter_ms) row("System jitter", fmt::format("{:.6f} ms", *s.sys_jitter_ms));
+    if (s.root_delay_ms) row("Root delay", fmt::format("{:.6f} ms", *s.root_delay_ms));
+    if (s.root_disp_ms) row("Root dispersion", fmt::format("{:.6f} ms", *s.root_disp_ms));
+    row("Leap status", fmt::format("{} ({})", s.leap, leap_text(s.leap)));
     if (s.poll_log2)
-        row("Poll interval", fmt("%s s (2^%d)", poll_text(*s.poll_log2).c_str(), *s.poll_log2));
-    if (s.precision_log2) row("Precision", fmt("2^%d s", *s.precision_log2));
+        row("Poll interval", fmt::format("{} s (2^{})", poll_text(*s.poll_log2), *s.poll_log2));
+    if (s.precision_log2) row("Precision", fmt::format("2^{} s", *s.precision_log2));
     if (!s.version.empty()) row("Daemon", s.version);
     return out;
 }
@@ -246,12 +241,12 @@ std::string format_source_line(const DaemonReport& r) {
     const std::string_view kind = source_kind(r);
     if (kind == "ntp") {
         const PeerInfo& p = *r.system_peer();
-        return p.remote + fmt(" (stratum %d, refid %s", p.stratum, display_refid(p.refid).c_str()) +
-               (p.offset_ms ? fmt(", offset %+.3f ms)", *p.offset_ms) : std::string(")"));
+        return p.remote + fmt::format(" (stratum {}, refid {}", p.stratum, display_refid(p.refid)) +
+               (p.offset_ms ? fmt::format(", offset {:+.3f} ms)", *p.offset_ms) : std::string(")"));
     }
     if (kind == "local") {
         return "Local clock (" + display_refid(s.refid) +
-               fmt(", stratum %d): no network source selected", s.stratum);
+               fmt::format(", stratum {}): no network source selected", s.stratum);
     }
     if (kind == "holdover") return "Holdover (no source selected): " + state_sentence(r);
     return "Free-running System Clock (" + state_sentence(r) + ")";
@@ -282,7 +277,7 @@ nlohmann::ordered_json peers_json(const DaemonReport& r) {
             p.when_s ? nlohmann::ordered_json(*p.when_s) : nlohmann::ordered_json(nullptr);
         e["poll_log2"] = p.poll_log2;
         e["reach"] = p.reach;
-        e["reach_octal"] = fmt("%o", p.reach);
+        e["reach_octal"] = fmt::format("{:o}", p.reach);
         e["delay_ms"] = opt(p.delay_ms);
         e["offset_ms"] = opt(p.offset_ms);
         e["jitter_ms"] = opt(p.jitter_ms);

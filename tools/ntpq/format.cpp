@@ -1,8 +1,9 @@
 #include "tools/ntpq/format.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <ctime>
 
 #include "proto/refid.hpp"
@@ -33,12 +34,6 @@ double to_seconds(int64_t ns) {
     return static_cast<double>(ns) / static_cast<double>(kNs);
 }
 
-std::string printf_string(const char* fmt, auto... args) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf, fmt, args...);
-    return buf;
-}
-
 std::string format_precision(int8_t log2) {
     double s = std::ldexp(1.0, log2);
     const char* unit = "s";
@@ -53,7 +48,7 @@ std::string format_precision(int8_t log2) {
         v = s * 1e3;
         unit = "ms";
     }
-    return printf_string("2^%d s (%.3g %s)", static_cast<int>(log2), v, unit);
+    return fmt::format("2^{} s ({:.3g} {})", static_cast<int>(log2), v, unit);
 }
 
 std::string server_line(const SntpSample& s) {
@@ -120,15 +115,13 @@ std::string format_seconds(int64_t ns, bool with_sign) {
     // Unsigned magnitude so INT64_MIN prints too.
     uint64_t mag = ns < 0 ? uint64_t{0} - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
     const char* sign = ns < 0 ? "-" : (with_sign ? "+" : "");
-    return printf_string("%s%llu.%09llu", sign, static_cast<unsigned long long>(mag / kNs),
-                         static_cast<unsigned long long>(mag % kNs));
+    return fmt::format("{}{}.{:09}", sign, mag / kNs, mag % kNs);
 }
 
 std::string format_ms(int64_t ns, bool with_sign) {
     uint64_t mag = ns < 0 ? uint64_t{0} - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
     const char* sign = ns < 0 ? "-" : (with_sign ? "+" : "");
-    return printf_string("%s%llu.%06llu", sign, static_cast<unsigned long long>(mag / 1'000'000),
-                         static_cast<unsigned long long>(mag % 1'000'000));
+    return fmt::format("{}{}.{:06}", sign, mag / 1'000'000, mag % 1'000'000);
 }
 
 bool chart_needs_rescale(int64_t offset_ns, const ChartScale& scale) {
@@ -148,16 +141,17 @@ std::string format_utc_time(int64_t unix_ns) {
     int64_t sec = 0, rem = 0;
     split_unix_ns(unix_ns, sec, rem);
     std::tm tm = utc_fields(sec);
-    return printf_string("%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
-                         static_cast<int>(rem / 1'000'000));
+    return fmt::format("{:02}:{:02}:{:02}.{:03}", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                       static_cast<int>(rem / 1'000'000));
 }
 
 std::string format_rfc3339_ns(int64_t unix_ns) {
     int64_t sec = 0, rem = 0;
     split_unix_ns(unix_ns, sec, rem);
     std::tm tm = utc_fields(sec);
-    return printf_string("%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(rem));
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                       static_cast<int>(rem));
 }
 
 std::string format_leap(proto::LeapIndicator li) {
@@ -182,7 +176,7 @@ std::string format_refid_text(const proto::Packet& p) {
 std::string format_sample_details(const SntpSample& s, const HostPort& server) {
     std::string out;
     auto row = [&out](const char* name, const std::string& value) {
-        out += printf_string("%-16s ", name) + value + "\n";
+        out += fmt::format("{:<16} ", name) + value + "\n";
     };
     std::string addr = s.server_address.find(':') != std::string::npos
                            ? "[" + s.server_address + "]:" + std::to_string(s.server_port)
@@ -242,14 +236,17 @@ std::string render_strip(int64_t offset_ns, const ChartScale& scale) {
 }
 
 namespace {
-constexpr const char* kLinePrefixFormat = "%-12s  %12s  %11s  ";
+/// The time, offset and delay columns of the strip chart.
+std::string line_prefix(std::string_view time, std::string_view offset, std::string_view delay) {
+    return fmt::format("{:<12}  {:>12}  {:>11}  ", time, offset, delay);
 }
+}  // namespace
 
 std::string format_stripchart_header(const HostPort& server, const QueryReport& report,
                                      const ChartScale& scale) {
     std::string out = "Tracking " + to_string(server) + ": " +
                       std::to_string(report.count_requested) + " samples, every " +
-                      printf_string("%g", report.interval_s) + " s; offset > 0: server ahead\n";
+                      fmt::format("{:g}", report.interval_s) + " s; offset > 0: server ahead\n";
     out += format_strip_scale(scale);
     return out;
 }
@@ -261,8 +258,7 @@ std::string format_strip_scale(const ChartScale& scale) {
     labels.replace(0, left.size(), left);
     labels[labels.size() / 2] = '0';
     labels.replace(labels.size() - right.size(), right.size(), right);
-    std::string out =
-        printf_string(kLinePrefixFormat, "time (UTC)", "offset (ms)", "delay (ms)") + labels;
+    std::string out = line_prefix("time (UTC)", "offset (ms)", "delay (ms)") + labels;
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
 }
@@ -270,10 +266,9 @@ std::string format_strip_scale(const ChartScale& scale) {
 std::string format_stripchart_line(const SampleOutcome& o, const ChartScale& scale) {
     std::string time = format_utc_time(o.time_unix_ns);
     if (!o.result)
-        return printf_string("%-12s  ", time.c_str()) + "error: " + o.result.error().message + "\n";
+        return fmt::format("{:<12}  ", time) + "error: " + o.result.error().message + "\n";
     const SntpSample& s = *o.result;
-    return printf_string(kLinePrefixFormat, time.c_str(), format_ms(s.offset_ns, true).c_str(),
-                         format_ms(s.delay_ns, false).c_str()) +
+    return line_prefix(time, format_ms(s.offset_ns, true), format_ms(s.delay_ns, false)) +
            render_strip(s.offset_ns, scale) + "\n";
 }
 
@@ -285,9 +280,9 @@ std::string format_summary(const QueryReport& report) {
                       " failed\n";
     auto stats_row = [&out](const char* name, const std::optional<Stats>& st, bool sign) {
         if (!st) return;
-        out += printf_string(
-            "%-7s min %s  median %s  max %s ms\n", name, format_ms(st->min_ns, sign).c_str(),
-            format_ms(st->median_ns, sign).c_str(), format_ms(st->max_ns, sign).c_str());
+        out +=
+            fmt::format("{:<7} min {}  median {}  max {} ms\n", name, format_ms(st->min_ns, sign),
+                        format_ms(st->median_ns, sign), format_ms(st->max_ns, sign));
     };
     stats_row("offset", summarize(c.offsets_ns), true);
     stats_row("delay", summarize(c.delays_ns), false);

@@ -1,7 +1,8 @@
 #include "tools/ntpq/monitor_command.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/io_context.hpp>
-#include <cstdio>
 #include <cstdlib>
 
 #include "proto/refid.hpp"
@@ -10,13 +11,6 @@
 
 namespace ntplite::tools {
 namespace {
-
-std::string fmt(const char* f, auto... args) {
-    char buf[256];
-    const int n = std::snprintf(buf, sizeof buf, f, args...);
-    return std::string(
-        buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
-}
 
 bool agree(const SntpSample& a, const SntpSample& b, int64_t tolerance_ns) {
     const int64_t diff = std::llabs(a.offset_ns - b.offset_ns);
@@ -68,29 +62,29 @@ ExitCode monitor_exit_code(const std::vector<MonitorRow>& rows) {
 }
 
 std::string format_monitor(const std::vector<MonitorRow>& rows, const MonitorVerdict& v) {
-    std::string out = fmt("%-24s %14s %14s %10s %2s %-16s %s\n", "server", "offset(local)",
-                          "offset(first)", "delay", "st", "refid", "status");
+    std::string out =
+        fmt::format("{:<24} {:>14} {:>14} {:>10} {:>2} {:<16} {}\n", "server", "offset(local)",
+                    "offset(first)", "delay", "st", "refid", "status");
     std::vector<std::string> flagged;
     for (const MonitorRow& r : rows) {
         if (!r.result) {
-            out +=
-                fmt("%-24s %s\n", r.label.c_str(), ("error: " + r.result.error().message).c_str());
+            out += fmt::format("{:<24} error: {}\n", r.label, r.result.error().message);
             flagged.push_back(r.label + " (no answer)");
             continue;
         }
         const SntpSample& s = *r.result;
-        out += fmt("%-24s %+13.6fs %+13.6fs %9.6fs %2d %-16s %s\n", r.label.c_str(),
-                   static_cast<double>(s.offset_ns) / 1e9,
-                   static_cast<double>(r.offset_from_first_ns.value_or(0)) / 1e9,
-                   static_cast<double>(s.delay_ns) / 1e9, s.reply.stratum,
-                   format_refid_text(s.reply).c_str(),
-                   r.agrees ? "ok" : "DISAGREES with the majority");
+        out += fmt::format("{:<24} {:+13.6f}s {:+13.6f}s {:9.6f}s {:2} {:<16} {}\n", r.label,
+                           static_cast<double>(s.offset_ns) / 1e9,
+                           static_cast<double>(r.offset_from_first_ns.value_or(0)) / 1e9,
+                           static_cast<double>(s.delay_ns) / 1e9, s.reply.stratum,
+                           format_refid_text(s.reply),
+                           r.agrees ? "ok" : "DISAGREES with the majority");
         if (!r.agrees) flagged.push_back(r.label);
     }
-    out += fmt("%zu server(s), %zu answered", rows.size(), v.answered);
+    out += fmt::format("{} server(s), {} answered", rows.size(), v.answered);
     if (v.answered > 0) {
-        out +=
-            v.has_majority ? fmt(", %zu agree", v.majority) : std::string(", no majority agrees");
+        out += v.has_majority ? fmt::format(", {} agree", v.majority)
+                              : std::string(", no majority agrees");
     }
     if (!flagged.empty()) {
         out += "; check:";

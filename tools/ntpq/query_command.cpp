@@ -1,22 +1,15 @@
 #include "tools/ntpq/query_command.hpp"
 
-#include <time.h>
-
 #include <boost/asio/io_context.hpp>
 #include <thread>
 
+#include "sysutil/clock_read.hpp"
 #include "tools/ntpq/format.hpp"
 #include "tools/ntpq/host_port.hpp"
 #include "tools/ntpq/sntp_client.hpp"
 
 namespace ntplite::tools {
 namespace {
-
-int64_t realtime_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return int64_t{ts.tv_sec} * proto::kNsPerSecond + ts.tv_nsec;
-}
 
 std::chrono::nanoseconds seconds_to_ns(double s) {
     return std::chrono::nanoseconds(static_cast<int64_t>(s * 1e9));
@@ -66,7 +59,7 @@ ExitCode run_query(const QueryOptions& o, std::ostream& out, std::ostream& err) 
     for (int i = 0; i < o.count; ++i) {
         if (i > 0) std::this_thread::sleep_until(start + i * seconds_to_ns(o.interval_s));
         SampleOutcome outcome{0, client.query(timeout)};
-        outcome.time_unix_ns = outcome.result ? outcome.result->t4_unix_ns : realtime_now_ns();
+        outcome.time_unix_ns = outcome.result ? outcome.result->t4_unix_ns : sysutil::realtime_ns();
         if (chart) {
             if (i == 0) {
                 scale = choose_chart_scale(outcome.result ? std::optional(outcome.result->offset_ns)

@@ -1,9 +1,8 @@
 #include "tools/ntpq/sntp_client.hpp"
 
+#include <fmt/format.h>
 #include <netdb.h>
-#include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <array>
 #include <boost/asio/ip/address.hpp>
@@ -12,8 +11,11 @@
 #include <future>
 #include <memory>
 #include <optional>
-#include <random>
 #include <thread>
+
+#include "sysutil/clock_read.hpp"
+#include "sysutil/random.hpp"
+#include "sysutil/rx_meta.hpp"
 
 namespace ntplite::tools {
 
@@ -23,16 +25,8 @@ using std::chrono::steady_clock;
 
 namespace {
 
-int64_t realtime_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return int64_t{ts.tv_sec} * proto::kNsPerSecond + ts.tv_nsec;
-}
-
 std::string seconds_text(std::chrono::nanoseconds d) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g", std::chrono::duration<double>(d).count());
-    return buf;
+    return fmt::format("{:.3g}", std::chrono::duration<double>(d).count());
 }
 
 // Runs on a helper thread: plain getaddrinfo, IPv4 and IPv6, UDP.
@@ -77,12 +71,7 @@ std::string to_string(const UdpEndpoint& e) {
 
 proto::NtpTimestamp random_transmit_cookie() {
     uint64_t v = 0;
-    while (v == 0) {
-        if (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) {
-            std::random_device rd;  // only if getrandom is unavailable
-            v = (uint64_t{rd()} << 32) ^ rd();
-        }
-    }
+    while (v == 0) v = sysutil::random_u64();
     return proto::NtpTimestamp{v};
 }
 
@@ -194,7 +183,7 @@ std::expected<SntpSample, SntpFailure> SntpClient::query_address(
     ctx.transmit_cookie = random_transmit_cookie();
     ctx.last_accepted_transmit = last_accepted_transmit_;
     build_request(ctx.transmit_cookie, request);
-    ctx.t1_unix_ns = realtime_now_ns();
+    ctx.t1_unix_ns = sysutil::realtime_ns();
     socket.send(asio::buffer(request), 0, ec);
     if (ec) return net_failure("cannot send to", ec);
 
@@ -211,7 +200,7 @@ std::expected<SntpSample, SntpFailure> SntpClient::query_address(
             msg.msg_control = control.data();
             msg.msg_controllen = control.size();
             ssize_t n = recvmsg(socket.native_handle(), &msg, MSG_DONTWAIT);
-            int64_t t4 = realtime_now_ns();
+            int64_t t4 = sysutil::realtime_ns();
             if (n < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
                 if (errno == ECONNREFUSED) {
@@ -223,15 +212,9 @@ std::expected<SntpSample, SntpFailure> SntpClient::query_address(
                     "cannot receive from",
                     boost::system::error_code(errno, boost::system::system_category()));
             }
-            bool have_kernel_t4 = false;
-            for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-                    timespec ts;
-                    std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-                    t4 = int64_t{ts.tv_sec} * proto::kNsPerSecond + ts.tv_nsec;
-                    have_kernel_t4 = true;
-                }
-            }
+            const std::optional<int64_t> kernel_t4 = sysutil::read_rx_timestamp(msg);
+            const bool have_kernel_t4 = kernel_t4.has_value();
+            if (kernel_t4) t4 = *kernel_t4;
             ctx.t4_unix_ns = t4;
             auto verdict = evaluate_reply(
                 std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)), ctx);

@@ -1,6 +1,6 @@
 // ClockSetup against a fake kernel: which clock each mode gets, the drift file at start, the
 // EPERM fallback, and that nothing is saved before the discipline learned anything.
-#include "daemon/clock_setup.hpp"
+#include "daemon/sync/clock_setup.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/timex.h>

@@ -1,6 +1,6 @@
 // The control socket (requests and JSON replies, over a real Unix socket) and the mode 6 allow
 // list of ControlUdp.
-#include "daemon/control_socket.hpp"
+#include "daemon/control/control_socket.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "daemon/control_json.hpp"
-#include "daemon/control_udp.hpp"
+#include "daemon/control/control_udp.hpp"
+#include "daemon/policy/monitor/control_json.hpp"
 #include "tests/unit/tools/monitor_fixture.hpp"
 
 namespace ntplite::daemon {
@@ -100,7 +100,7 @@ TEST(ControlUdp, AllowListDefaultsToLocalhostAndEmptyAllowsNobody) {
     req[0] = std::byte{0x16};
     req[1] = std::byte{0x01};
     EXPECT_FALSE(c.offer(-1, req, *config::parse_ip("127.0.0.22"), from, sizeof(sockaddr_in),
-                         nullptr, nullptr));
+                         sysutil::ReplySource{}));
     EXPECT_EQ(c.totals().denied, 1u);
     EXPECT_EQ(io.poll(), 0u);
     EXPECT_TRUE(ControlUdp::is_mode6(req));

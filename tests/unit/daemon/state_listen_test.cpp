@@ -7,8 +7,8 @@
 #include <cstring>
 #include <thread>
 
-#include "daemon/listen.hpp"
-#include "daemon/state_publisher.hpp"
+#include "daemon/policy/server/state_publisher.hpp"
+#include "daemon/server/listen.hpp"
 
 namespace ntplite::daemon {
 namespace {

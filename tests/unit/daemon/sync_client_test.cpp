@@ -8,8 +8,8 @@
 #include <set>
 
 #include "config/config.hpp"
-#include "daemon/server_worker.hpp"
-#include "daemon/sync_client.hpp"
+#include "daemon/server/server_worker.hpp"
+#include "daemon/sync/sync_client.hpp"
 #include "proto/packet.hpp"
 #include "proto/refid.hpp"
 

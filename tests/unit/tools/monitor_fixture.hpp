@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/control_mode6.hpp"
+#include "daemon/policy/monitor/control_mode6.hpp"
 #include "proto/refid.hpp"
 #include "tools/ntpq/mode6_client.hpp"
 

@@ -1,0 +1,51 @@
+// The Prometheus endpoint: a minimal HTTP/1.1 server (Boost.Beast) on the engine's io_context.
+// GET /metrics answers metrics_text() of a fresh MonitorSnapshot, GET / the status page
+// (render_status_page) and GET /api/snapshot the control socket's JSON; anything else is 404/405.
+// One request per connection, bounded request size and a read deadline, so a slow or hostile
+// client cannot hold the engine thread or memory.
+#pragma once
+
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "config/net.hpp"
+#include "daemon/common/asio.hpp"
+#include "daemon/policy/monitor/control_snapshot.hpp"
+#include "daemon/policy/monitor/history.hpp"
+
+namespace ntplite::daemon {
+
+class MetricsHttp {
+  public:
+    using SnapshotFn = std::function<MonitorSnapshot()>;
+    /// The chart points up to local Unix ns `now`.
+    using HistoryFn = std::function<std::vector<HistoryPoint>(int64_t now_ns)>;
+    MetricsHttp(asio::io_context& io, SnapshotFn snapshot, HistoryFn history = {});
+
+    /// What one GET answers: status code, content type and body (pure apart from the calls).
+    struct Reply {
+        unsigned status = 200;
+        std::string content_type;
+        std::string body;
+    };
+    Reply route(std::string_view target) const;
+    ~MetricsHttp();
+
+    /// Listens on `where` (an address and port).
+    std::expected<void, std::string> open(const config::ListenSpec& where);
+    void close();
+    /// The bound port (useful with port 0 in tests).
+    uint16_t port() const;
+
+  private:
+    void accept();
+
+    asio::io_context& io_;
+    SnapshotFn snapshot_;
+    HistoryFn history_;
+    std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+};
+
+}  // namespace ntplite::daemon

@@ -1,0 +1,49 @@
+#include "daemon/policy/server/counters.hpp"
+
+namespace ntplite::daemon {
+
+void CounterTotals::add(const ServerCounters& c) {
+    received += c.received.get();
+    answered += c.answered.get();
+    kod_rate += c.kod_rate.get();
+    rate_limited += c.rate_limited.get();
+    leaked += c.leaked.get();
+    dropped_malformed += c.dropped_malformed.get();
+    dropped_denied += c.dropped_denied.get();
+    dropped_control += c.dropped_control.get();
+    dropped_not_client += c.dropped_not_client.get();
+    dropped_rate += c.dropped_rate.get();
+    send_errors += c.send_errors.get();
+    rx_no_timestamp += c.rx_no_timestamp.get();
+}
+
+std::string CounterTotals::to_string() const {
+    std::string s;
+    auto field = [&s](const char* name, uint64_t v) {
+        if (!s.empty()) s += ' ';
+        s += name;
+        s += '=';
+        s += std::to_string(v);
+    };
+    field("received", received);
+    field("answered", answered);
+    field("kod_rate", kod_rate);
+    field("rate_limited", rate_limited);
+    field("leaked", leaked);
+    field("malformed", dropped_malformed);
+    field("denied", dropped_denied);
+    field("control", dropped_control);
+    field("not_client", dropped_not_client);
+    field("rate_dropped", dropped_rate);
+    field("send_errors", send_errors);
+    field("rx_no_timestamp", rx_no_timestamp);
+    return s;
+}
+
+CounterTotals sum(std::span<const ServerCounters* const> workers) {
+    CounterTotals t;
+    for (const ServerCounters* c : workers) t.add(*c);
+    return t;
+}
+
+}  // namespace ntplite::daemon

@@ -1,0 +1,96 @@
+#include "daemon/policy/server/serve.hpp"
+
+#include <optional>
+
+#include "proto/packet.hpp"
+#include "proto/refid.hpp"
+
+namespace ntplite::daemon {
+
+namespace {
+
+std::size_t decide(std::span<const std::byte> request, bool truncated,
+                   const config::IpAddress& client, proto::NtpTimestamp rx_time,
+                   int64_t now_mono_ns, const proto::SystemState& state, ServeContext& ctx,
+                   std::span<std::byte> reply, std::optional<ClientOutcome>* outcome_for_client) {
+    ServerCounters& c = *ctx.counters;
+    c.received.bump();
+    // Access control first: a denied client must not cost a parse or a rate-limit slot.
+    if (ctx.acl && !ctx.acl->allowed(client)) {
+        c.dropped_denied.bump();
+        outcome_for_client->reset();
+        return 0;
+    }
+    if (truncated) {
+        c.dropped_malformed.bump();
+        return 0;
+    }
+    auto packet = proto::parse(request);
+    if (!packet) {
+        if (packet.error() == proto::ParseError::kControlMode) {
+            c.dropped_control.bump();
+        } else {
+            c.dropped_malformed.bump();
+        }
+        return 0;
+    }
+    if (packet->mode != proto::Mode::kClient && packet->mode != proto::Mode::kReserved) {
+        c.dropped_not_client.bump();
+        return 0;
+    }
+    bool kiss = false;
+    if (ctx.limiter) {
+        switch (ctx.limiter->check(client, now_mono_ns)) {
+            case RateDecision::kAllow:
+                break;
+            case RateDecision::kLeak:
+                c.rate_limited.bump();
+                c.leaked.bump();
+                break;
+            case RateDecision::kKiss:
+                c.rate_limited.bump();
+                kiss = true;
+                break;
+            case RateDecision::kDrop:
+                c.rate_limited.bump();
+                c.dropped_rate.bump();
+                return 0;
+        }
+    }
+    std::size_t written = 0;
+    auto outcome = proto::respond(*packet, rx_time, state, kiss, reply, &written);
+    if (outcome == proto::RespondOutcome::kIgnoredNotClient || written == 0) {
+        c.dropped_not_client.bump();
+        return 0;
+    }
+    // Never answer with more bytes than were sent to us: no amplification, ever.
+    if (written > request.size()) {
+        c.dropped_malformed.bump();
+        return 0;
+    }
+    if (outcome == proto::RespondOutcome::kKissRate) {
+        c.kod_rate.bump();
+        *outcome_for_client = ClientOutcome::kKod;
+    } else {
+        c.answered.bump();
+        *outcome_for_client = ClientOutcome::kAnswered;
+    }
+    return written;
+}
+
+}  // namespace
+
+std::size_t serve_one(std::span<const std::byte> request, bool truncated,
+                      const config::IpAddress& client, proto::NtpTimestamp rx_time,
+                      int64_t now_mono_ns, const proto::SystemState& state, ServeContext& ctx,
+                      std::span<std::byte> reply) {
+    // Denied clients are not recorded (nullopt): a spoofed flood from outside the access lists
+    // must not push the real clients out of the table.
+    std::optional<ClientOutcome> outcome = ClientOutcome::kDropped;
+    const std::size_t n =
+        decide(request, truncated, client, rx_time, now_mono_ns, state, ctx, reply, &outcome);
+    if (ctx.clients && outcome) ctx.clients->record(client, now_mono_ns, *outcome);
+    return n;
+}
+
+}  // namespace ntplite::daemon
