@@ -116,7 +116,11 @@ std::string ControlSocket::handle(std::string_view line) {
         if (r) {
             j["ok"] = true;
             j["sources"] = *r;
-            j["message"] = "burst started on " + std::to_string(*r) + " source(s)";
+            j["message"] = *r > 0 ? "burst started on " + std::to_string(*r) + " source(s)"
+                                  : std::string(
+                                        "no new burst: one is under way or started less "
+                                        "than a minimum poll ago; names that did not "
+                                        "resolve are resolved again");
         } else {
             j["ok"] = false;
             j["error"] = r.error();
