@@ -248,7 +248,12 @@ std::string format_source_line(const DaemonReport& r) {
         return "Local clock (" + display_refid(s.refid) +
                fmt::format(", stratum {}): no network source selected", s.stratum);
     }
-    if (kind == "holdover") return "Holdover (no source selected): " + state_sentence(r);
+    if (kind == "holdover") {
+        // Short: the status block already has the since/left details.
+        return s.holdover_left_s && *s.holdover_left_s >= 0
+                   ? fmt::format("Holdover: no source selected, {:.0f} s left", *s.holdover_left_s)
+                   : std::string("Holdover: no source selected");
+    }
     return "Free-running System Clock (" + state_sentence(r) + ")";
 }
 
