@@ -572,7 +572,7 @@ proto::SystemState SyncEngine::system_state(LocalTime now) const {
         s.leap = proto::LeapIndicator::kNone;
         s.root_dispersion = proto::NtpShort::from_ns(1'000'000);
         s.stratum = cfg_.local_stratum;
-        s.refid = kLocalFallbackRefid;
+        s.refid = cfg_.local_stratum == 1 ? kLocalFallbackRefidStratum1 : kLocalFallbackRefid;
         s.reference_time = proto::NtpTimestamp::from_unix_ns(now.ns);
         return s;
     }

@@ -26,10 +26,12 @@
 
 namespace ntplite::clock {
 
-/// The refid served by the [local] fallback: 127.127.1.1, the classic "local clock" address that
-/// chrony also uses. ntpq (ours and ntpsec's) prints it as an address at every stratum, where an
-/// ASCII code like LOCL reads as 76.79.67.76 above stratum 1.
+/// The refid served by the [local] fallback at stratum 2 and above: 127.127.1.1, the classic
+/// "local clock" address that chrony also uses; ntpq (ours and ntpsec's) prints it as an
+/// address, where the ASCII code LOCL would read as 76.79.67.76 above stratum 1.
 inline constexpr uint32_t kLocalFallbackRefid = 0x7F7F0101;
+/// At stratum 1 refids are ASCII codes: there the fallback is ".LOCL.", as ntpq shows it.
+inline constexpr uint32_t kLocalFallbackRefidStratum1 = 0x4C4F434C;  // "LOCL"
 
 /// One source as monitoring sees it.
 struct SourceSnapshot {
@@ -103,6 +105,12 @@ class SyncEngine {
         return id < sources_.size() && sources_[id].live ? &sources_[id].source : nullptr;
     }
     const EngineConfig& config() const { return cfg_; }
+    /// Live sources with a burst under way (after burst_all: started now or already running).
+    std::size_t sources_bursting() const {
+        std::size_t n = 0;
+        for (const Slot& s : sources_) n += s.live && s.source.bursting() ? 1 : 0;
+        return n;
+    }
     /// A live source's state as last reported (kNoSample for an unknown id).
     SourceState source_state(SourceId id) const {
         return id < sources_.size() && sources_[id].live ? sources_[id].reported

@@ -72,9 +72,14 @@ SourceActions Source::start(int64_t now_ns, Random& rng) {
     return a;
 }
 
+bool Source::bursting() const {
+    // Done once enough replies came back, even before the next timer tidies up.
+    return burst_left_ > 0 && !(burst_sent_ >= kIburstCount && burst_replies_ >= kIburstCount);
+}
+
 SourceActions Source::burst(int64_t now_ns) {
     SourceActions a;
-    if (demobilized_ || burst_left_ > 0) return a;
+    if (demobilized_ || bursting()) return a;
     const int64_t min_interval_ns = proto::PollInterval{cfg_.minpoll_log2}.to_ns();
     if (last_burst_ns_ != INT64_MIN && now_ns - last_burst_ns_ < min_interval_ns) return a;
     last_burst_ns_ = now_ns;

@@ -96,6 +96,8 @@ class Source {
         return last_kiss_ == proto::KissCode::kRate && last_kiss_time_ns_ > last_reply_time_ns_;
     }
     bool demobilized() const { return demobilized_; }
+    /// A burst (iburst or resync) is under way: requests are still being sent quickly.
+    bool bursting() const;
     uint64_t requests_sent() const { return requests_sent_; }
 
   private:

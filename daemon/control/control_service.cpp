@@ -138,18 +138,15 @@ MonitorSnapshot ControlService::snapshot() const {
 
 std::expected<std::size_t, std::string> ControlService::resync() {
     SyncClient* sync = sources_.sync ? sources_.sync() : nullptr;
-    if (!sync || cfg_.sources.empty()) {
+    if (!sync || !sync->has_sources())
         return std::unexpected("no [[source]] configured: nothing to resynchronize from");
-    }
     const bool names_pending = !sync->unresolved().empty();
     const std::size_t n = sync->resync();  // also resolves unresolved names again
-    if (n > 0 || names_pending) return n;
-    // Nothing burst: fine if a burst is already under way or too recent (the core coalesces
-    // them); a refusal only when no source could be polled at all.
-    for (const auto& v : sync->engine().snapshot(clock::LocalTime{sync->clock_now_ns()})) {
-        if (v.state != clock::SourceState::kDenied) return n;
-    }
-    return std::unexpected("no usable source (all demobilized or still resolving)");
+    if (n == 0 && !names_pending)
+        return std::unexpected(
+            "no source polled: all demobilized or still resolving, or resynchronized less than a "
+            "minimum poll interval ago");
+    return n;
 }
 
 }  // namespace ntplite::daemon

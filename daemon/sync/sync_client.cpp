@@ -112,8 +112,9 @@ void SyncClient::start() {
                      groups_[g]->cfg.noselect ? ", noselect" : "");
         resolve(g);
     }
-    // The core's first word (e.g. the [local] fallback when there is no source at all).
-    carry_out(engine_->tick(clock::LocalTime{now_ns()}));
+    // Without any [[source]] the core's first word (the [local] fallback or unsynchronized)
+    // comes now; otherwise with the first source added (names resolve asynchronously).
+    if (groups_.empty()) carry_out(engine_->tick(clock::LocalTime{now_ns()}));
     schedule_republish();
 }
 
@@ -509,10 +510,12 @@ std::size_t SyncClient::resync() {
         resolve(gi);
     }
     clock::EngineUpdate up = engine_->burst_all(clock::LocalTime{now_ns()});
-    const std::size_t n = up.actions.size();
-    spdlog::log(n > 0 ? spdlog::level::info : spdlog::level::debug,
-                "resync requested: {} source(s) polled now", n);
+    const std::size_t started = up.actions.size();
     carry_out(up);
+    // A burst already under way absorbs the request (coalesced, not an error).
+    const std::size_t n = engine_->sources_bursting();
+    spdlog::log(started > 0 ? spdlog::level::info : spdlog::level::debug,
+                "resync requested: {} source(s) polled now ({} new burst(s))", n, started);
     return n;
 }
 

@@ -70,6 +70,8 @@ class SyncClient {
     /// Closes every socket and cancels every timer and resolution (run() can then return).
     void stop();
 
+    /// True if the config has at least one [[source]] table.
+    bool has_sources() const { return !groups_.empty(); }
     /// [[source]] tables whose name does not resolve now and that have no address in use.
     std::vector<UnresolvedSource> unresolved() const;
     /// A copy of the system and per-source state (call on the io_context thread).

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""A deliberately wrong NTP server for system tests: answers client requests (mode 3) with a
-stratum-1 reply whose receive/transmit timestamps are off by --offset seconds (default +0.1 s).
+"""A small scripted NTP server for system tests: answers client requests (mode 3) with a reply
+whose receive/transmit timestamps are off by --offset seconds (default +0.1 s), at --stratum
+(default 1) with leap indicator --leap (default 0): a falseticker, a leap announcer, or (offset 0)
+one of several equally good servers on this machine's clock.
 
 Loopback only (refuses any other bind address) and bounded: exits after --lifetime seconds
 (default 120), so a test that dies cannot leave it running for long.
@@ -23,7 +25,7 @@ def ntp_ts(t):
     return (secs & 0xFFFFFFFF) << 32 | frac
 
 
-def reply(request, rx_time, offset):
+def reply(request, rx_time, offset, stratum=1, leap=0):
     if len(request) < 48:
         return None
     li_vn_mode = request[0]
@@ -35,8 +37,8 @@ def reply(request, rx_time, offset):
     now = time.time()
     header = struct.pack(
         "!BBBbII4sQ",
-        (0 << 6) | (version << 3) | 4,  # LI 0, the client's version, mode 4 (server)
-        1,  # stratum 1: a "reference clock" that is simply wrong
+        (leap << 6) | (version << 3) | 4,  # LI, the client's version, mode 4 (server)
+        stratum,
         request[2],  # echo the poll
         -20,  # precision ~1 us
         0,  # root delay
@@ -56,6 +58,8 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--offset", type=float, default=0.1, help="seconds added to timestamps")
     ap.add_argument("--lifetime", type=float, default=120.0, help="exit after this many seconds")
+    ap.add_argument("--stratum", type=int, default=1, choices=range(1, 16))
+    ap.add_argument("--leap", type=int, default=0, choices=range(0, 4))
     args = ap.parse_args()
     if not ipaddress.ip_address(args.address).is_loopback:
         sys.exit("falseticker_responder: loopback addresses only")
@@ -73,7 +77,7 @@ def main():
             continue
         data, peer = sock.recvfrom(2048)
         rx_time = time.time()
-        out = reply(data, rx_time, args.offset)
+        out = reply(data, rx_time, args.offset, args.stratum, args.leap)
         if out is not None:
             sock.sendto(out, peer)
             answered += 1

@@ -69,7 +69,7 @@ grep -q "^resync: burst started on 1 source(s)$" "$T/resync.txt" || fail "resync
 sleep 3
 after=$(sent)
 [ $((after - before)) -ge 2 ] || fail "resync: requests_sent $before -> $after, expected a burst"
-grep -q "resync requested: 1 source(s)" "$T/ntpd.log" || fail "no resync line in the log"
+grep -q "resync requested: 1 source(s) polled now" "$T/ntpd.log" || fail "no resync line in the log"
 pass "resync: requests to the source $before -> $after within 3 s"
 
 rc=0; "$NTPQ" resync --socket "$T/nonexistent.sock" 2> "$T/resync8.err" || rc=$?

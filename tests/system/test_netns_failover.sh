@@ -115,8 +115,11 @@ for d in "$s3_done" "$s4_done"; do
     [ "$(awk -v d="$d" -v h=$HOLDOVER_S 'BEGIN { print (d >= h - 4) }')" = 1 ] ||
         fail "degraded after $d s, before the $HOLDOVER_S s holdover"
 done
-grep -q 'holdover over: serving the \[local\] fallback' "$T/s3.log" || fail "s3 did not log the fallback"
-grep -q 'holdover over: serving as unsynchronized' "$T/s4.log" || fail "s4 did not log unsynchronized"
+grep -q 'sync: holdover (all-unreachable)' "$T/s3.log" || fail "s3 did not log its holdover"
+grep -q 'not synchronized (all-unreachable): serving the \[local\] fallback' "$T/s3.log" ||
+    fail "s3 did not log the fallback"
+grep -q 'unsynchronized (all-unreachable): answering clients as unsynchronized' "$T/s4.log" ||
+    fail "s4 did not log unsynchronized"
 pass "holdover ($held answers, root dispersion $disp_first -> $disp_last ns), then s3 local stratum 9, s4 unsynchronized"
 
 # 3. An upstream returns: both synchronize to it again.

@@ -36,7 +36,7 @@ while [ "$(awk -v a="$t1" -v b="$(now_s)" -v l=$QUIET_S 'BEGIN { print (b - a < 
     sleep 1
 done
 for x in a1 b1; do
-    grep -q 'selected source' "$T/$x.log" && fail "$x selected its peer: $(grep 'selected source' "$T/$x.log")"
+    grep -q 'sync: synchronized to' "$T/$x.log" && fail "$x selected its peer: $(grep 'sync: synchronized to' "$T/$x.log")"
 done
 # The state dump (SIGUSR1) shows each peer polled but never usable.
 peer_state() {  # peer_state LOG PID PEER_IP: the state= of PEER in LOG's latest dump
@@ -76,7 +76,7 @@ loop_phase() {
         ns_serving c "$ip_down" 3 "$ip_up" || fail "$down left $up: stratum $(sample probe stratum) refid $(sample probe refid)"
         i=$((i + 1)); sleep 1
     done
-    grep -q "selected source $ip_down:123" "$T/${up}$tag.log" && fail "$up selected $down (a loop)"
+    grep -q "source $ip_down:123: .* -> selected" "$T/${up}$tag.log" && fail "$up selected $down (a loop)"
     n=$(grep -c "time loop: source $ip_down:123" "$T/${up}$tag.log")
     [ "$n" -le 2 ] || fail "$up logged the loop $n times (should be one clear line)"
     pass "$up follows u, $down follows $up, $up refuses $down: $(grep -m1 'time loop' "$T/${up}$tag.log" | cut -d' ' -f3-)"

@@ -38,7 +38,7 @@ stratum = 6
 listen = "lo:12129"' iface
 wait_udp_port 127.0.0.1 12129
 $PROBE 127.0.0.1 12129 > "$T/iface.json"
-[ "$(json_get "$T/iface.json" '(j["normal"], j["stratum"], j["refid_ascii"], j["leap"])')" = "(1, 6, 'LOCL', 0)" ] ||
+[ "$(json_get "$T/iface.json" '(j["normal"], j["stratum"], j["refid"], j["leap"])')" = "(1, 6, '127.127.1.1', 0)" ] ||
     fail "interface listener: $(cat "$T/iface.json")"
 sockets=$(ss -Hlunp "sport = :12129" | grep -c "pid=$NTPD_PID,")
 [ "$sockets" -ge "$(nproc)" ] || fail "expected at least one socket per core on lo:12129, got $sockets"

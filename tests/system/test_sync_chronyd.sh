@@ -32,7 +32,7 @@ mode = \"observe\"
 " ntpd
 LOG="$T/ntpd.log"
 
-wait_log "selected source $UP:$UP_PORT" 20
+wait_log "source $UP:$UP_PORT: .* -> selected" 20
 pass "selected chronyd at $UP:$UP_PORT"
 wait_log "sync: update 2: offset" 20
 
@@ -48,7 +48,7 @@ dump_state() {
     sleep 0.2  # the per-source lines follow the system line
 }
 dump_state
-grep 'sync state:' "$LOG" | tail -n 1 | grep -q "sync state: synchronized stratum $((up_stratum + 1)) refid $UP " \
+grep 'sync state:' "$LOG" | tail -n 1 | grep -q "sync state: synchronized (none) stratum $((up_stratum + 1)) refid $UP " \
     || fail "state dump: not synchronized at stratum $((up_stratum + 1)) via $UP: $(grep 'sync state:' "$LOG" | tail -n 1)"
 line=$(grep "sync source $UP:$UP_PORT " "$LOG" | tail -n 1)
 echo "$line"

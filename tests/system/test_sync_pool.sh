@@ -47,7 +47,7 @@ wait_log_count "pool localhost:$PORT: polling 127.0.0.1:$PORT" $((n + 1)) 10
 pass "unreachable member dropped, pool resolved again, address retried"
 
 start_chronyd_server $PORT 127.0.0.1 10
-wait_log "selected source 127.0.0.1:$PORT" 30
+wait_log "source 127.0.0.1:$PORT: .* -> selected" 30
 pass "the pool member is selected once a server answers"
 
 kill -0 "$NTPD_PID" || fail "ntpd-lite exited"

@@ -255,8 +255,9 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
 std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::string_view wanted,
                            bool* unknown) {
     const clock::SourceSnapshot& s = v.snap;
-    const int64_t since_sample_ns =
-        s.last_sample_time_ns ? m.system.now_unix_ns - s.last_sample_time_ns : 0;
+    // ntpq's "when"/"rec": the last reply received, not the filter's best sample.
+    const int64_t since_reply_ns =
+        s.last_reply_time_ns ? m.system.now_unix_ns - s.last_reply_time_ns : 0;
     std::vector<Var> vars = {
         // An unresolved name has no address: ntpq then shows srchost, as for its pool entries.
         raw("srcadr", v.address.empty() || !v.unresolved_error.empty() ? "0.0.0.0" : v.address),
@@ -294,7 +295,7 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         quoted("state", source_state_word(v)),
         quoted("reason", source_reason_text(v)),
         integer("sent", static_cast<int64_t>(v.requests_sent)),
-        integer("since_sample", since_sample_ns / 1'000'000'000),
+        integer("since_reply", since_reply_ns / 1'000'000'000),
         // Always present (empty when the source never sent a KoD): ntpq's `rv &1 kiss` must
         // not fail on a source that was never kissed.
         quoted("kiss", s.last_kiss ? std::string(ntpq_kiss_name(*s.last_kiss)) : std::string()),

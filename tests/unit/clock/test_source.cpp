@@ -252,11 +252,12 @@ TEST(Source, IburstRetriesLostRequests) {
     c.iburst = true;
     Source s(c);
     s.start(kT0, rng);
-    // Nobody answers: 12 requests 2 s apart, then the normal poll.
+    // Nobody answers: 12 requests 2 s apart; after that many unanswered polls the source counts
+    // as silent and is polled at maxpoll.
     int64_t t = kT0;
     for (int i = 0; i < 12; ++i) {
         SourceActions a = s.on_timer(t, rng);
-        EXPECT_EQ(*a.timer_at_ns - t, i < 11 ? 2 * kS : 64 * kS) << i;
+        EXPECT_EQ(*a.timer_at_ns - t, i < 11 ? 2 * kS : 1024 * kS) << i;
         t = *a.timer_at_ns;
     }
 }

@@ -28,7 +28,7 @@ inline daemon::SourceView fixture_source(clock::SourceId id, std::string addr,
     v.snap.stratum = 10;
     v.snap.refid = proto::refid_from_ipv4({127, 127, 1, 1});
     v.snap.last_sample_time_ns = kFixtureNow_ns - 20'000'000'000;
-    v.snap.last_reply_time_ns = kFixtureNow_ns - 12'000'000'000;
+    v.snap.last_reply_time_ns = kFixtureNow_ns - 12'000'000'000;  // ntpq "when"
     v.address = addr;
     v.port = 14123;
     v.local_address = "127.0.0.1";
