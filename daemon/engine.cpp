@@ -111,8 +111,15 @@ std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
     }
     control_ = std::make_unique<ControlService>(
         io_, cfg_,
-        ControlService::Sources{&state_, [this] { return sync_.get(); },
-                                [this] { return totals(); }});
+        ControlService::Sources{
+            &state_, [this] { return sync_.get(); }, [this] { return totals(); },
+            [this](std::vector<ClientRecord>& out, std::size_t* slots, uint64_t* evictions) {
+                for (const auto& w : workers_) {
+                    w->clients().copy_to(out);
+                    *slots += w->clients().slots();
+                    *evictions += w->clients().evictions();
+                }
+            }});
     if (auto ok = open_servers(); !ok) return ok;
     if (cfg_.servers.empty()) spdlog::info("no [[server]] table: not serving time");
     if (!cfg_.control.socket.empty()) {

@@ -6,6 +6,7 @@
 
 #include <expected>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,8 @@
 #include "daemon/control/control_socket.hpp"
 #include "daemon/control/control_udp.hpp"
 #include "daemon/policy/monitor/control_snapshot.hpp"
+#include "daemon/policy/monitor/history.hpp"
+#include "daemon/policy/server/client_table.hpp"
 #include "daemon/policy/server/counters.hpp"
 #include "daemon/policy/server/state_publisher.hpp"
 
@@ -29,6 +32,10 @@ class ControlService {
         const StatePublisher* state = nullptr;           ///< what the server advertises
         std::function<SyncClient*()> sync;               ///< nullptr without [[source]]
         std::function<CounterTotals()> server_counters;  ///< summed over the workers
+        /// Appends every worker's client records (any order, unmerged) to the vector and adds
+        /// the workers' table slots and evictions to the two totals.
+        std::function<void(std::vector<ClientRecord>&, std::size_t* slots, uint64_t* evictions)>
+            clients;
     };
 
     ControlService(asio::io_context& io, const config::Config& cfg, Sources sources);
@@ -49,8 +56,15 @@ class ControlService {
     MonitorSnapshot snapshot() const;
     /// Bursts every source (engine thread); error when there is nothing to poll.
     std::expected<std::size_t, std::string> resync();
+    /// The "clients" document of the control socket (engine thread).
+    std::string clients_text() const;
+    /// Clients listed at most (the busiest first): bounds the control socket's answer.
+    static constexpr std::size_t kMaxClientsListed = 1000;
 
   private:
+    /// Once a second: records the latest clock update into history_ (if there is a new one).
+    void sample_history();
+
     asio::io_context& io_;
     const config::Config& cfg_;
     Sources sources_;
@@ -58,6 +72,11 @@ class ControlService {
     ControlUdp udp_;
     ControlSocket socket_;
     std::unique_ptr<MetricsHttp> metrics_;
+    History history_;
+    static constexpr std::size_t kMaxCachedRoutes = 256;
+    mutable std::map<std::string, std::string> local_addresses_;  ///< "addr|port" -> dstadr
+    int64_t last_sampled_update_ns_ = 0;
+    asio::steady_timer history_timer_;
 };
 
 }  // namespace ntplite::daemon

@@ -59,8 +59,12 @@ void serve(ControlSocket* self, std::shared_ptr<Session> session) {
 
 }  // namespace
 
-ControlSocket::ControlSocket(asio::io_context& io, SnapshotFn snapshot, ResyncFn resync)
-    : io_(io), snapshot_(std::move(snapshot)), resync_(std::move(resync)) {}
+ControlSocket::ControlSocket(asio::io_context& io, SnapshotFn snapshot, ResyncFn resync,
+                             ClientsFn clients)
+    : io_(io),
+      snapshot_(std::move(snapshot)),
+      resync_(std::move(resync)),
+      clients_(std::move(clients)) {}
 
 ControlSocket::~ControlSocket() {
     close();
@@ -149,12 +153,22 @@ std::string ControlSocket::handle(std::string_view line) {
     while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
     nlohmann::ordered_json j;
     if (line == "snapshot") return snapshot_json(snapshot_()).dump() + "\n";
+    if (line == "clients") {
+        if (clients_) return clients_() + "\n";
+        j["ok"] = false;
+        j["error"] = "this daemon keeps no client list (no [[server]] configured)";
+        return j.dump() + "\n";
+    }
     if (line == "resync") {
         auto r = resync_();
         if (r) {
             j["ok"] = true;
             j["sources"] = *r;
-            j["message"] = "burst started on " + std::to_string(*r) + " source(s)";
+            j["message"] = *r > 0 ? "burst started on " + std::to_string(*r) + " source(s)"
+                                  : std::string(
+                                        "no new burst: one is under way or started less "
+                                        "than a minimum poll ago; names that did not "
+                                        "resolve are resolved again");
         } else {
             j["ok"] = false;
             j["error"] = r.error();
@@ -162,7 +176,7 @@ std::string ControlSocket::handle(std::string_view line) {
         return j.dump() + "\n";
     }
     j["ok"] = false;
-    j["error"] = "unknown request (expected \"resync\" or \"snapshot\")";
+    j["error"] = "unknown request (expected \"resync\", \"snapshot\" or \"clients\")";
     return j.dump() + "\n";
 }
 

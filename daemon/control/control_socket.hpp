@@ -2,6 +2,7 @@
 // One request line per connection, one JSON document back, then the daemon closes:
 //   "resync"   -> {"ok": true, "sources": N, "message": "..."} or {"ok": false, "error": "..."}
 //   "snapshot" -> snapshot_json() (system, sources, counters)
+//   "clients"  -> clients_json() (the addresses the server has seen, most requests first)
 // Runs on the engine's io_context; permissions of the socket file come from [control].
 #pragma once
 
@@ -29,6 +30,8 @@ class ControlSocket {
     using SnapshotFn = std::function<MonitorSnapshot()>;
     /// Starts a burst on every source; returns how many, or why it cannot.
     using ResyncFn = std::function<std::expected<std::size_t, std::string>()>;
+    /// The "clients" document (JSON text, one line).
+    using ClientsFn = std::function<std::string()>;
     /// Longest request line accepted.
     static constexpr std::size_t kMaxRequest = 256;
     /// Connections served at once; more wait in the kernel's backlog (issue 14).
@@ -38,7 +41,8 @@ class ControlSocket {
     /// listen() backlog: room for a burst of clients without SYN-style retries.
     static constexpr int kListenBacklog = 128;
 
-    ControlSocket(asio::io_context& io, SnapshotFn snapshot, ResyncFn resync);
+    ControlSocket(asio::io_context& io, SnapshotFn snapshot, ResyncFn resync,
+                  ClientsFn clients = {});
     ~ControlSocket();
 
     /// Binds `path` (a stale socket file is replaced), sets its mode, starts accepting.
@@ -59,6 +63,7 @@ class ControlSocket {
     asio::io_context& io_;
     SnapshotFn snapshot_;
     ResyncFn resync_;
+    ClientsFn clients_;
     std::unique_ptr<asio::local::stream_protocol::acceptor> acceptor_;
     std::string path_;
     uint64_t inode_ = 0;  ///< of the socket file we created: close() removes only that one

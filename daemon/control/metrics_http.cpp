@@ -7,7 +7,9 @@
 #include <chrono>
 
 #include "daemon/control/metrics_request.hpp"
+#include "daemon/policy/monitor/control_json.hpp"
 #include "daemon/policy/monitor/metrics_prometheus.hpp"
+#include "daemon/policy/monitor/status_page.hpp"
 
 namespace ntplite::daemon {
 namespace {
@@ -17,9 +19,9 @@ namespace http = beast::http;
 
 /// One connection: read one request (limits: 8 KiB, 5 s), answer, close.
 struct HttpSession : std::enable_shared_from_this<HttpSession> {
-    HttpSession(asio::ip::tcp::socket s, MetricsHttp::SnapshotFn* snapshot,
+    HttpSession(asio::ip::tcp::socket s, const MetricsHttp* owner,
                 std::unique_ptr<AcceptGuard::Ticket> t)
-        : stream(std::move(s)), snapshot(snapshot), ticket(std::move(t)) {
+        : stream(std::move(s)), owner(owner), ticket(std::move(t)) {
         parser.header_limit(kMetricsHeaderLimit);
         parser.body_limit(0);
     }
@@ -45,15 +47,17 @@ struct HttpSession : std::enable_shared_from_this<HttpSession> {
         } else {
             const auto& req = parser.get();
             const auto target = req.target();
-            a = answer_metrics_request(req.method(), std::string_view(target.data(), target.size()),
-                                       [this] { return metrics_text((*snapshot)()); });
+            a = answer_http_request(req.method(), std::string_view(target.data(), target.size()),
+                                    [this](std::string_view path) { return owner->route(path); });
             response.version(req.version());
         }
         response.keep_alive(false);
         response.set(http::field::server, "ntpd-lite");
-        response.result(a.status);
+        response.result(static_cast<http::status>(a.status));
         response.set(http::field::content_type, a.content_type);
         if (!a.allow.empty()) response.set(http::field::allow, a.allow);
+        // The page and the snapshot change every second: never cache them.
+        if (a.status == 200) response.set(http::field::cache_control, "no-store");
         response.body() = std::move(a.body);
         response.prepare_payload();
         http::async_write(
@@ -67,14 +71,29 @@ struct HttpSession : std::enable_shared_from_this<HttpSession> {
     beast::flat_buffer buffer{kMetricsHeaderLimit};
     http::request_parser<http::empty_body> parser;
     http::response<http::string_body> response;
-    MetricsHttp::SnapshotFn* snapshot;
+    const MetricsHttp* owner;
     std::unique_ptr<AcceptGuard::Ticket> ticket;
 };
 
 }  // namespace
 
-MetricsHttp::MetricsHttp(asio::io_context& io, SnapshotFn snapshot)
-    : io_(io), snapshot_(std::move(snapshot)) {}
+MetricsHttp::MetricsHttp(asio::io_context& io, SnapshotFn snapshot, HistoryFn history)
+    : io_(io), snapshot_(std::move(snapshot)), history_(std::move(history)) {}
+
+std::optional<HttpAnswer> MetricsHttp::route(std::string_view path) const {
+    if (path == "/metrics")
+        return HttpAnswer{200, "text/plain; version=0.0.4; charset=utf-8", {},
+                          metrics_text(snapshot_())};
+    if (path == "/api/snapshot")
+        return HttpAnswer{200, "application/json", {}, snapshot_json(snapshot_()).dump(2) + "\n"};
+    if (path == "/" || path == "/index.html") {
+        const MonitorSnapshot m = snapshot_();
+        const std::vector<HistoryPoint> h =
+            history_ ? history_(m.system.now_unix_ns) : std::vector<HistoryPoint>{};
+        return HttpAnswer{200, "text/html; charset=utf-8", {}, render_status_page(m, h)};
+    }
+    return std::nullopt;
+}
 
 MetricsHttp::~MetricsHttp() {
     close();
@@ -97,7 +116,7 @@ std::expected<void, std::string> MetricsHttp::open(const config::ListenSpec& whe
                                ec.message());
     acceptor_ = std::move(acc);
     guard_.start([this] { accept(); });
-    spdlog::info("Prometheus metrics on http://{}/metrics", where.to_string());
+    spdlog::info("status page on http://{0}/ (Prometheus metrics on /metrics)", where.to_string());
     return {};
 }
 
@@ -118,8 +137,7 @@ void MetricsHttp::accept() {
     acceptor_->async_accept([this](const boost::system::error_code& ec, asio::ip::tcp::socket s) {
         if (ec == asio::error::operation_aborted || !acceptor_) return;
         auto ticket = guard_.on_accept(ec);  // re-arms, pauses or caps the acceptor
-        if (ticket)
-            std::make_shared<HttpSession>(std::move(s), &snapshot_, std::move(ticket))->start();
+        if (ticket) std::make_shared<HttpSession>(std::move(s), this, std::move(ticket))->start();
     });
 }
 

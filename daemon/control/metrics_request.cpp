@@ -8,25 +8,38 @@ namespace ntplite::daemon {
 
 namespace http = boost::beast::http;
 
-HttpAnswer answer_metrics_request(http::verb method, std::string_view target,
-                                  const std::function<std::string()>& metrics_text) {
+HttpAnswer answer_http_request(http::verb method, std::string_view target,
+                               const HttpRoute& route) {
     HttpAnswer a;
     if (method != http::verb::get && method != http::verb::head) {
         a.status = 405;
         a.allow = "GET, HEAD";
-        a.body = "only GET /metrics\n";
+        a.body = "only GET and HEAD\n";
         return a;
     }
     // The query string does not select anything (Prometheus may add parameters).
     const std::string_view path = target.substr(0, target.find('?'));
-    if (path != "/metrics" && path != "/") {
+    std::optional<HttpAnswer> routed = route(path);
+    if (!routed) {
         a.status = 404;
-        a.body = "try /metrics\n";
+        a.body = "not found: try /, /metrics or /api/snapshot\n";
         return a;
     }
-    a.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    if (method == http::verb::get) a.body = metrics_text();
-    return a;
+    if (method == http::verb::head) routed->body.clear();
+    return *routed;
+}
+
+HttpRoute metrics_only_route(std::function<std::string()> metrics_text) {
+    return [metrics_text = std::move(metrics_text)](
+               std::string_view path) -> std::optional<HttpAnswer> {
+        if (path != "/metrics" && path != "/") return std::nullopt;
+        return HttpAnswer{200, "text/plain; version=0.0.4; charset=utf-8", {}, metrics_text()};
+    };
+}
+
+HttpAnswer answer_metrics_request(http::verb method, std::string_view target,
+                                  const std::function<std::string()>& metrics_text) {
+    return answer_http_request(method, target, metrics_only_route(metrics_text));
 }
 
 HttpAnswer answer_bad_request(const boost::beast::error_code& ec) {
@@ -43,6 +56,10 @@ HttpAnswer answer_bad_request(const boost::beast::error_code& ec) {
 
 std::optional<HttpAnswer> answer_raw_request(std::string_view bytes,
                                              const std::function<std::string()>& metrics_text) {
+    return answer_raw_request(bytes, metrics_only_route(metrics_text));
+}
+
+std::optional<HttpAnswer> answer_raw_request(std::string_view bytes, const HttpRoute& route) {
     http::request_parser<http::empty_body> parser;
     parser.header_limit(kMetricsHeaderLimit);
     parser.body_limit(0);
@@ -59,8 +76,8 @@ std::optional<HttpAnswer> answer_raw_request(std::string_view bytes,
     if (!parser.is_done()) return std::nullopt;
     const auto& req = parser.get();
     const auto target = req.target();  // boost::string_view in Boost 1.74
-    return answer_metrics_request(req.method(), std::string_view(target.data(), target.size()),
-                                  metrics_text);
+    return answer_http_request(req.method(), std::string_view(target.data(), target.size()),
+                               route);
 }
 
 }  // namespace ntplite::daemon

@@ -1,7 +1,7 @@
 // What the Prometheus endpoint answers to one HTTP request, apart from the socket (issue 14):
 // the Beast parser with the server's limits, then the route. Used by MetricsHttp, the unit tests
 // and tests/fuzz/fuzz_http.cpp, so the fuzzer runs exactly the server's request path.
-//   GET|HEAD /metrics or / (any query string)  -> 200 with the metrics text
+//   GET|HEAD a routed path (any query string)  -> 200 with what the route gives (HEAD: no body)
 //   another path                               -> 404
 //   another method                             -> 405 (Allow: GET, HEAD)
 //   malformed request                          -> 400; header over the limit -> 431
@@ -26,7 +26,17 @@ struct HttpAnswer {
     std::string body;
 };
 
-/// The answer to a parsed request; `metrics_text` is called only for a 200.
+/// Maps a path (query string removed) to its answer; nullopt -> 404. Called only for GET/HEAD.
+using HttpRoute = std::function<std::optional<HttpAnswer>(std::string_view path)>;
+
+/// The answer to a parsed request.
+HttpAnswer answer_http_request(boost::beast::http::verb method, std::string_view target,
+                               const HttpRoute& route);
+
+/// The route of a metrics-only server: "/" and "/metrics" give `metrics_text()`.
+HttpRoute metrics_only_route(std::function<std::string()> metrics_text);
+
+/// answer_http_request with metrics_only_route (tests, fuzzing).
 HttpAnswer answer_metrics_request(boost::beast::http::verb method, std::string_view target,
                                   const std::function<std::string()>& metrics_text);
 
@@ -36,6 +46,8 @@ HttpAnswer answer_bad_request(const boost::beast::error_code& ec);
 
 /// Parses `bytes` as one request with the server's limits and answers it; nullopt when the
 /// bytes end before the request does (the server would wait for more, then time out).
+std::optional<HttpAnswer> answer_raw_request(std::string_view bytes, const HttpRoute& route);
+/// The same with metrics_only_route.
 std::optional<HttpAnswer> answer_raw_request(std::string_view bytes,
                                              const std::function<std::string()>& metrics_text);
 

@@ -27,6 +27,7 @@ ServerWorker::ServerWorker(std::string name, std::shared_ptr<const Acl> acl,
     ctx_.acl = acl_->allows_all() ? nullptr : acl_.get();
     ctx_.limiter = limiter_ ? &*limiter_ : nullptr;
     ctx_.counters = &counters_;
+    ctx_.clients = &clients_;
     for (unsigned i = 0; i < kBatch; ++i) {
         rx_iov_[i] = iovec{rx_buf_[i].data(), rx_buf_[i].size()};
         tx_iov_[i] = iovec{tx_buf_[i].data(), tx_buf_[i].size()};

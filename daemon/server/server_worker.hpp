@@ -20,6 +20,7 @@
 #include "config/config.hpp"
 #include "daemon/common/asio.hpp"
 #include "daemon/policy/server/acl.hpp"
+#include "daemon/policy/server/client_table.hpp"
 #include "daemon/policy/server/counters.hpp"
 #include "daemon/policy/server/rate_limiter.hpp"
 #include "daemon/policy/server/serve.hpp"
@@ -38,6 +39,8 @@ class ServerWorker {
     static constexpr unsigned kBatch = 32;
     /// Batches drained per readiness event before yielding to the worker's other sockets.
     static constexpr unsigned kMaxBatchesPerWake = 16;
+    /// Client addresses remembered per worker for `ntpq-lite clients` (64 bytes each).
+    static constexpr std::size_t kClientSlots = 1024;
 
     /// `acl` and `state` must outlive the worker. `ratelimit.enabled` decides whether a limiter
     /// is created; `seed` randomises its hash. With `shared_io` (the simulator-compatible build:
@@ -61,6 +64,8 @@ class ServerWorker {
     void stop();
 
     const ServerCounters& counters() const { return counters_; }
+    /// The clients this worker has seen (readable from any thread, see ClientTable).
+    const ClientTable& clients() const { return clients_; }
     /// Mode 6 datagrams go to `control` (before start(); nullptr = dropped and counted).
     void set_control(ControlUdp* control) { control_ = control; }
     const std::string& name() const { return name_; }
@@ -78,6 +83,7 @@ class ServerWorker {
     const StatePublisher& state_;
     std::optional<RateLimiter> limiter_;
     ServerCounters counters_;
+    ClientTable clients_{kClientSlots};
     ServeContext ctx_;
     ControlUdp* control_ = nullptr;  ///< monitoring's mode 6 path (not owned)
 

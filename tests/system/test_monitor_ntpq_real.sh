@@ -79,3 +79,20 @@ set -- $(grep '^\*' "$T/lite.txt")
 [ "$1" = "*127.0.0.1" ] && [ "$2" = 127.127.1.1 ] && [ "$3" = 10 ] && [ "$4" = u ] ||
     fail "ntpq-lite peers disagrees with ntpq -p"
 pass "ntpq-lite peers agrees with ntpsec's ntpq -p"
+
+# Issue 12: `ntpq -c sysinfo` asks for peeradr/peermode/rootdist/authdelay in one request (no
+# traceback, every field), and `rv &1 kiss` works on a source that was never kissed.
+$NTPQ_REAL -n -c sysinfo $ME > "$T/sysinfo.txt" 2>&1 || fail "ntpq -c sysinfo failed: $(cat "$T/sysinfo.txt")"
+cat "$T/sysinfo.txt"
+! grep -q "Traceback" "$T/sysinfo.txt" || fail "ntpq -c sysinfo: traceback"
+grep -q "^system peer: *127\.0\.0\.1:$UP_PORT" "$T/sysinfo.txt" || fail "sysinfo: system peer"
+grep -q "^system peer mode: *client" "$T/sysinfo.txt" || fail "sysinfo: peer mode"
+grep -q "^stratum: *11" "$T/sysinfo.txt" || fail "sysinfo: stratum"
+grep -q "^root distance *[0-9]" "$T/sysinfo.txt" || fail "sysinfo: root distance"
+grep -q "^reference ID: *127\.0\.0\.1" "$T/sysinfo.txt" || fail "sysinfo: reference ID"
+$NTPQ_REAL -c "rv &1 kiss" $ME > "$T/kiss.txt" 2>&1 || fail "ntpq -c 'rv &1 kiss' failed: $(cat "$T/kiss.txt")"
+cat "$T/kiss.txt"
+grep -q '^kiss=' "$T/kiss.txt" || grep -q 'kiss=""' "$T/kiss.txt" || fail "rv &1 kiss: no kiss variable"
+$NTPQ_REAL -c "rv &1 dstadr" $ME > "$T/dst.txt" 2>&1 || fail "ntpq -c 'rv &1 dstadr' failed"
+grep -q "dstadr=127\.0\.0\.1" "$T/dst.txt" || fail "rv &1 dstadr is not our address towards chronyd: $(cat "$T/dst.txt")"
+pass "ntpq -c sysinfo, rv &1 kiss, rv &1 dstadr"

@@ -1,5 +1,7 @@
 #include "tools/ntpq/control_client.hpp"
 
+#include <fmt/format.h>
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -40,10 +42,11 @@ bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadli
     }
 }
 
-void print_failure(const ControlFailure& f, bool json, std::ostream& out, std::ostream& err) {
+void print_failure(const ControlFailure& f, bool json, std::ostream& out, std::ostream& err,
+                   std::string_view schema = kResyncJsonSchema) {
     if (json) {
         nlohmann::ordered_json j;
-        j["schema"] = kResyncJsonSchema;
+        j["schema"] = schema;
         j["ok"] = false;
         j["exit_code"] = static_cast<int>(f.code);
         j["error"] = {{"code", f.token}, {"message", f.message}};
@@ -164,15 +167,68 @@ ExitCode run_snapshot(const ControlOptions& o, std::ostream& out, std::ostream& 
     const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
     auto reply = control_request(o.socket_path, "snapshot", timeout);
     if (!reply) {
-        print_failure(reply.error(), o.json, out, err);
+        print_failure(reply.error(), o.json, out, err, kSnapshotJsonSchema);
         return reply.error().code;
     }
     auto j = nlohmann::ordered_json::parse(*reply, nullptr, false);
     if (j.is_discarded()) {
-        err << "ntpq-lite: the daemon's snapshot is not valid JSON\n";
-        return ExitCode::kInvalidResponse;
+        ControlFailure f{ExitCode::kInvalidResponse, "invalid_response",
+                         "the daemon's snapshot is not valid JSON"};
+        print_failure(f, o.json, out, err, kSnapshotJsonSchema);
+        return f.code;
     }
     out << j.dump(2) << "\n";
+    return ExitCode::kOk;
+}
+
+std::string format_clients(const nlohmann::json& reply) {
+    std::string out = fmt::format("{:<31} {:>9} {:>9} {:>8} {:>6} {:>9}\n", "Address", "Requests",
+                                  "Answered", "Dropped", "KoD", "Last seen");
+    out += std::string(79, '=') + "\n";
+    for (const auto& c : reply.value("clients", nlohmann::json::array())) {
+        const double ago_s = static_cast<double>(c.value("last_seen_ago_ns", int64_t{0})) / 1e9;
+        out += fmt::format("{:<31} {:>9} {:>9} {:>8} {:>6} {:>7.0f} s\n",
+                           c.value("address", std::string("?")), c.value("requests", uint64_t{0}),
+                           c.value("answered", uint64_t{0}), c.value("dropped", uint64_t{0}),
+                           c.value("kod", uint64_t{0}), ago_s);
+    }
+    if (reply.value("clients", nlohmann::json::array()).empty()) out += "(no clients seen)\n";
+    return out;
+}
+
+ExitCode run_clients(const ControlOptions& o, std::ostream& out, std::ostream& err) {
+    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
+    auto reply = control_request(o.socket_path, "clients", timeout);
+    if (!reply) {
+        print_failure(reply.error(), o.json, out, err, kClientsJsonSchema);
+        return reply.error().code;
+    }
+    auto j = nlohmann::ordered_json::parse(*reply, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("ok")) {
+        ControlFailure f{ExitCode::kInvalidResponse, "invalid_response",
+                         "the daemon's answer is not the expected JSON"};
+        print_failure(f, o.json, out, err, kClientsJsonSchema);
+        return f.code;
+    }
+    if (!j["ok"].get<bool>()) {
+        ControlFailure f{ExitCode::kDaemonRefused, "daemon_refused",
+                         "clients refused: " + j.value("error", std::string("no reason given"))};
+        print_failure(f, o.json, out, err, kClientsJsonSchema);
+        return f.code;
+    }
+    if (o.json) {
+        nlohmann::ordered_json d;
+        d["schema"] = kClientsJsonSchema;
+        d["ok"] = true;
+        d["table_slots"] = j.value("table_slots", 0);
+        d["evictions"] = j.value("evictions", 0);
+        d["clients"] = j.value("clients", nlohmann::ordered_json::array());
+        d["exit_code"] = 0;
+        d["error"] = nullptr;
+        out << d.dump(2) << "\n";
+    } else {
+        out << format_clients(j);
+    }
     return ExitCode::kOk;
 }
 

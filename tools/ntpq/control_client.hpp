@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 
@@ -15,6 +16,8 @@ namespace ntplite::tools {
 
 inline constexpr std::string_view kDefaultControlSocket = "/run/ntpd-lite/control.sock";
 inline constexpr std::string_view kResyncJsonSchema = "ntpq-lite.resync/1";
+inline constexpr std::string_view kSnapshotJsonSchema = "ntpq-lite.snapshot/1";
+inline constexpr std::string_view kClientsJsonSchema = "ntpq-lite.clients/1";
 
 struct ControlOptions {
     std::string socket_path{kDefaultControlSocket};
@@ -48,5 +51,10 @@ std::expected<ResyncReply, ControlFailure> parse_resync_reply(std::string_view t
 ExitCode run_resync(const ControlOptions& o, std::ostream& out, std::ostream& err);
 /// `snapshot`: prints the daemon's full JSON snapshot (system, sources, counters).
 ExitCode run_snapshot(const ControlOptions& o, std::ostream& out, std::ostream& err);
+
+/// `clients`: the addresses ntpd-lite's server has seen (like `chronyc clients`), busiest first.
+ExitCode run_clients(const ControlOptions& o, std::ostream& out, std::ostream& err);
+/// The clients table (79 columns) from the daemon's "clients" answer.
+std::string format_clients(const nlohmann::json& reply);
 
 }  // namespace ntplite::tools

@@ -58,10 +58,10 @@ ExitCode run_daemon_command_on(DaemonCommand cmd, Mode6Transport& transport,
     scope.system = true;
     auto report = fetch_daemon(client, scope, now_unix_ns);
     if (!report) return fail(cmd, host_label, o, report.error(), out, err);
-    const bool synced = report->system.synchronized();
     switch (cmd) {
         case DaemonCommand::kPeers:
-            out << (o.json ? peers_json(*report).dump(2) + "\n" : format_peers_table(*report));
+            out << (o.json ? peers_json(*report).dump(2) + "\n"
+                           : format_peers_table(*report, o.verbose));
             return ExitCode::kOk;
         case DaemonCommand::kStatus:
             out << (o.json ? status_json(*report).dump(2) + "\n" : format_status(*report));
@@ -71,7 +71,7 @@ ExitCode run_daemon_command_on(DaemonCommand cmd, Mode6Transport& transport,
                            : format_source_line(*report) + "\n");
             break;
     }
-    return synced ? ExitCode::kOk : ExitCode::kUnsynchronized;
+    return exit_code_for_state(*report);
 }
 
 ExitCode run_daemon_command(DaemonCommand cmd, const DaemonOptions& o, std::ostream& out,

@@ -17,6 +17,7 @@ struct DaemonOptions {
     uint16_t port = 123;             ///< its NTP port
     double timeout_s = 2.0;          ///< per request
     bool json = false;
+    bool verbose = false;  ///< peers -v: print the legend
 };
 
 enum class DaemonCommand : uint8_t { kPeers, kStatus, kSource };

@@ -7,10 +7,6 @@
 namespace ntplite::tools {
 namespace {
 
-std::string ms_column(const std::optional<double>& v) {
-    return v ? fmt::format("{:8.3f}", *v) : std::string("       -");
-}
-
 std::string poll_text(int poll_log2) {
     if (poll_log2 >= 0) return pretty_interval(int64_t{1} << std::min(poll_log2, 40));
     return fmt::format("{:.2g}", 1.0 / static_cast<double>(int64_t{1} << std::min(-poll_log2, 30)));
@@ -70,25 +66,114 @@ std::string display_refid(std::string_view refid) {
     return out;
 }
 
-std::string format_peers_table(const DaemonReport& r) {
-    std::string out =
-        "     remote           refid      st t when poll reach   delay   offset   jitter\n"
-        "===============================================================================\n";
-    for (const PeerInfo& p : r.peers) {
-        std::string remote = p.remote;
-        out += p.tally();
-        if (remote.size() > 16) {
-            // Long names (IPv6, host names) get their own line, as `ntpq -w` prints them.
-            out += remote + "\n ";
-            remote.clear();
+std::string fit_ms(const std::optional<double>& v, int width) {
+    if (!v) return fmt::format("{:>{}}", "-", width);
+    // Three decimals like ntpq; fewer when the value would not fit its column.
+    for (int decimals = 3; decimals >= 0; --decimals) {
+        std::string t = fmt::format("{:{}.{}f}", *v, width, decimals);
+        if (static_cast<int>(t.size()) <= width) return t;
+    }
+    return fmt::format("{:{}.0f}", *v, width);
+}
+
+namespace {
+
+/// ntpsec ntpq's column widths and header: 79 characters in all, numbers right-aligned under
+/// their headers (ntpq itself prints reach one column left of its header; we do not).
+constexpr int kRemoteWidth = 15, kRefidWidth = 15;
+
+/// Word-wraps `text` to lines of at most `width` columns; the first line starts after
+/// `first_column` columns already printed, the others with `indent`.
+std::string wrap(std::string_view text, std::size_t width, std::string_view indent,
+                 std::size_t first_column = 0) {
+    std::string out, line;
+    std::size_t pos = 0, offset = first_column;
+    while (pos < text.size()) {
+        std::size_t next = text.find(' ', pos);
+        if (next == std::string_view::npos) next = text.size();
+        const std::string_view word = text.substr(pos, next - pos);
+        if (!line.empty() && line != indent && offset + line.size() + 1 + word.size() > width) {
+            offset = 0;
+            out += line + "\n";
+            line = std::string(indent);
+        } else if (!line.empty() && line != indent) {
+            line += ' ';
         }
-        out += fmt::format("{:<16.16} {:<16.16} {:2} {} {:>4.4} {:>4.4}  {:3o} ", remote,
-                           display_refid(p.refid), p.stratum, p.type, pretty_interval(p.when_s),
+        line += word;
+        pos = next + 1;
+    }
+    if (!line.empty()) out += line + "\n";
+    return out;
+}
+
+/// The remote column: names longer than the column get a line of their own (like `ntpq -w`).
+std::string remote_cell(const PeerInfo& p) {
+    std::string out(1, p.tally());
+    if (static_cast<int>(p.remote.size()) > kRemoteWidth)
+        return out + p.remote + "\n" + std::string(kRemoteWidth + 1, ' ');
+    return out + fmt::format("{:<{}}", p.remote, kRemoteWidth);
+}
+
+}  // namespace
+
+std::string_view peers_legend() {
+    return "Tally (first column): * system peer  + candidate (combined)  - outlier\n"
+           "  x falseticker  . excess  # backup  o PPS peer  blank: not used (see state)\n"
+           "refid: the source's reference; .RATE./.DENY. while it sends Kiss-o'-Death\n"
+           "st: stratum (16: unsynchronized or no reply yet)  t: u server, l local clock\n"
+           "when: s since its last reply  poll: s between polls\n"
+           "reach: its last 8 polls in octal (377: all answered, 0: none)\n"
+           "delay, offset, jitter: ms; offset > 0: the local clock is behind the source\n"
+           "State: selected, candidate, outlier, falseticker (outside the majority),\n"
+           "  too-far (root distance), unsynchronized (source has no time), time-loop\n"
+           "  (it follows us), noselect, rate-limited/denied (kissed), unreachable,\n"
+           "  no-sample (no reply yet), unresolved (its name did not resolve)\n\n";
+}
+
+std::string state_sentence(const DaemonReport& r) {
+    const SystemInfo& s = r.system;
+    if (!s.sync_text.empty()) return s.sync_text;
+    const std::string st = sync_state_of(r);
+    if (st == "synchronized") {
+        return "synchronized to " + r.system_peer()->remote +
+               fmt::format(" (stratum {})", s.stratum);
+    }
+    if (st == "local") return fmt::format("local fallback at stratum {}", s.stratum);
+    if (st == "holdover")
+        return fmt::format("holdover at stratum {} (no source selected)", s.stratum);
+    return s.leap == 3 ? "unsynchronized: leap indicator 3 (clock never set or lost)"
+                       : fmt::format("unsynchronized: stratum {}", s.stratum);
+}
+
+std::string format_peers_table(const DaemonReport& r, bool verbose) {
+    std::string out = wrap(r.host + ": " + state_sentence(r), 79, "    ");
+    if (verbose) out += peers_legend();
+    out += fmt::format("{:<{}} {:<{}} {:>2} {} {:>4} {:>4} {:>5} {:>7} {:>8} {:>8}\n",
+                       "     remote", kRemoteWidth + 1, "     refid", kRefidWidth, "st", "t",
+                       "when", "poll", "reach", "delay", "offset", "jitter");
+    out += std::string(79, '=') + "\n";
+    for (const PeerInfo& p : r.peers) {
+        out += remote_cell(p);
+        out += fmt::format(" {:<{}.{}} {:>2} {} {:>4.4} {:>4.4} {:>5o} ", display_refid(p.refid),
+                           kRefidWidth, kRefidWidth, p.stratum, p.type, pretty_interval(p.when_s),
                            poll_text(p.poll_log2), p.reach);
-        out += ms_column(p.delay_ms) + " " + ms_column(p.offset_ms) + " " + ms_column(p.jitter_ms) +
+        out += fit_ms(p.delay_ms, 7) + " " + fit_ms(p.offset_ms, 8) + " " + fit_ms(p.jitter_ms, 8) +
                "\n";
     }
-    if (r.peers.empty()) out += "(no sources)\n";
+    if (r.peers.empty()) {
+        out += "(no sources)\n";
+        return out;
+    }
+    // chrony's `sources -v`/`selectdata` in ntpq's shape: why each source is (not) used.
+    out += fmt::format("\n{:<{}} {:<14} {}\n", "     remote", kRemoteWidth + 1, "state", "reason");
+    for (const PeerInfo& p : r.peers) {
+        std::string reason = p.reason;
+        if (reason.empty() && !p.kiss.empty()) reason = "kissed " + p.kiss;
+        const std::string head = remote_cell(p) + fmt::format(" {:<14} ", p.state);
+        const std::size_t used =
+            head.size() - (head.rfind('\n') == std::string::npos ? 0 : head.rfind('\n') + 1);
+        out += head + wrap(reason.empty() ? "-" : reason, 79, std::string(used, ' '), used);
+    }
     return out;
 }
 
@@ -98,17 +183,21 @@ std::string format_status(const DaemonReport& r) {
     auto row = [&out](const char* name, const std::string& value) {
         out += fmt::format("{:<16}: ", name) + value + "\n";
     };
-    if (s.synchronized()) {
-        row("Status", "synchronized");
-    } else {
-        row("Status", s.leap == 3 ? "not synchronized (leap indicator 3: clock never set or lost)"
-                                  : fmt::format("not synchronized (stratum {})", s.stratum));
+    const std::string state = sync_state_of(r);
+    row("Status", state_sentence(r));
+    if (s.since_unix_ns) row("State since", format_rfc3339_ns(*s.since_unix_ns));
+    if (state == "holdover" && s.holdover_left_s) {
+        row("Holdover left", *s.holdover_left_s < 0
+                                 ? std::string("until the root distance is too large")
+                                 : fmt::format("{:.0f} s", *s.holdover_left_s));
     }
     const std::string src = source_name(r);
     row("Reference ID", display_refid(s.refid) + (src.empty() ? "" : " (" + src + ")"));
     row("Source", format_source_line(r));
     row("Stratum", std::to_string(s.stratum) + (s.stratum >= 16 ? " (unsynchronized)" : ""));
-    if (s.reftime_unix_ns) {
+    if (state == "local") {
+        row("Last update", "none from a source (the local clock is the reference)");
+    } else if (s.reftime_unix_ns) {
         const int64_t ago = (r.now_unix_ns - *s.reftime_unix_ns) / 1'000'000'000;
         row("Last update",
             format_rfc3339_ns(*s.reftime_unix_ns) + " (" + std::to_string(ago) + " s ago)");
@@ -139,9 +228,19 @@ std::string format_status(const DaemonReport& r) {
 }
 
 std::string_view source_kind(const DaemonReport& r) {
-    if (!r.system.synchronized()) return "none";
-    if (r.system_peer()) return "ntp";
-    return "local";
+    const std::string st = sync_state_of(r);
+    if (st == "synchronized" && r.system_peer()) return "ntp";
+    if (st == "local") return "local";
+    if (st == "holdover") return "holdover";
+    return "none";
+}
+
+ExitCode exit_code_for_state(const DaemonReport& r) {
+    const std::string st = sync_state_of(r);
+    if (st == "synchronized") return ExitCode::kOk;
+    if (st == "holdover") return ExitCode::kHoldover;
+    if (st == "local") return ExitCode::kLocalFallback;
+    return ExitCode::kUnsynchronized;
 }
 
 std::string format_source_line(const DaemonReport& r) {
@@ -156,13 +255,21 @@ std::string format_source_line(const DaemonReport& r) {
         return "Local clock (" + display_refid(s.refid) +
                fmt::format(", stratum {}): no network source selected", s.stratum);
     }
-    return "Free-running System Clock (not synchronized)";
+    if (kind == "holdover") {
+        // Short: the status block already has the since/left details.
+        return s.holdover_left_s && *s.holdover_left_s >= 0
+                   ? fmt::format("Holdover: no source selected, {:.0f} s left", *s.holdover_left_s)
+                   : std::string("Holdover: no source selected");
+    }
+    return "Free-running System Clock (" + state_sentence(r) + ")";
 }
 
 nlohmann::ordered_json peers_json(const DaemonReport& r) {
     nlohmann::ordered_json j = header(kPeersJsonSchema, r);
     j["system_status"] = r.system.status;
     j["synchronized"] = r.system.synchronized();
+    j["state"] = sync_state_of(r);
+    j["state_text"] = state_sentence(r);
     auto& arr = j["peers"] = nlohmann::ordered_json::array();
     for (const PeerInfo& p : r.peers) {
         nlohmann::ordered_json e;
@@ -170,6 +277,10 @@ nlohmann::ordered_json peers_json(const DaemonReport& r) {
         e["status"] = p.status;
         e["tally"] = std::string(1, p.tally());
         e["state"] = p.state;
+        e["reason"] =
+            p.reason.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.reason);
+        e["kiss"] =
+            p.kiss.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.kiss);
         e["remote"] = p.remote;
         e["refid"] = p.refid;
         e["stratum"] = p.stratum;
@@ -193,6 +304,17 @@ nlohmann::ordered_json status_json(const DaemonReport& r) {
     const SystemInfo& s = r.system;
     nlohmann::ordered_json j = header(kStatusJsonSchema, r);
     j["synchronized"] = s.synchronized();
+    j["state"] = sync_state_of(r);
+    j["state_text"] = state_sentence(r);
+    j["reason"] = s.sync_reason.empty() || s.sync_reason == "none"
+                      ? nlohmann::ordered_json(nullptr)
+                      : nlohmann::ordered_json(s.sync_reason);
+    j["since_utc"] = s.since_unix_ns ? nlohmann::ordered_json(format_rfc3339_ns(*s.since_unix_ns))
+                                     : nlohmann::ordered_json(nullptr);
+    j["holdover_left_s"] =
+        sync_state_of(r) == "holdover" && s.holdover_left_s && *s.holdover_left_s >= 0
+            ? opt(s.holdover_left_s)
+            : nlohmann::ordered_json(nullptr);
     j["system_status"] = s.status;
     j["leap"] = s.leap;
     j["leap_text"] = leap_text(s.leap);
@@ -200,7 +322,8 @@ nlohmann::ordered_json status_json(const DaemonReport& r) {
     j["refid"] = s.refid;
     const PeerInfo* p = r.system_peer();
     j["source"] = p ? nlohmann::ordered_json(p->remote) : nlohmann::ordered_json(nullptr);
-    j["source_association"] = p ? p->association_id : 0;
+    j["source_association"] =
+        p ? nlohmann::ordered_json(p->association_id) : nlohmann::ordered_json(nullptr);
     j["source_kind"] = source_kind(r);
     j["offset_ms"] = opt(s.offset_ms);
     j["frequency_ppm"] = opt(s.frequency_ppm);
@@ -217,22 +340,28 @@ nlohmann::ordered_json status_json(const DaemonReport& r) {
     j["precision_log2"] = s.precision_log2 ? nlohmann::ordered_json(*s.precision_log2)
                                            : nlohmann::ordered_json(nullptr);
     j["version"] = s.version;
-    j["exit_code"] = s.synchronized() ? 0 : static_cast<int>(ExitCode::kUnsynchronized);
+    j["exit_code"] = static_cast<int>(exit_code_for_state(r));
     j["error"] = nullptr;
     return j;
 }
 
 nlohmann::ordered_json source_json(const DaemonReport& r) {
     nlohmann::ordered_json j = header(kSourceJsonSchema, r);
+    using J = nlohmann::ordered_json;
     j["synchronized"] = r.system.synchronized();
+    j["state"] = sync_state_of(r);
     j["kind"] = source_kind(r);
-    const PeerInfo* p = r.system_peer();
-    j["source"] = p && source_kind(r) == "ntp" ? nlohmann::ordered_json(p->remote)
-                                               : nlohmann::ordered_json(nullptr);
-    j["stratum"] = r.system.stratum;
-    j["refid"] = r.system.refid;
+    const PeerInfo* p = source_kind(r) == "ntp" ? r.system_peer() : nullptr;
+    // What the line says: the source's own stratum, refid and offset (null without a source);
+    // the daemon's stratum and refid under their own names.
+    j["source"] = p ? J(p->remote) : J(nullptr);
+    j["stratum"] = p ? J(p->stratum) : J(nullptr);
+    j["refid"] = p ? J(p->refid) : J(nullptr);
+    j["offset_ms"] = p ? opt(p->offset_ms) : J(nullptr);
+    j["system_stratum"] = r.system.stratum;
+    j["system_refid"] = r.system.refid;
     j["line"] = format_source_line(r);
-    j["exit_code"] = r.system.synchronized() ? 0 : static_cast<int>(ExitCode::kUnsynchronized);
+    j["exit_code"] = static_cast<int>(exit_code_for_state(r));
     j["error"] = nullptr;
     return j;
 }

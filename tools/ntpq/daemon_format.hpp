@@ -23,7 +23,17 @@ std::string display_refid(std::string_view refid);
 
 /// The `ntpq -p` table: header, rule, one line per association (tally, remote, refid, st, t,
 /// when, poll, reach in octal, delay/offset/jitter in ms).
-std::string format_peers_table(const DaemonReport& r);
+std::string format_peers_table(const DaemonReport& r, bool verbose = false);
+/// What `peers -v` prints above the table: tally codes, columns, units and states.
+std::string_view peers_legend();
+/// The system state as one sentence ("synchronized to X (stratum N)", "holdover since T, N s
+/// left", "local fallback at stratum N", "unsynchronized because R").
+std::string state_sentence(const DaemonReport& r);
+/// The exit status of status/source for the daemon's state (0, 11, 12 or 6).
+ExitCode exit_code_for_state(const DaemonReport& r);
+/// A ms value right-aligned in `width` columns: 3 decimals, fewer if it would not fit; "-" if
+/// absent.
+std::string fit_ms(const std::optional<double>& v, int width);
 /// The `chronyc tracking`-style block.
 std::string format_status(const DaemonReport& r);
 /// One line: the source in use, "Local clock ..." or "Free-running System Clock ...".

@@ -130,6 +130,8 @@ void interpret_peer(PeerInfo& p, int64_t now_unix_ns) {
         last = f;
     if (last) p.when_s = std::max<int64_t>(0, (now_unix_ns - *last) / 1'000'000'000);
     p.state = v.contains("state") ? to_str(v, "state") : state_of_selection(p.selection());
+    p.reason = to_str(v, "reason");
+    p.kiss = to_str(v, "kiss");
 }
 
 void interpret_system(SystemInfo& s, int64_t now_unix_ns) {
@@ -149,6 +151,22 @@ void interpret_system(SystemInfo& s, int64_t now_unix_ns) {
     if (auto t = to_int(v, "tc")) s.poll_log2 = static_cast<int>(*t);
     s.reftime_unix_ns = parse_lfp_unix_ns(to_str(v, "reftime"), now_unix_ns);
     s.version = to_str(v, "version");
+    s.sync_state = to_str(v, "sync_state");
+    s.sync_reason = to_str(v, "sync_reason");
+    s.sync_text = to_str(v, "sync_text");
+    s.since_unix_ns = parse_lfp_unix_ns(to_str(v, "sync_since"), now_unix_ns);
+    s.holdover_left_s = to_double(v, "holdover_left");
+}
+
+std::string sync_state_of(const DaemonReport& r) {
+    if (!r.system.sync_state.empty()) return r.system.sync_state;
+    if (!r.system.synchronized()) return "unsynchronized";
+    if (r.system_peer()) return "synchronized";
+    const std::string& id = r.system.refid;
+    if (id == "LOCL" || id == "LOCAL" || id == "127.127.1.1" || id.starts_with("127.127.")) {
+        return "local";
+    }
+    return "holdover";
 }
 
 std::expected<DaemonReport, Mode6Failure> fetch_daemon(Mode6Client& client, FetchScope scope,

@@ -37,7 +37,9 @@ struct PeerInfo {
     int poll_log2 = 0;              ///< min(hpoll, ppoll)
     unsigned reach = 0;
     std::optional<double> delay_ms, offset_ms, jitter_ms;
-    std::string state;  ///< ntpd-lite's "state" if sent, else from the selection code
+    std::string state;   ///< ntpd-lite's "state" if sent, else from the selection code
+    std::string reason;  ///< ntpd-lite's "reason" (why that state), empty from other daemons
+    std::string kiss;    ///< "kiss": the last KoD code while it matters ("" when none)
 
     /// The selection code (RFC 9327 section 2.1.2), 0..7.
     unsigned selection() const { return (status >> 8) & 0x7u; }
@@ -60,6 +62,12 @@ struct SystemInfo {
     std::optional<int> precision_log2, poll_log2;
     std::optional<int64_t> reftime_unix_ns;  ///< last clock update (nullopt: never / unknown)
     std::string version;
+    // ntpd-lite's state variables (empty / nullopt from other daemons).
+    std::string sync_state;   ///< "synchronized", "holdover", "local", "unsynchronized"
+    std::string sync_reason;  ///< why not (or no longer) synchronized to a source
+    std::string sync_text;    ///< the daemon's own sentence for the state
+    std::optional<int64_t> since_unix_ns;   ///< when the state began
+    std::optional<double> holdover_left_s;  ///< holdover: seconds left (negative: unlimited)
 
     /// Stratum 16 or LI = 3 (or stratum 0): not synchronized, whatever else is claimed.
     bool synchronized() const { return leap != 3 && stratum > 0 && stratum < 16; }
@@ -74,6 +82,10 @@ struct DaemonReport {
     /// The system peer's entry (by association), if there is one.
     const PeerInfo* system_peer() const;
 };
+
+/// The daemon's state in one word: "synchronized", "holdover", "local" or "unsynchronized" (from
+/// ntpd-lite's sync_state, else derived: LI/stratum, a system peer, a local-clock refid).
+std::string sync_state_of(const DaemonReport& r);
 
 /// Parses "0xe4f1c3a2.12345678" (ntpd's timestamp format) into Unix ns near `pivot_unix_ns`;
 /// nullopt for malformed text or the zero timestamp.

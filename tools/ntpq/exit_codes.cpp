@@ -61,7 +61,11 @@ std::string_view exit_codes_help() {
            "     or this address is not in the daemon's [control] allow list\n"
            "  9  the daemon refused the request (error response, resync not possible)\n"
            " 10  monitor: a server did not answer or disagrees with the majority\n"
-           "status/source exit 6 when the daemon is not synchronized.\n";
+           " 11  status/source: the daemon is in holdover (serving time, no source left)\n"
+           " 12  status/source: the daemon serves its [local] fallback clock\n"
+           " 13  waitsync: not synchronized within --max-offset before --timeout\n"
+           "status/source exit 0 synchronized to a source, 11 holdover, 12 local fallback,\n"
+           "6 unsynchronized.\n";
 }
 
 }  // namespace ntplite::tools

@@ -20,6 +20,9 @@ enum class ExitCode : int {
     kDaemonUnreachable = 8,  ///< peers/status/source/resync: no daemon answered (or not allowed)
     kDaemonRefused = 9,      ///< the daemon answered with an error / refused the request
     kDisagreement = 10,      ///< monitor: a server failed or disagrees with the majority
+    kHoldover = 11,          ///< status/source/waitsync: serving time in holdover (no source)
+    kLocalFallback = 12,     ///< status/source/waitsync: serving the [local] fallback clock
+    kWaitTimeout = 13,       ///< waitsync: not synchronized within the bound before --timeout
 };
 
 /// The exit status for a failed mode 6 request.

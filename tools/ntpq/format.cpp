@@ -55,8 +55,8 @@ std::string server_line(const SntpSample& s) {
     return "stratum " + std::to_string(s.reply.stratum) + ", refid " + format_refid_text(s.reply) +
            ", leap " + format_leap(s.reply.leap) + ", precision " +
            format_precision(s.reply.precision_log2) + ", root delay " +
-           format_seconds(s.reply.root_delay.to_ns(), false) + " s, root dispersion " +
-           format_seconds(s.reply.root_dispersion.to_ns(), false) + " s";
+           format_ms(s.reply.root_delay.to_ns(), false) + " ms, root dispersion " +
+           format_ms(s.reply.root_dispersion.to_ns(), false) + " ms";
 }
 
 nlohmann::ordered_json stats_json(const std::optional<Stats>& st, bool seconds) {
@@ -118,6 +118,18 @@ std::string format_seconds(int64_t ns, bool with_sign) {
     return fmt::format("{}{}.{:09}", sign, mag / kNs, mag % kNs);
 }
 
+std::string format_ms(int64_t ns, bool with_sign) {
+    uint64_t mag = ns < 0 ? uint64_t{0} - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
+    const char* sign = ns < 0 ? "-" : (with_sign ? "+" : "");
+    return fmt::format("{}{}.{:06}", sign, mag / 1'000'000, mag % 1'000'000);
+}
+
+bool chart_needs_rescale(int64_t offset_ns, const ChartScale& scale) {
+    const uint64_t mag = offset_ns < 0 ? uint64_t{0} - static_cast<uint64_t>(offset_ns)
+                                       : static_cast<uint64_t>(offset_ns);
+    return mag > static_cast<uint64_t>(scale.half_range_ns);
+}
+
 std::string format_short_duration(int64_t ns) {
     if (ns % kNs == 0) return std::to_string(ns / kNs) + "s";
     if (ns % 1'000'000 == 0) return std::to_string(ns / 1'000'000) + "ms";
@@ -170,18 +182,18 @@ std::string format_sample_details(const SntpSample& s, const HostPort& server) {
                            ? "[" + s.server_address + "]:" + std::to_string(s.server_port)
                            : s.server_address + ":" + std::to_string(s.server_port);
     row("server", to_string(server) + (addr == to_string(server) ? "" : " (" + addr + ")"));
-    row("offset", format_seconds(s.offset_ns, true) + " s" +
+    row("offset", format_ms(s.offset_ns, true) + " ms" +
                       (s.offset_ns > 0   ? " (server ahead of local clock)"
                        : s.offset_ns < 0 ? " (server behind local clock)"
                                          : ""));
-    row("delay", format_seconds(s.delay_ns, false) + " s");
+    row("delay", format_ms(s.delay_ns, false) + " ms");
     row("stratum", std::to_string(s.reply.stratum));
     row("refid", format_refid_text(s.reply));
     row("leap indicator", format_leap(s.reply.leap));
     row("version", std::to_string(s.reply.version));
     row("precision", format_precision(s.reply.precision_log2));
-    row("root delay", format_seconds(s.reply.root_delay.to_ns(), false) + " s");
-    row("root dispersion", format_seconds(s.reply.root_dispersion.to_ns(), false) + " s");
+    row("root delay", format_ms(s.reply.root_delay.to_ns(), false) + " ms");
+    row("root dispersion", format_ms(s.reply.root_dispersion.to_ns(), false) + " ms");
     return out;
 }
 
@@ -226,7 +238,7 @@ std::string render_strip(int64_t offset_ns, const ChartScale& scale) {
 namespace {
 /// The time, offset and delay columns of the strip chart.
 std::string line_prefix(std::string_view time, std::string_view offset, std::string_view delay) {
-    return fmt::format("{:<12}  {:>13}  {:>12}  ", time, offset, delay);
+    return fmt::format("{:<12}  {:>12}  {:>11}  ", time, offset, delay);
 }
 }  // namespace
 
@@ -235,13 +247,18 @@ std::string format_stripchart_header(const HostPort& server, const QueryReport& 
     std::string out = "Tracking " + to_string(server) + ": " +
                       std::to_string(report.count_requested) + " samples, every " +
                       fmt::format("{:g}", report.interval_s) + " s; offset > 0: server ahead\n";
+    out += format_strip_scale(scale);
+    return out;
+}
+
+std::string format_strip_scale(const ChartScale& scale) {
     std::string labels(static_cast<std::size_t>(scale.width) + 2, ' ');
     std::string left = "-" + format_short_duration(scale.half_range_ns);
     std::string right = "+" + format_short_duration(scale.half_range_ns);
     labels.replace(0, left.size(), left);
     labels[labels.size() / 2] = '0';
     labels.replace(labels.size() - right.size(), right.size(), right);
-    out += line_prefix("time (UTC)", "offset (s)", "delay (s)") + labels;
+    std::string out = line_prefix("time (UTC)", "offset (ms)", "delay (ms)") + labels;
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
 }
@@ -251,7 +268,7 @@ std::string format_stripchart_line(const SampleOutcome& o, const ChartScale& sca
     if (!o.result)
         return fmt::format("{:<12}  ", time) + "error: " + o.result.error().message + "\n";
     const SntpSample& s = *o.result;
-    return line_prefix(time, format_seconds(s.offset_ns, true), format_seconds(s.delay_ns, false)) +
+    return line_prefix(time, format_ms(s.offset_ns, true), format_ms(s.delay_ns, false)) +
            render_strip(s.offset_ns, scale) + "\n";
 }
 
@@ -263,9 +280,9 @@ std::string format_summary(const QueryReport& report) {
                       " failed\n";
     auto stats_row = [&out](const char* name, const std::optional<Stats>& st, bool sign) {
         if (!st) return;
-        out += fmt::format("{:<7} min {}  median {}  max {} s\n", name,
-                           format_seconds(st->min_ns, sign), format_seconds(st->median_ns, sign),
-                           format_seconds(st->max_ns, sign));
+        out +=
+            fmt::format("{:<7} min {}  median {}  max {} ms\n", name, format_ms(st->min_ns, sign),
+                        format_ms(st->median_ns, sign), format_ms(st->max_ns, sign));
     };
     stats_row("offset", summarize(c.offsets_ns), true);
     stats_row("delay", summarize(c.delays_ns), false);

@@ -50,6 +50,8 @@ std::optional<Stats> summarize(std::span<const int64_t> values_ns);
 
 /// Signed seconds with 9 decimals: "+0.000012345", "-1.500000000" (sign only when `with_sign`).
 std::string format_seconds(int64_t ns, bool with_sign);
+/// Milliseconds with 6 decimals (nanosecond resolution, chrony's unit for offsets): "+0.012345".
+std::string format_ms(int64_t ns, bool with_sign);
 /// A short human duration for chart labels: "100us", "2ms", "1s".
 std::string format_short_duration(int64_t ns);
 /// "HH:MM:SS.mmm" UTC.
@@ -73,6 +75,11 @@ struct ChartScale {
 ChartScale choose_chart_scale(std::optional<int64_t> first_offset_ns);
 /// "|          *          |"; '<' or '>' at the edge when off the chart.
 std::string render_strip(int64_t offset_ns, const ChartScale& scale);
+/// True when `offset_ns` falls off the chart: the caller picks a new scale (choose_chart_scale)
+/// and prints format_strip_scale() again, so +0.25 ms and +500 ms never draw the same.
+bool chart_needs_rescale(int64_t offset_ns, const ChartScale& scale);
+/// The column labels with the chart's scale ("time (UTC)  offset (ms) ... -100us 0 +100us").
+std::string format_strip_scale(const ChartScale& scale);
 /// Column header of the strip chart lines.
 std::string format_stripchart_header(const HostPort& server, const QueryReport& report,
                                      const ChartScale& scale);

@@ -5,10 +5,12 @@
 
 #include "tools/ntpq/control_client.hpp"
 #include "tools/ntpq/daemon_commands.hpp"
+#include "tools/ntpq/daemon_format.hpp"
 #include "tools/ntpq/exit_codes.hpp"
 #include "tools/ntpq/monitor_command.hpp"
 #include "ntplite/version.hpp"
 #include "tools/ntpq/query_command.hpp"
+#include "tools/ntpq/waitsync_command.hpp"
 
 namespace {
 
@@ -61,7 +63,8 @@ int main(int argc, char** argv) {
     ntplite::tools::QueryOptions query;
     add_query_command(app, query);
     ntplite::tools::DaemonOptions peers, status, source;
-    add_daemon_command(app, "peers", "List the daemon's sources like `ntpq -p` (mode 6)", peers);
+    add_daemon_command(app, "peers", "List the daemon's sources like `ntpq -p` (mode 6)", peers)
+        ->add_flag("-v,--verbose", peers.verbose, "print a legend of the columns and states");
     add_daemon_command(app, "status", "Is the daemon synchronized, to what, how well (mode 6)",
                        status);
     add_daemon_command(app, "source", "One line: the source in use (like w32tm /query /source)",
@@ -77,19 +80,47 @@ int main(int argc, char** argv) {
          "seconds two offsets may differ (plus half their delays) and still agree (default 0.1)")
         ->check(CLI::Range(0.0, 86400.0));
     m->add_flag("--json", monitor.json, "print one JSON document instead of text");
-    ntplite::tools::ControlOptions resync, snapshot;
+    ntplite::tools::WaitsyncOptions waitsync;
+    CLI::App* w = app.add_subcommand(
+        "waitsync", "Wait until the daemon is synchronized to a source (like chronyc waitsync)");
+    w->add_option("--host", waitsync.daemon.host, "daemon address or name (default 127.0.0.1)");
+    w->add_option("--port", waitsync.daemon.port, "daemon NTP port (default 123)")
+        ->check(CLI::Range(1, 65535));
+    w->add_flag("--json", waitsync.daemon.json, "print one JSON document at the end");
+    w->add_option("-t,--timeout", waitsync.timeout_s,
+                  "seconds to wait in all before exit 13 (default 60, 0: forever)")
+        ->check(CLI::Range(0.0, 1e7));
+    w->add_option("--max-offset", waitsync.max_offset_s,
+                  "also wait until |system offset| <= this many seconds (default: any)")
+        ->check(CLI::Range(0.0, 1e6));
+    w->add_option("--interval", waitsync.interval_s, "seconds between checks (default 1)")
+        ->check(CLI::Range(0.05, 3600.0));
+    ntplite::tools::ControlOptions resync, snapshot, clients;
     add_control_options(
         app.add_subcommand("resync", "Ask ntpd-lite to poll all sources now (control socket)"),
         resync);
     add_control_options(
         app.add_subcommand("snapshot", "Print ntpd-lite's full JSON state (control socket)"),
         snapshot);
+    add_control_options(
+        app.add_subcommand("clients",
+                           "Clients ntpd-lite's server has seen, busiest first (control socket)"),
+        clients);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);  // --help
-        // One line, like every other error of this tool.
+        // One line, like every other error of this tool; with --json also one document.
         std::cerr << "ntpq-lite: " << e.what() << " (see ntpq-lite --help)\n";
+        for (int i = 1; i < argc; ++i) {
+            if (std::string_view(argv[i]) == "--json") {
+                std::cout << ntplite::tools::failure_json("ntpq-lite.usage/1", "", ExitCode::kUsage,
+                                                          "usage", e.what())
+                                 .dump(2)
+                          << "\n";
+                break;
+            }
+        }
         return static_cast<int>(ExitCode::kUsage);
     }
     try {
@@ -114,6 +145,12 @@ int main(int argc, char** argv) {
         }
         if (app.got_subcommand("resync")) {
             return static_cast<int>(ntplite::tools::run_resync(resync, std::cout, std::cerr));
+        }
+        if (app.got_subcommand("waitsync")) {
+            return static_cast<int>(ntplite::tools::run_waitsync(waitsync, std::cout, std::cerr));
+        }
+        if (app.got_subcommand("clients")) {
+            return static_cast<int>(ntplite::tools::run_clients(clients, std::cout, std::cerr));
         }
         if (app.got_subcommand("snapshot")) {
             return static_cast<int>(ntplite::tools::run_snapshot(snapshot, std::cout, std::cerr));

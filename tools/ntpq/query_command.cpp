@@ -65,6 +65,11 @@ ExitCode run_query(const QueryOptions& o, std::ostream& out, std::ostream& err) 
                 scale = choose_chart_scale(outcome.result ? std::optional(outcome.result->offset_ns)
                                                           : std::nullopt);
                 out << format_stripchart_header(*server, report, scale);
+            } else if (outcome.result && chart_needs_rescale(outcome.result->offset_ns, scale)) {
+                // Rescale to the samples shown: the new scale covers this one, with a new
+                // label line so earlier lines keep their own scale.
+                scale = choose_chart_scale(outcome.result->offset_ns);
+                out << format_strip_scale(scale);
             }
             out << format_stripchart_line(outcome, scale) << std::flush;
         }

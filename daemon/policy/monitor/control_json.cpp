@@ -1,6 +1,7 @@
 #include "daemon/policy/monitor/control_json.hpp"
 
 #include "daemon/policy/monitor/control_mode6.hpp"
+#include "daemon/policy/monitor/status_text.hpp"
 
 namespace ntplite::daemon {
 
@@ -17,6 +18,15 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
     j["time_unix_ns"] = s.now_unix_ns;
     J sys;
     sys["synchronized"] = s.synchronized;
+    sys["state"] = system_state_word(m);
+    sys["reason"] =
+        s.status.reason == clock::UnsyncReason::kNone ? J(nullptr) : J(system_reason_word(m));
+    sys["state_text"] = system_state_text(m);
+    sys["since_unix_ns"] = s.status.since_ns ? J(s.status.since_ns) : J(nullptr);
+    sys["holdover_left_ns"] =
+        s.status.state == clock::SyncState::kHoldover
+            ? (s.status.holdover_left_ns < 0 ? J(nullptr) : J(s.status.holdover_left_ns))
+            : J(nullptr);
     sys["observe_only"] = s.observe_only;
     sys["leap"] = static_cast<int>(s.state.leap);
     sys["stratum"] = s.state.stratum;
@@ -28,7 +38,7 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
     sys["reference_time_unix_ns"] = s.state.reference_time.is_zero()
                                         ? J(nullptr)
                                         : J(s.state.reference_time.to_unix_ns(s.now_unix_ns));
-    sys["offset_ns"] = s.offset_ns;
+    sys["offset_ns"] = s.last_update_unix_ns ? J(s.offset_ns) : J(nullptr);
     sys["frequency_ppm"] = s.frequency_ppm;
     sys["sys_jitter_ns"] = s.sys_jitter_ns;
     sys["clk_jitter_ns"] = s.clk_jitter_ns;
@@ -45,20 +55,25 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
         e["name"] = x.name;
         e["address"] = v.address;
         e["port"] = v.port;
-        e["state"] = clock::to_string(x.state);
+        e["state"] = source_state_word(v);
+        e["reason"] = source_reason_text(v);
         e["selected"] = x.state == clock::SourceState::kSelected;
         e["prefer"] = x.prefer;
         e["stratum"] = x.stratum;
         e["refid"] = refid_text(x.refid, x.stratum);
         e["reach"] = x.reach;
         e["poll_log2"] = x.poll_log2;
-        e["offset_ns"] = x.offset_ns;
-        e["delay_ns"] = x.delay_ns;
-        e["jitter_ns"] = x.jitter_ns;
-        e["root_distance_ns"] = x.root_distance_ns;
+        // Absent until the source has a sample: null, never a made-up 0.
+        const bool sampled = x.last_sample_time_ns != 0;
+        e["offset_ns"] = sampled ? J(x.offset_ns) : J(nullptr);
+        e["delay_ns"] = sampled ? J(x.delay_ns) : J(nullptr);
+        e["jitter_ns"] = sampled ? J(x.jitter_ns) : J(nullptr);
+        e["root_distance_ns"] = sampled ? J(x.root_distance_ns) : J(nullptr);
         e["root_delay_ns"] = v.root_delay_ns;
         e["root_dispersion_ns"] = v.root_dispersion_ns;
         e["last_sample_unix_ns"] = x.last_sample_time_ns ? J(x.last_sample_time_ns) : J(nullptr);
+        e["kiss"] = x.kiss ? J(kiss_text(x.kiss)) : J(nullptr);
+        e["unresolved_error"] = v.unresolved_error.empty() ? J(nullptr) : J(v.unresolved_error);
         e["last_reply_unix_ns"] = x.last_reply_time_ns ? J(x.last_reply_time_ns) : J(nullptr);
         e["last_kiss"] = x.last_kiss ? J(kiss_text(x.last_kiss)) : J(nullptr);
         e["last_kiss_unix_ns"] = x.last_kiss ? J(x.last_kiss_time_ns) : J(nullptr);
@@ -83,6 +98,30 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
                     {"malformed", m.control.malformed},
                     {"overloaded", m.control.overloaded},
                     {"fragments_sent", m.control.fragments_sent}};
+    return j;
+}
+
+nlohmann::ordered_json clients_json(std::span<const ClientRecord> clients, int64_t now_mono_ns,
+                                    std::size_t table_slots, uint64_t evictions) {
+    using J = nlohmann::ordered_json;
+    J j;
+    j["schema"] = kClientsJsonSchema;
+    j["ok"] = true;
+    j["table_slots"] = table_slots;
+    j["evictions"] = evictions;
+    J arr = J::array();
+    for (const ClientRecord& c : clients) {
+        J e;
+        e["address"] = c.address.to_string();
+        e["requests"] = c.requests;
+        e["answered"] = c.requests - c.dropped - c.kod;
+        e["dropped"] = c.dropped;
+        e["kod"] = c.kod;
+        e["last_seen_ago_ns"] = std::max<int64_t>(0, now_mono_ns - c.last_seen_mono_ns);
+        e["first_seen_ago_ns"] = std::max<int64_t>(0, now_mono_ns - c.first_seen_mono_ns);
+        arr.push_back(std::move(e));
+    }
+    j["clients"] = std::move(arr);
     return j;
 }
 

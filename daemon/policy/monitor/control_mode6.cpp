@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "daemon/policy/monitor/status_text.hpp"
 #include "proto/refid.hpp"
 
 namespace ntplite::daemon {
@@ -189,10 +190,26 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
     const SystemSnapshot& s = m.system;
     uint16_t peer = 0;
     if (s.system_peer) peer = association_id(*s.system_peer);
-    // Serving the local clock ([local] stratum N, no source) the refid is a code ("LOCL") at
-    // any stratum: show it as one, as ntpd does for its local clock driver.
+    // The [local] fallback serves 127.127.1.1 (chrony's choice): an address at every stratum,
+    // which ntpsec's ntpq and ours print as such (an ASCII "LOCL" above stratum 1 reads as
+    // 76.79.67.76). Other codes from a daemon without a source are shown as codes.
     std::string system_refid = refid_text(s.state.refid, s.state.stratum);
-    if (!s.system_peer && is_ascii_code(s.state.refid)) system_refid = refid_text(s.state.refid, 1);
+    if (s.state.refid == clock::kLocalFallbackRefid) {
+        system_refid = refid_text(s.state.refid, 2);
+    } else if (!s.system_peer && is_ascii_code(s.state.refid)) {
+        system_refid = refid_text(s.state.refid, 1);
+    }
+    // RFC 5905 root distance: root delay / 2 + root dispersion.
+    const int64_t root_distance_ns =
+        s.state.root_delay.to_ns() / 2 + s.state.root_dispersion.to_ns();
+    std::string peer_address = "0.0.0.0:0";
+    for (const SourceView& v : m.sources) {
+        if (s.system_peer && v.snap.id == *s.system_peer) {
+            peer_address = v.address.find(':') != std::string::npos
+                               ? "[" + v.address + "]:" + std::to_string(v.port)
+                               : v.address + ":" + std::to_string(v.port);
+        }
+    }
     const std::vector<Var> vars = {
         quoted("version", s.version),
         quoted("processor", s.processor),
@@ -213,6 +230,24 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
         ms("sys_jitter", s.sys_jitter_ns),
         ms("clk_jitter", s.clk_jitter_ns),
         ppm("clk_wander", s.clk_wander_ppm),
+        // ntpsec's `ntpq -c sysinfo` asks for these in one request (all or nothing).
+        raw("peeradr", peer_address),
+        integer("peermode", s.system_peer ? 3 : 0),  // we are our system peer's client
+        ms("rootdist", root_distance_ns),
+        ms("authdelay", 0),
+        // ntpd-lite's state, as `status`/`source`/`peers` show it.
+        quoted("sync_state", system_state_word(m)),
+        quoted("sync_reason", system_reason_word(m)),
+        quoted("sync_text", system_state_text(m)),
+        raw("sync_since",
+            lfp_hex(s.status.since_ns ? proto::NtpTimestamp::from_unix_ns(s.status.since_ns)
+                                      : proto::NtpTimestamp{})),
+        // Seconds of holdover left (-1: until the root distance is too large; 0 outside holdover).
+        integer(
+            "holdover_left",
+            s.status.state == clock::SyncState::kHoldover
+                ? (s.status.holdover_left_ns < 0 ? -1 : s.status.holdover_left_ns / 1'000'000'000)
+                : 0),
     };
     return join(vars, wanted, unknown);
 }
@@ -224,7 +259,9 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
     const int64_t since_reply_ns =
         s.last_reply_time_ns ? m.system.now_unix_ns - s.last_reply_time_ns : 0;
     std::vector<Var> vars = {
-        raw("srcadr", v.address.empty() ? "0.0.0.0" : v.address),
+        // An unresolved name has no address: ntpq then shows srchost, as for its pool entries.
+        raw("srcadr", v.address.empty() || !v.unresolved_error.empty() ? "0.0.0.0" : v.address),
+        quoted("srchost", v.unresolved_error.empty() ? v.address : v.snap.name),
         integer("srcport", v.port),
         raw("dstadr", v.local_address.empty() ? "0.0.0.0" : v.local_address),
         integer("dstport", v.local_port),
@@ -233,8 +270,11 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         integer("precision", v.precision_log2),
         ms("rootdelay", v.root_delay_ns),
         ms("rootdisp", v.root_dispersion_ns),
-        raw("refid", refid_text(s.refid, s.stratum)),
+        // While a KoD is why the source is not used, its refid is the kiss code (ntpq: .RATE.).
+        raw("refid",
+            s.kiss ? std::string(ntpq_kiss_name(*s.kiss)) : refid_text(s.refid, s.stratum)),
         raw("reftime", lfp_hex(v.reference_time)),
+        // ntpq's "when": the last valid reply, not the filter's (older) best sample.
         raw("rec",
             lfp_hex(s.last_reply_time_ns ? proto::NtpTimestamp::from_unix_ns(s.last_reply_time_ns)
                                          : proto::NtpTimestamp{})),
@@ -252,11 +292,14 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         ms("dispersion", v.dispersion_ns),
         ms("jitter", s.jitter_ns),
         ms("rootdist", s.root_distance_ns),
-        quoted("state", clock::to_string(s.state)),
+        quoted("state", source_state_word(v)),
+        quoted("reason", source_reason_text(v)),
         integer("sent", static_cast<int64_t>(v.requests_sent)),
         integer("since_reply", since_reply_ns / 1'000'000'000),
+        // Always present (empty when the source never sent a KoD): ntpq's `rv &1 kiss` must
+        // not fail on a source that was never kissed.
+        quoted("kiss", s.last_kiss ? std::string(ntpq_kiss_name(*s.last_kiss)) : std::string()),
     };
-    if (s.last_kiss) vars.push_back(raw("kiss", std::string(ntpq_kiss_name(*s.last_kiss))));
     return join(vars, wanted, unknown);
 }
 

@@ -8,6 +8,7 @@
 #include "daemon/policy/monitor/control_json.hpp"
 #include "daemon/policy/monitor/control_mode6.hpp"
 #include "ntplite/version.hpp"
+#include "daemon/policy/monitor/status_text.hpp"
 
 namespace ntplite::daemon {
 namespace {
@@ -108,6 +109,16 @@ std::string metrics_text(const MonitorSnapshot& m) {
             "1 if the daemon never adjusts the clock ([clock] mode = observe)",
             s.observe_only ? 1 : 0);
 
+    // The core's system state as an enum-style family: all four states always present, exactly
+    // one at 1, so `ntpd_lite_sync_state{state="holdover"} == 1` is a simple alert.
+    w.family("ntpd_lite_sync_state", "gauge",
+             "1 for the system's current state (synchronized, holdover, local, unsynchronized)");
+    for (std::string_view st : {"synchronized", "holdover", "local", "unsynchronized"}) {
+        w.sample("ntpd_lite_sync_state", label("state", st), system_state_word(m) == st ? 1 : 0);
+    }
+    w.family("ntpd_lite_sync_reason", "gauge",
+             "1 with the reason the system is not (or no longer) synchronized to a source");
+    w.sample("ntpd_lite_sync_reason", label("reason", system_reason_word(m)), 1);
     w.family("ntpd_lite_selected_source", "gauge",
              "1 for the source the clock follows; absent labels when none");
     bool any_selected = false;
@@ -158,9 +169,8 @@ std::string metrics_text(const MonitorSnapshot& m) {
              "1 for the source's current state (selected, candidate, falseticker, outlier, "
              "unreachable, ...)");
     for (const SourceView& v : m.sources) {
-        w.sample(
-            "ntpd_lite_source_state",
-            label("source", v.snap.name) + "," + label("state", clock::to_string(v.snap.state)), 1);
+        w.sample("ntpd_lite_source_state",
+                 label("source", v.snap.name) + "," + label("state", source_state_word(v)), 1);
     }
     w.family("ntpd_lite_source_last_kod", "gauge",
              "1 with the code of the last Kiss-o'-Death of the source");

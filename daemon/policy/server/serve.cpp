@@ -1,19 +1,24 @@
 #include "daemon/policy/server/serve.hpp"
 
+#include <optional>
+
 #include "proto/packet.hpp"
 #include "proto/refid.hpp"
 
 namespace ntplite::daemon {
 
-std::size_t serve_one(std::span<const std::byte> request, bool truncated,
-                      const config::IpAddress& client, proto::NtpTimestamp rx_time,
-                      int64_t now_mono_ns, const proto::SystemState& state, ServeContext& ctx,
-                      std::span<std::byte> reply) {
+namespace {
+
+std::size_t decide(std::span<const std::byte> request, bool truncated,
+                   const config::IpAddress& client, proto::NtpTimestamp rx_time,
+                   int64_t now_mono_ns, const proto::SystemState& state, ServeContext& ctx,
+                   std::span<std::byte> reply, std::optional<ClientOutcome>* outcome_for_client) {
     ServerCounters& c = *ctx.counters;
     c.received.bump();
     // Access control first: a denied client must not cost a parse or a rate-limit slot.
     if (ctx.acl && !ctx.acl->allowed(client)) {
         c.dropped_denied.bump();
+        outcome_for_client->reset();
         return 0;
     }
     if (truncated) {
@@ -65,10 +70,27 @@ std::size_t serve_one(std::span<const std::byte> request, bool truncated,
     }
     if (outcome == proto::RespondOutcome::kKissRate) {
         c.kod_rate.bump();
+        *outcome_for_client = ClientOutcome::kKod;
     } else {
         c.answered.bump();
+        *outcome_for_client = ClientOutcome::kAnswered;
     }
     return written;
+}
+
+}  // namespace
+
+std::size_t serve_one(std::span<const std::byte> request, bool truncated,
+                      const config::IpAddress& client, proto::NtpTimestamp rx_time,
+                      int64_t now_mono_ns, const proto::SystemState& state, ServeContext& ctx,
+                      std::span<std::byte> reply) {
+    // Denied clients are not recorded (nullopt): a spoofed flood from outside the access lists
+    // must not push the real clients out of the table.
+    std::optional<ClientOutcome> outcome = ClientOutcome::kDropped;
+    const std::size_t n =
+        decide(request, truncated, client, rx_time, now_mono_ns, state, ctx, reply, &outcome);
+    if (ctx.clients && outcome) ctx.clients->record(client, now_mono_ns, *outcome);
+    return n;
 }
 
 }  // namespace ntplite::daemon

@@ -9,6 +9,7 @@
 
 #include "config/net.hpp"
 #include "daemon/policy/server/acl.hpp"
+#include "daemon/policy/server/client_table.hpp"
 #include "daemon/policy/server/counters.hpp"
 #include "daemon/policy/server/rate_limiter.hpp"
 #include "proto/respond.hpp"
@@ -21,6 +22,7 @@ struct ServeContext {
     const Acl* acl = nullptr;            ///< nullptr = allow everyone
     RateLimiter* limiter = nullptr;      ///< nullptr = no rate limiting
     ServerCounters* counters = nullptr;  ///< required
+    ClientTable* clients = nullptr;      ///< nullptr = per-client counts not kept
 };
 
 /// Handles one datagram from `client` received at `rx_time` (T2, kernel timestamp when there is

@@ -110,11 +110,11 @@ TEST(Details, HasEveryField) {
     std::string d =
         format_sample_details(sample(12'345, 45'678), HostPort{"127.0.0.1", 11123, false});
     for (const char* want :
-         {"server           127.0.0.1:11123\n", "offset           +0.000012345 s",
-          "delay            0.000045678 s\n", "stratum          10\n",
+         {"server           127.0.0.1:11123\n", "offset           +0.012345 ms",
+          "delay            0.045678 ms\n", "stratum          10\n",
           "refid            127.127.1.1\n", "leap indicator   0 (no warning)\n",
-          "precision        2^-25 s (29.8 ns)\n", "root delay       0.000000000 s\n",
-          "root dispersion  1.000000000 s\n"}) {
+          "precision        2^-25 s (29.8 ns)\n", "root delay       0.000000 ms\n",
+          "root dispersion  1000.000000 ms\n"}) {
         EXPECT_NE(d.find(want), std::string::npos) << "missing '" << want << "' in\n" << d;
     }
 }
@@ -137,6 +137,16 @@ TEST(Chart, ScaleIsOneTwoFiveAboveTwiceOffset) {
 TEST(Chart, StripPositions) {
     ChartScale s{100'000, 41};
     EXPECT_EQ(render_strip(0, s), "|                    *                    |");
+    // Off the chart: a rescale is due, and the new scale puts the sample on the chart.
+    EXPECT_FALSE(chart_needs_rescale(100'000, s));
+    EXPECT_TRUE(chart_needs_rescale(-250'000, s));
+    EXPECT_TRUE(chart_needs_rescale(500'000'000, s));
+    const ChartScale big = choose_chart_scale(500'000'000);
+    EXPECT_FALSE(chart_needs_rescale(500'000'000, big));
+    // Same place on the chart, different scale labels: +500 ms and +0.25 ms no longer look alike.
+    EXPECT_EQ(render_strip(500'000'000, big), render_strip(250'000, choose_chart_scale(250'000)));
+    EXPECT_NE(format_strip_scale(choose_chart_scale(250'000)).find("+500us"), std::string::npos);
+    EXPECT_NE(format_strip_scale(big).find("+1s"), std::string::npos) << format_strip_scale(big);
     EXPECT_EQ(render_strip(100'000, s), "|                    :                   *|");
     EXPECT_EQ(render_strip(-100'000, s), "|*                   :                    |");
     EXPECT_EQ(render_strip(50'000, s), "|                    :         *          |");
@@ -152,7 +162,7 @@ TEST(Chart, LineAndHeaderAlign) {
     std::string line = format_stripchart_line(SampleOutcome{kT, sample(0, 45'678)}, s);
     EXPECT_EQ(
         line,
-        "11:02:03.123   +0.000000000   0.000045678  |                    *                    |\n");
+        "11:02:03.123     +0.000000     0.045678  |                    *                    |\n");
     // The '0' label sits above the zero column of the strip.
     auto last_line = header.substr(header.rfind('\n', header.size() - 2) + 1);
     EXPECT_EQ(last_line.find("-100us"), line.find('|'));
@@ -173,11 +183,10 @@ TEST(Summary, CountsAndStats) {
                   ExitCode::kOk);
     std::string s = format_summary(r);
     EXPECT_NE(s.find("4 requests, 3 valid, 1 failed"), std::string::npos) << s;
-    EXPECT_NE(s.find("offset  min -0.000000030  median +0.000000010  max +0.000000020 s"),
+    EXPECT_NE(s.find("offset  min -0.000030  median +0.000010  max +0.000020 ms"),
               std::string::npos)
         << s;
-    EXPECT_NE(s.find("delay   min 0.000000200  median 0.000000300  max 0.000000400 s"),
-              std::string::npos)
+    EXPECT_NE(s.find("delay   min 0.000200  median 0.000300  max 0.000400 ms"), std::string::npos)
         << s;
     EXPECT_NE(s.find("stratum 10, refid 127.127.1.1"), std::string::npos) << s;
 }

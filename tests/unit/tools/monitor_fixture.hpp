@@ -57,6 +57,10 @@ inline daemon::MonitorSnapshot fixture_snapshot(bool synced = true) {
     s.processor = "x86_64";
     s.system = "Linux/6.1";
     if (synced) s.system_peer = 0;
+    s.status.state = synced ? clock::SyncState::kSynchronized : clock::SyncState::kUnsynchronized;
+    s.status.reason = synced ? clock::UnsyncReason::kNone : clock::UnsyncReason::kNoneSelectable;
+    s.status.system_peer = s.system_peer;
+    s.status.since_ns = kFixtureNow_ns - 600'000'000'000;
     m.sources.push_back(fixture_source(
         0, "127.0.0.20", synced ? clock::SourceState::kSelected : clock::SourceState::kNoSample,
         1'234));
