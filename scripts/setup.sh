@@ -36,6 +36,12 @@ if [ -n "$missing" ]; then
 fi
 
 # CI builds with -Werror and the man pages (scdoc); a plain user build needs neither.
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNTPLITE_WERROR=ON \
+# ccache, when the machine has it, makes repeated builds (CI on a developer machine) fast; the
+# build does not depend on it.
+launcher=""
+command -v ccache >/dev/null 2>&1 &&
+    launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache"
+# shellcheck disable=SC2086
+cmake -S . -B "$BUILD_DIR" -G Ninja $launcher -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNTPLITE_WERROR=ON \
     -DNTPLITE_MANPAGES=ON >/dev/null
 cmake --build "$BUILD_DIR" -j2

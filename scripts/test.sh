@@ -16,7 +16,10 @@ echo "== tests (build/)"
 ctest --test-dir build --output-on-failure -j2 --timeout 600
 
 echo "== unit + sim tests under ASan+UBSan (build-asan/)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNTPLITE_SANITIZE=ON -DNTPLITE_WERROR=ON >/dev/null
+launcher=""
+command -v ccache >/dev/null 2>&1 && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
+# shellcheck disable=SC2086
+cmake -S . -B build-asan -G Ninja $launcher -DCMAKE_BUILD_TYPE=Debug -DNTPLITE_SANITIZE=ON -DNTPLITE_WERROR=ON >/dev/null
 cmake --build build-asan -j2
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j2 -LE system --timeout 900
