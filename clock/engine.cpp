@@ -506,15 +506,23 @@ SystemStatus SyncEngine::decide_status(LocalTime now) const {
 }
 
 void SyncEngine::conclude(LocalTime now, EngineUpdate& up) {
+    // A source that stopped answering loses its verdict with its usability; if it was the
+    // system peer, the others are asked at once (no holdover while candidates remain).
+    bool peer_lost = false;
+    for (std::size_t i = 0; i < sources_.size(); ++i) {
+        Slot& s = sources_[i];
+        if (!s.live || (s.source.reach() & 0x07) != 0 || s.verdict == Verdict::kUnusable) continue;
+        s.verdict = Verdict::kUnusable;
+        if (system_peer_ == i) {
+            system_peer_.reset();
+            peer_lost = true;
+        }
+    }
+    if (peer_lost) select_and_update(0, now, /*feed=*/false, up);
     // Per-source states, reported as transitions.
     for (std::size_t i = 0; i < sources_.size(); ++i) {
         Slot& s = sources_[i];
         if (!s.live) continue;
-        // A source that stopped answering loses its verdict with its usability.
-        if ((s.source.reach() & 0x07) == 0 && s.verdict != Verdict::kUnusable) {
-            s.verdict = Verdict::kUnusable;
-            if (system_peer_ == i) system_peer_.reset();
-        }
         SourceState st = state_of(s);
         if (st != s.reported) {
             up.transitions.push_back(SourceTransition{i, s.reported, st});

@@ -379,6 +379,26 @@ TEST(SyncEngineHoldover, HoldoverIsReportedAsSuchThenUnsynchronized) {
     EXPECT_TRUE(h.clock.synced);
 }
 
+TEST(SyncEngineHoldover, LosingTheSystemPeerWithOthersLeftIsNotHoldover) {
+    Harness h;
+    h.add(FakeServer{.stratum = 1}, 2);
+    h.add(FakeServer{.offset_ns = 20'000, .stratum = 2}, 2);
+    h.add(FakeServer{.offset_ns = -20'000, .stratum = 2}, 2);
+    h.run(60);
+    ASSERT_EQ(h.status.system_peer, h.ids[0]);
+    h.servers[0].answering = false;
+    const std::size_t before = h.updates.size();
+    h.run(60);
+    EXPECT_EQ(h.status.state, SyncState::kSynchronized);
+    ASSERT_TRUE(h.status.system_peer);
+    EXPECT_NE(*h.status.system_peer, h.ids[0]);
+    for (std::size_t k = before; k < h.updates.size(); ++k) {
+        if (h.updates[k].status) {
+            EXPECT_NE(h.updates[k].status->state, SyncState::kHoldover);
+        }
+    }
+}
+
 TEST(SyncEngineHoldover, UnlimitedHoldoverEndsWhenTheErrorBoundIsTooLarge) {
     Harness h;
     h.add(FakeServer{}, 2);
