@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "daemon/policy/monitor/control_mode6.hpp"
+#include "daemon/policy/sync/sync_config.hpp"
 
 namespace ntplite::daemon {
 
@@ -83,7 +84,10 @@ void ControlUdp::answer(const Job& job) {
     const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::steady_clock::now().time_since_epoch())
                                .count();
-    const RateDecision d = limiter_.check(job.client, now_ns);
+    // Loopback is the local admin (ntpq -p asks once per source; waitsync polls): no per-client
+    // limit there, since no remote host can send from it. The global byte budget still applies.
+    const RateDecision d =
+        is_loopback(job.client) ? RateDecision::kAllow : limiter_.check(job.client, now_ns);
     if (d != RateDecision::kAllow && d != RateDecision::kLeak) {
         overloaded_.fetch_add(1, std::memory_order_relaxed);  // per-client rate exceeded
         return;

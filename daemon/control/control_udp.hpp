@@ -31,6 +31,7 @@ class ControlUdp {
     static constexpr unsigned kMaxPending = 64;
     /// Per-client mode 6 rate (issue 14), with the NTP server's rate-limit machinery: on average
     /// one request per 2^kClientIntervalLog2 s, bursts of kClientBurst; over it: dropped.
+    /// Loopback clients (the local admin) are exempt; the global byte budget covers them too.
     static constexpr int kClientIntervalLog2 = 0;
     static constexpr unsigned kClientBurst = 16;
     /// All mode 6 answers together never exceed this many bytes per second (a READVAR answer
