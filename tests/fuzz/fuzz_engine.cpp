@@ -6,7 +6,7 @@
 // behaviour (signed overflow, float-to-int overflow) anywhere in clock/ or proto/; the engine
 // never asks the clock for a step or slew beyond the saturated int64 range.
 // clang-format off
-// fuzz-sources: clock/engine.cpp clock/source.cpp clock/filter.cpp clock/selection.cpp clock/discipline.cpp clock/leap.cpp clock/system_clock.cpp proto/packet.cpp proto/respond.cpp proto/refid.cpp proto/md5.cpp proto/checks.cpp proto/exchange.cpp
+// fuzz-sources: clock/engine.cpp clock/source.cpp clock/filter.cpp clock/selection.cpp clock/discipline.cpp clock/leap.cpp proto/packet.cpp proto/respond.cpp proto/refid.cpp proto/md5.cpp proto/checks.cpp proto/exchange.cpp
 // clang-format on
 #include <fuzzer/FuzzedDataProvider.h>
 
