@@ -1,6 +1,5 @@
 #include "config/config.hpp"
 
-
 // toml++ 3.3 asserts (abort) on some malformed keys ("[#server]]") where its release build
 // reports a parse error; make every build type behave like the release build, whose error path
 // is the one the fuzzer checks (tests/fuzz/fuzz_config.cpp).
@@ -52,7 +51,7 @@ constexpr std::string_view kTopKeys[] = {"daemon", "log",    "clock",     "sourc
 constexpr std::string_view kDaemonKeys[] = {"user", "pidfile"};
 constexpr std::string_view kLogKeys[] = {"level"};
 constexpr std::string_view kClockKeys[] = {
-    "mode",        "step_threshold", "step_limit", "panic_threshold",    "max_backward_step",
+    "mode",        "step_threshold", "step_limit", "panic_threshold",     "max_backward_step",
     "min_sources", "holdover",       "drift_file", "drift_save_interval", "max_slew_rate"};
 constexpr std::string_view kSourceKeys[] = {"mode",    "address", "iburst",   "minpoll",
                                             "maxpoll", "prefer",  "noselect", "max_sources"};

@@ -82,8 +82,8 @@ MetricsHttp::MetricsHttp(asio::io_context& io, SnapshotFn snapshot, HistoryFn hi
 
 std::optional<HttpAnswer> MetricsHttp::route(std::string_view path) const {
     if (path == "/metrics")
-        return HttpAnswer{200, "text/plain; version=0.0.4; charset=utf-8", {},
-                          metrics_text(snapshot_())};
+        return HttpAnswer{
+            200, "text/plain; version=0.0.4; charset=utf-8", {}, metrics_text(snapshot_())};
     if (path == "/api/snapshot")
         return HttpAnswer{200, "application/json", {}, snapshot_json(snapshot_()).dump(2) + "\n"};
     if (path == "/" || path == "/index.html") {

@@ -8,8 +8,7 @@ namespace ntplite::daemon {
 
 namespace http = boost::beast::http;
 
-HttpAnswer answer_http_request(http::verb method, std::string_view target,
-                               const HttpRoute& route) {
+HttpAnswer answer_http_request(http::verb method, std::string_view target, const HttpRoute& route) {
     HttpAnswer a;
     if (method != http::verb::get && method != http::verb::head) {
         a.status = 405;
@@ -30,8 +29,8 @@ HttpAnswer answer_http_request(http::verb method, std::string_view target,
 }
 
 HttpRoute metrics_only_route(std::function<std::string()> metrics_text) {
-    return [metrics_text = std::move(metrics_text)](
-               std::string_view path) -> std::optional<HttpAnswer> {
+    return [metrics_text =
+                std::move(metrics_text)](std::string_view path) -> std::optional<HttpAnswer> {
         if (path != "/metrics" && path != "/") return std::nullopt;
         return HttpAnswer{200, "text/plain; version=0.0.4; charset=utf-8", {}, metrics_text()};
     };
@@ -76,8 +75,7 @@ std::optional<HttpAnswer> answer_raw_request(std::string_view bytes, const HttpR
     if (!parser.is_done()) return std::nullopt;
     const auto& req = parser.get();
     const auto target = req.target();  // boost::string_view in Boost 1.74
-    return answer_http_request(req.method(), std::string_view(target.data(), target.size()),
-                               route);
+    return answer_http_request(req.method(), std::string_view(target.data(), target.size()), route);
 }
 
 }  // namespace ntplite::daemon

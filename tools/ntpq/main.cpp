@@ -3,12 +3,12 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "ntplite/version.hpp"
 #include "tools/ntpq/control_client.hpp"
 #include "tools/ntpq/daemon_commands.hpp"
 #include "tools/ntpq/daemon_format.hpp"
 #include "tools/ntpq/exit_codes.hpp"
 #include "tools/ntpq/monitor_command.hpp"
-#include "ntplite/version.hpp"
 #include "tools/ntpq/query_command.hpp"
 #include "tools/ntpq/waitsync_command.hpp"
 

@@ -7,8 +7,8 @@
 
 #include "daemon/policy/monitor/control_json.hpp"
 #include "daemon/policy/monitor/control_mode6.hpp"
-#include "ntplite/version.hpp"
 #include "daemon/policy/monitor/status_text.hpp"
+#include "ntplite/version.hpp"
 
 namespace ntplite::daemon {
 namespace {

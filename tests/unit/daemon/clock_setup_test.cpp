@@ -1,7 +1,7 @@
 // ClockSetup against a fake kernel: which clock each mode gets, the drift file at start, the
 // EPERM fallback, and that nothing is saved before the discipline learned anything.
-#include "config/os/config_file.hpp"
 #include "daemon/sync/clock_setup.hpp"
+#include "config/os/config_file.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/timex.h>

@@ -7,11 +7,11 @@
 #include <atomic>
 #include <thread>
 
-#include "daemon/policy/server/client_table.hpp"
 #include "daemon/policy/monitor/control_json.hpp"
 #include "daemon/policy/monitor/history.hpp"
 #include "daemon/policy/monitor/status_page.hpp"
 #include "daemon/policy/monitor/status_text.hpp"
+#include "daemon/policy/server/client_table.hpp"
 #include "tests/unit/tools/monitor_fixture.hpp"
 
 namespace ntplite::daemon {
