@@ -25,6 +25,11 @@ int64_t sat_add(int64_t a, int64_t b) {
     int64_t r = 0;
     return __builtin_add_overflow(a, b, &r) ? (b > 0 ? INT64_MAX : INT64_MIN) : r;
 }
+// Times come from the edge and a hostile or broken clock can jump anywhere: differences saturate.
+int64_t sat_sub(int64_t a, int64_t b) {
+    int64_t r = 0;
+    return __builtin_sub_overflow(a, b, &r) ? (b < 0 ? INT64_MAX : INT64_MIN) : r;
+}
 }  // namespace
 
 const char* to_string(SourceState s) {
@@ -416,7 +421,7 @@ void SyncEngine::apply(const Adjustment& adj, SourceId peer, LocalTime now, Engi
 
 int64_t SyncEngine::root_dispersion_at(int64_t now_ns) const {
     // Dispersion grows with the time since the last update (RFC 5905 PHI).
-    const int64_t since_ns = std::max<int64_t>(0, now_ns - last_update_time_ns_);
+    const int64_t since_ns = std::max<int64_t>(0, sat_sub(now_ns, last_update_time_ns_));
     return sat_add(root_disp_base_ns_,
                    static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(since_ns)));
 }
@@ -489,13 +494,14 @@ SystemStatus SyncEngine::decide_status(LocalTime now) const {
         const bool holdover_reason = lost == UnsyncReason::kAllUnreachable ||
                                      lost == UnsyncReason::kNoneSelectable ||
                                      lost == UnsyncReason::kNoSources;
-        const int64_t since_update_ns = now.ns - last_update_time_ns_;
+        const int64_t since_update_ns = sat_sub(now.ns, last_update_time_ns_);
         const bool in_time = cfg_.holdover_ns < 0 || since_update_ns <= cfg_.holdover_ns;
         if (updated && near && holdover_reason && in_time) {
             st.state = SyncState::kHoldover;
-            st.holdover_left_ns = cfg_.holdover_ns < 0
-                                      ? -1
-                                      : std::max<int64_t>(0, cfg_.holdover_ns - since_update_ns);
+            st.holdover_left_ns =
+                cfg_.holdover_ns < 0
+                    ? -1
+                    : std::max<int64_t>(0, sat_sub(cfg_.holdover_ns, since_update_ns));
         } else if (cfg_.local_stratum > 0) {
             st.state = SyncState::kLocal;
         } else {
@@ -586,7 +592,7 @@ SystemStatus SyncEngine::status(LocalTime now) const {
     SystemStatus st = status_;
     if (st.state == SyncState::kHoldover && cfg_.holdover_ns >= 0)
         st.holdover_left_ns =
-            std::max<int64_t>(0, cfg_.holdover_ns - (now.ns - last_update_time_ns_));
+            std::max<int64_t>(0, sat_sub(cfg_.holdover_ns, sat_sub(now.ns, last_update_time_ns_)));
     return st;
 }
 
