@@ -1,6 +1,7 @@
 // libFuzzer target for ntpq-lite's reading of the daemon's resync JSON (parse_resync_reply).
 // Property: never throws or crashes, whatever the socket's peer sends.
 // fuzz-sources: tools/ntpq/control_client.cpp
+// fuzz-flags: -DFMT_HEADER_ONLY=1
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
