@@ -11,12 +11,13 @@ namespace ntplite::daemon {
 namespace {
 
 /// The local address the kernel would send from towards `address`:`port` (connect() on a UDP
-/// socket sends nothing, it only picks the route). "0.0.0.0" when it cannot tell.
-std::string local_address_towards(const std::string& address, uint16_t port) {
+/// socket sends nothing, it only picks the route). "0.0.0.0" when it cannot tell. Uses the
+/// engine's io_context: a temporary one would cost a reactor (and, in the simulator-compatible
+/// build, an interrupter pipe) per lookup.
+std::string local_address_towards(asio::io_context& io, const std::string& address, uint16_t port) {
     boost::system::error_code ec;
     const auto addr = asio::ip::make_address(address, ec);
     if (ec) return "0.0.0.0";
-    asio::io_context io;
     asio::ip::udp::socket sock(io);
     sock.open(addr.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6(), ec);
     if (!ec) sock.connect(asio::ip::udp::endpoint(addr, port), ec);
@@ -156,7 +157,7 @@ MonitorSnapshot ControlService::snapshot() const {
         auto it = local_addresses_.find(key);
         if (it == local_addresses_.end()) {
             if (local_addresses_.size() >= kMaxCachedRoutes) local_addresses_.clear();
-            it = local_addresses_.emplace(key, local_address_towards(v.address, v.port)).first;
+            it = local_addresses_.emplace(key, local_address_towards(io_, v.address, v.port)).first;
         }
         v.local_address = it->second;
     }
