@@ -230,8 +230,8 @@ bool SyncEngine::startup_gate_open() const {
     // a whole burst to do so), so the sources that answer first cannot set the clock before the
     // others can vote (a lone early falseticker, or a majority that is not one).
     if (discipline_.updates() > 0) return true;
-    constexpr int kSelectableSamples = 4;    // 4 of 8 stages filled: below MAXDIST (RFC 5905)
-    constexpr uint64_t kBurstRequests = 12;  // Source: kIburstMaxRequests
+    constexpr int kSelectableSamples = 4;  // 4 of 8 stages filled: below MAXDIST (RFC 5905)
+    constexpr auto kBurstRequests = static_cast<uint64_t>(Source::kBurstMaxRequests);
     for (const Slot& s : sources_) {
         if (!s.live || s.source.demobilized()) continue;
         if (s.source.reach() == 0 && s.source.requests_sent() < 2) return false;

@@ -9,9 +9,6 @@ namespace ntplite::clock {
 
 namespace {
 constexpr int kIburstCount = 4;
-// Up to 12 requests to get the 4 good replies that make a filter selectable (empty stages
-// count as MAXDISP): with 30 % loss each way about half the exchanges fail.
-constexpr int kIburstMaxRequests = 12;
 constexpr int64_t kIburstSpacing_ns = 2'000'000'000;
 constexpr int kMaxPollLog2 = 17;
 // Precision we assume for our own timestamps when bounding a sample's error.
@@ -64,7 +61,7 @@ Reachability Source::reachability() const {
 SourceActions Source::start(int64_t now_ns, Random& rng) {
     SourceActions a;
     if (cfg_.iburst) {
-        burst_left_ = kIburstMaxRequests;
+        burst_left_ = kBurstMaxRequests;
         a.timer_at_ns = now_ns;
     } else {
         // Spread the first requests of many sources over a couple of seconds.
@@ -84,7 +81,7 @@ SourceActions Source::burst(int64_t now_ns) {
     const int64_t min_interval_ns = proto::PollInterval{cfg_.minpoll_log2}.to_ns();
     if (last_burst_ns_ != INT64_MIN && now_ns - last_burst_ns_ < min_interval_ns) return a;
     last_burst_ns_ = now_ns;
-    burst_left_ = kIburstMaxRequests;
+    burst_left_ = kBurstMaxRequests;
     burst_sent_ = 0;
     burst_replies_ = 0;
     a.timer_at_ns = now_ns;
@@ -123,7 +120,7 @@ SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
     int64_t interval = poll_interval_ns();
     if (burst_left_ > 0) {
         // iburst: requests 2 s apart until kIburstCount replies came back (lost ones are
-        // retried), at most kIburstMaxRequests requests.
+        // retried), at most kBurstMaxRequests requests.
         --burst_left_;
         ++burst_sent_;
         // 2 s apart (RFC 5905 iburst), or faster for a source configured to poll faster.

@@ -56,6 +56,10 @@ enum class Reachability : uint8_t { kNeverReached, kReachable, kUnreachable };
 
 class Source {
   public:
+    /// Requests a burst (iburst or resync) sends at most, to get 4 good replies: enough filled
+    /// filter stages to be selectable (empty ones count as MAXDISP), even with 30 % loss each way.
+    static constexpr int kBurstMaxRequests = 12;
+
     explicit Source(const SourceConfig& cfg);
 
     /// Start polling: returns the first timer (a short random delay, or at once for iburst).

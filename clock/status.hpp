@@ -140,11 +140,6 @@ struct EngineUpdate {
     std::optional<ClockUpdate> clock_update;
     /// Set by on_response: what became of the datagram (for debug logs and counters).
     std::optional<ResponseResult> response;
-
-    bool empty() const {
-        return actions.empty() && transitions.empty() && !status && !kernel && events.empty() &&
-               !clock_update;
-    }
 };
 
 }  // namespace ntplite::clock
