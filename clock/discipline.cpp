@@ -155,7 +155,7 @@ void Discipline::estimate_regression(int64_t now_ns, double* offset_now, double*
     // No frequency from a window shorter than this: start-up offsets carry up to ~200 us of
     // path noise, which over a 2-4 s baseline reads as a 50-100 ppm error (most of the iburst,
     // 0..6 s, is the shortest baseline used).
-    constexpr double kMinFrequencySpan_ns = 5e9;
+    constexpr double kMinFrequencySpan_ns = 2e9;
     double span_ns = points_.back().t_ns - points_.front().t_ns;
     if (span_ns < kMinFrequencySpan_ns) {
         *slope = 0.0;
@@ -209,7 +209,31 @@ void Discipline::estimate_pll(const DisciplineSample& s, double* offset_now, dou
     pll_last_offset_ns_ = theta;
 }
 
+void Discipline::push_point(const DisciplineSample& s) {
+    Point p{static_cast<double>(s.sample_time_ns), static_cast<double>(s.offset_ns),
+            static_cast<double>(s.delay_ns)};
+    // Kept in time order (a batch may come in any order).
+    auto at = std::upper_bound(points_.begin(), points_.end(), p.t_ns,
+                               [](double t, const Point& q) { return t < q.t_ns; });
+    points_.insert(at, p);
+    if (static_cast<int>(points_.size()) > cfg_.max_regression_samples)
+        points_.erase(points_.begin());
+}
+
 Adjustment Discipline::update(const DisciplineSample& s, int64_t now_ns) {
+    if (cfg_.algorithm == DisciplineAlgorithm::kRegression) push_point(s);
+    return finish_update(s, now_ns);
+}
+
+Adjustment Discipline::update_batch(std::span<const DisciplineSample> samples,
+                                    const DisciplineSample& last, int64_t now_ns) {
+    if (cfg_.algorithm != DisciplineAlgorithm::kRegression || samples.empty())
+        return update(last, now_ns);
+    for (const DisciplineSample& s : samples) push_point(s);
+    return finish_update(last, now_ns);
+}
+
+Adjustment Discipline::finish_update(const DisciplineSample& s, int64_t now_ns) {
     ++updates_;
     if (!poll_started_) {
         poll_log2_ = s.minpoll_log2;
@@ -217,10 +241,6 @@ Adjustment Discipline::update(const DisciplineSample& s, int64_t now_ns) {
     }
     double offset_now = 0.0, dfreq_ppm = 0.0, err = 0.0;
     if (cfg_.algorithm == DisciplineAlgorithm::kRegression) {
-        points_.push_back({static_cast<double>(s.sample_time_ns), static_cast<double>(s.offset_ns),
-                           static_cast<double>(s.delay_ns)});
-        if (static_cast<int>(points_.size()) > cfg_.max_regression_samples)
-            points_.erase(points_.begin());
         // The time limit never cuts the window below kMinWindow points, so long polls still
         // have enough samples to average.
         constexpr std::size_t kMinWindow = 8;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "clock/config.hpp"
@@ -52,6 +53,12 @@ class Discipline {
 
     /// Feed one measurement at local time `now_ns` (>= sample time) and get the decision.
     Adjustment update(const DisciplineSample& s, int64_t now_ns);
+    /// The first update after start: every sample the start-up burst collected (any order,
+    /// each with its delay over its source's filter minimum), fitted together so the first
+    /// decision has an offset AND a frequency. Counts as one update (for the step window).
+    /// `last` carries the poll range and jitter; regression only (PLL/FLL takes `last` alone).
+    Adjustment update_batch(std::span<const DisciplineSample> samples, const DisciplineSample& last,
+                            int64_t now_ns);
     /// An external step (not decided here) moved the clock: re-base stored samples.
     void on_external_step(int64_t offset_ns);
 
@@ -72,6 +79,8 @@ class Discipline {
         double offset_ns;
         double delay_ns;
     };
+    void push_point(const DisciplineSample& s);
+    Adjustment finish_update(const DisciplineSample& s, int64_t now_ns);
     void estimate_regression(int64_t now_ns, double* offset_now, double* slope, double* err);
     void estimate_pll(const DisciplineSample& s, double* offset_now, double* dfreq);
     Adjustment decide(double offset_now_ns, double dfreq_ppm, int64_t now_ns);

@@ -1,6 +1,7 @@
 #include "clock/engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <utility>
 
@@ -310,7 +311,33 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
     ds.poll_log2 = ps.poll_log2();
     ds.minpoll_log2 = ps.config().minpoll_log2;
     ds.maxpoll_log2 = ps.config().maxpoll_log2;
-    bool every = cfg_.discipline.feed == DisciplineFeed::kEverySample && discipline_.updates() > 0;
+    const bool every_sample = cfg_.discipline.feed == DisciplineFeed::kEverySample;
+    const bool every = every_sample && discipline_.updates() > 0;
+    // The first update (kEverySample, regression): every sample the survivors' start-up bursts
+    // collected, each weighted by its delay over its source's filter minimum, so the first
+    // decision has a frequency as well as an offset (a 100 ppm error left for one poll is
+    // 1.6 ms at 16 s). The fit over all survivors is the combined offset: no single source
+    // sets the clock alone.
+    std::array<DisciplineSample, 64> batch{};
+    std::size_t batch_n = 0;
+    if (every_sample && discipline_.updates() == 0 &&
+        cfg_.discipline.algorithm == DisciplineAlgorithm::kRegression) {
+        for (std::size_t i = 0; i < sources_.size(); ++i) {
+            if (verdicts[i] != Verdict::kSelected && verdicts[i] != Verdict::kCandidate) continue;
+            const ClockFilter& f = sources_[i].source.filter();
+            auto fo = f.current(now.ns);
+            if (!fo) continue;
+            for (int age = 0; age < f.count() && batch_n < batch.size(); ++age) {
+                const FilterSample& fs = f.sample(age);
+                DisciplineSample b = ds;
+                b.offset_ns = fs.offset_ns;
+                b.sample_time_ns = fs.local_time_ns;
+                b.delay_ns = std::max<int64_t>(fs.delay_ns - fo->best.delay_ns, 0) + 1;
+                batch[batch_n++] = b;
+            }
+            sources_[i].source.note_sample_used(f.newest().offset_ns, f.newest().local_time_ns);
+        }
+    }
     if (every) {
         if (verdicts[from] != Verdict::kSelected && verdicts[from] != Verdict::kCandidate) return;
         const Source& fs = sources_[from].source;
@@ -329,7 +356,8 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
         ds.delay_ns = 1;
         sources_[peer].source.note_sample_used(pf->best.offset_ns, pf->best.local_time_ns);
     }
-    Adjustment adj = discipline_.update(ds, now.ns);
+    Adjustment adj = batch_n > 0 ? discipline_.update_batch({batch.data(), batch_n}, ds, now.ns)
+                                 : discipline_.update(ds, now.ns);
     if (adj.action == ClockAction::kPanic) {
         panicked_ = true;
         EngineEvent e;

@@ -9,7 +9,6 @@ namespace ntplite::clock {
 
 namespace {
 constexpr int kIburstCount = 4;
-constexpr int64_t kIburstSpacing_ns = 2'000'000'000;
 constexpr int kMaxPollLog2 = 17;
 // Precision we assume for our own timestamps when bounding a sample's error.
 constexpr int64_t kLocalPrecision_ns = 1'000;
@@ -58,10 +57,21 @@ Reachability Source::reachability() const {
     return reach_ != 0 ? Reachability::kReachable : Reachability::kUnreachable;
 }
 
+int64_t Source::next_ramp_interval(int64_t poll_ns) {
+    if (ramp_interval_ns_ <= 0 || ramp_interval_ns_ >= poll_ns) {
+        ramp_interval_ns_ = 0;
+        return poll_ns;
+    }
+    int64_t interval = ramp_interval_ns_;
+    ramp_interval_ns_ *= 2;
+    return interval;
+}
+
 SourceActions Source::start(int64_t now_ns, Random& rng) {
     SourceActions a;
     if (cfg_.iburst) {
         burst_left_ = kBurstMaxRequests;
+        startup_burst_ = true;
         a.timer_at_ns = now_ns;
     } else {
         // Spread the first requests of many sources over a couple of seconds.
@@ -92,9 +102,12 @@ SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
     SourceActions a;
     if (demobilized_) return a;
     if (burst_left_ > 0 && burst_sent_ >= kIburstCount && burst_replies_ >= kIburstCount) {
-        // iburst done (this timer only checked that the last reply came): normal polling.
+        // iburst done (this timer only checked that the last reply came): normal polling, after
+        // the start-up ramp.
         burst_left_ = 0;
-        a.timer_at_ns = sent_local_ns_ + poll_interval_ns();
+        if (startup_burst_) ramp_interval_ns_ = kRampFirstFactor * kBurstSpacing_ns;
+        startup_burst_ = false;
+        a.timer_at_ns = sent_local_ns_ + next_ramp_interval(poll_interval_ns());
         return a;
     }
     reach_ = static_cast<uint8_t>(reach_ << 1);
@@ -118,14 +131,15 @@ SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
     ++requests_sent_;
 
     int64_t interval = poll_interval_ns();
+    if (burst_left_ == 0) interval = next_ramp_interval(interval);
     if (burst_left_ > 0) {
-        // iburst: requests 2 s apart until kIburstCount replies came back (lost ones are
-        // retried), at most kBurstMaxRequests requests.
+        // iburst: requests kBurstSpacing_ns apart until kIburstCount replies came back (lost
+        // ones are retried), at most kBurstMaxRequests requests.
         --burst_left_;
         ++burst_sent_;
-        // 2 s apart (RFC 5905 iburst), or faster for a source configured to poll faster.
+        // Or faster for a source configured to poll faster.
         if (burst_left_ > 0)
-            interval = std::min(kIburstSpacing_ns, proto::PollInterval{cfg_.minpoll_log2}.to_ns());
+            interval = std::min(kBurstSpacing_ns, proto::PollInterval{cfg_.minpoll_log2}.to_ns());
     }
     a.timer_at_ns = now_ns + interval;
     if (cfg_.pool_member && ever_reached_ &&
@@ -169,6 +183,7 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
                          std::max<int>({poll_log2_ + 1, p.poll_log2, kod_poll_floor_log2_ + 1}));
             poll_log2_ = effective_poll();
             r.outcome = ResponseOutcome::kKissRate;
+            ramp_interval_ns_ = 0;  // asked to slow down: no faster start-up polls
             r.actions.timer_at_ns = sent_local_ns_ + poll_interval_ns();
         } else if (last_kiss_ == proto::KissCode::kDeny || last_kiss_ == proto::KissCode::kRstr) {
             demobilized_ = true;

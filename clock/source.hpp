@@ -59,6 +59,15 @@ class Source {
     /// Requests a burst (iburst or resync) sends at most, to get 4 good replies: enough filled
     /// filter stages to be selectable (empty ones count as MAXDISP), even with 30 % loss each way.
     static constexpr int kBurstMaxRequests = 12;
+    /// Spacing of a burst's requests (or the minimum poll, if shorter). See docs/ARCHITECTURE.md
+    /// ("Start-up"): 4 samples must be in before a source is selectable, and the first update
+    /// must come early enough to slew 0.1 s out within 6 s of start.
+    static constexpr int64_t kBurstSpacing_ns = 1'000'000'000;
+    /// After the start-up iburst the poll interval ramps up, doubling from 2 x kBurstSpacing_ns
+    /// until it reaches the poll interval (2, 4, 8 s, ... before the 16 s or 64 s poll): the
+    /// frequency error a 3-s burst leaves (tens of ppm) is measured again before it has run
+    /// for long. See docs/ARCHITECTURE.md ("Start-up").
+    static constexpr int kRampFirstFactor = 2;
 
     explicit Source(const SourceConfig& cfg);
 
@@ -106,6 +115,9 @@ class Source {
 
   private:
     int effective_poll() const;
+    /// The next interval of the start-up ramp (doubling from 2 x kBurstSpacing_ns) while it is
+    /// shorter than `poll_ns`; `poll_ns` once the ramp is over.
+    int64_t next_ramp_interval(int64_t poll_ns);
     int64_t poll_interval_ns() const;
 
     SourceConfig cfg_;
@@ -117,6 +129,8 @@ class Source {
     int burst_left_ = 0;
     int burst_replies_ = 0;
     int burst_sent_ = 0;
+    bool startup_burst_ = false;  // the burst under way is the start-up iburst
+    int64_t ramp_interval_ns_ = 0;  // start-up ramp: the next poll interval (0: ramp over)
     int polls_since_reply_ = 0;
     bool ever_reached_ = false;
     bool outstanding_ = false;
