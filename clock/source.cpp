@@ -260,7 +260,12 @@ void Source::on_clock_correction(int64_t slew_ns, double dfreq_ppm, int64_t at_n
     if (last_used_time_ns_ != INT64_MIN)
         last_used_offset_ns_ =
             rebased_offset(last_used_offset_ns_, last_used_time_ns_, slew_ns, dfreq_ppm, at_ns);
-    if (was_step) outstanding_ = false;  // T1 was read on the old timescale
+    if (was_step) {
+        outstanding_ = false;  // T1 was read on the old timescale
+        // The next poll is timed from the last request: keep that on the new timescale too, or
+        // a step back of 10 s would delay it by 10 s (and one forward fire it at once).
+        sent_local_ns_ = proto::sat_add(sent_local_ns_, slew_ns);
+    }
 }
 
 void Source::set_poll_hint(int8_t poll_log2) {
