@@ -241,12 +241,25 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
     r.outcome = ResponseOutcome::kAccepted;
     // Popcorn spike (RFC 5905 clock_filter): far from the last sample used, with that one still
     // recent. A real change of offset gets through once the last used sample is two poll
-    // intervals old.
+    // intervals old, or at once when the next sample agrees with the held-back one (issue 11:
+    // a clock whose frequency jumped must not run free for two more polls). So that the
+    // confirmation does not wait a whole poll, a spike brings the next request forward to
+    // kBurstSpacing_ns (once: a spike answering that early request does not do it again).
+    const bool spike_pending = spike_time_ns_ != INT64_MIN;
     if (last_used_time_ns_ != INT64_MIN && t4_ns - last_used_time_ns_ < 2 * poll_interval_ns()) {
         const int64_t gate_ns = kSpikeGate * std::max<int64_t>(prior_jitter_ns, kLocalPrecision_ns);
-        const int64_t diff_ns = s.offset_ns - last_used_offset_ns_;
-        if (diff_ns > gate_ns || diff_ns < -gate_ns) r.spike = true;
+        const int64_t diff_ns = proto::sat_sub(s.offset_ns, last_used_offset_ns_);
+        const int64_t from_spike_ns = proto::sat_sub(s.offset_ns, spike_offset_ns_);
+        const bool confirms = spike_pending && from_spike_ns <= gate_ns && from_spike_ns >= -gate_ns;
+        if ((diff_ns > gate_ns || diff_ns < -gate_ns) && !confirms) {
+            r.spike = true;
+            spike_offset_ns_ = s.offset_ns;
+            spike_time_ns_ = t4_ns;
+            if (!spike_pending && burst_left_ == 0)
+                r.actions.timer_at_ns = proto::sat_add(t4_ns, kBurstSpacing_ns);
+        }
     }
+    if (!r.spike) spike_time_ns_ = INT64_MIN;
     return r;
 }
 
@@ -260,6 +273,12 @@ void Source::on_clock_correction(int64_t slew_ns, double dfreq_ppm, int64_t at_n
     if (last_used_time_ns_ != INT64_MIN)
         last_used_offset_ns_ =
             rebased_offset(last_used_offset_ns_, last_used_time_ns_, slew_ns, dfreq_ppm, at_ns);
+    if (spike_time_ns_ != INT64_MIN) {
+        spike_offset_ns_ = rebased_offset(spike_offset_ns_, spike_time_ns_, slew_ns, dfreq_ppm, at_ns);
+        if (was_step) spike_time_ns_ = proto::sat_add(spike_time_ns_, slew_ns);
+    }
+    if (was_step && last_used_time_ns_ != INT64_MIN)
+        last_used_time_ns_ = proto::sat_add(last_used_time_ns_, slew_ns);
     if (was_step) {
         outstanding_ = false;  // T1 was read on the old timescale
         // The next poll is timed from the last request: keep that on the new timescale too, or

@@ -144,6 +144,8 @@ class Source {
     int64_t last_burst_ns_ = INT64_MIN;  // start of the last resync burst
     int64_t last_used_offset_ns_ = 0;    // popcorn-spike reference: last sample fed on
     int64_t last_used_time_ns_ = INT64_MIN;
+    int64_t spike_offset_ns_ = 0;          // the held-back spike a next sample may confirm
+    int64_t spike_time_ns_ = INT64_MIN;    // its local time (INT64_MIN: none pending)
     bool demobilized_ = false;
     uint64_t requests_sent_ = 0;
 };
