@@ -185,7 +185,7 @@ EngineUpdate SyncEngine::on_response(SourceId id, std::span<const std::byte> dat
         const bool spike = r.spike && discipline_.updates() >= kSpikeGateAfterUpdates;
         const bool feed =
             !spike && (r.filter->is_new || cfg_.discipline.feed == DisciplineFeed::kEverySample);
-        select_and_update(id, now, feed, up);
+        select_and_update(id, now, feed, up, r.confirmed_change);
     }
     if (r.actions.send || r.actions.timer_at_ns || r.actions.demobilize || r.actions.reresolve)
         up.actions.emplace_back(id, r.actions);
@@ -254,7 +254,8 @@ int64_t residual_after(const Adjustment& adj) {
 }
 }  // namespace
 
-void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, EngineUpdate& up) {
+void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, EngineUpdate& up,
+                                   bool confirmed_change) {
     if (!startup_gate_open()) return;
     std::vector<Candidate> cands(sources_.size());
     std::vector<Verdict> verdicts(sources_.size(), Verdict::kUnusable);
@@ -347,6 +348,7 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
         auto fo = fs.filter().current(now.ns);
         if (!fo) return;
         ds.delay_ns = std::max<int64_t>(fed.delay_ns - fo->best.delay_ns, 0) + 1;
+        ds.confirmed_change = confirmed_change;
         sources_[from].source.note_sample_used(fed.offset_ns, fed.local_time_ns);
     } else {
         if (pf->best.local_time_ns <= last_used_sample_time_ns_) return;

@@ -1,6 +1,8 @@
 #include "clock/source.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "proto/exchange.hpp"
 #include "proto/saturate.hpp"
@@ -247,19 +249,27 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
     // kBurstSpacing_ns (once: a spike answering that early request does not do it again).
     const bool spike_pending = spike_time_ns_ != INT64_MIN;
     if (last_used_time_ns_ != INT64_MIN && t4_ns - last_used_time_ns_ < 2 * poll_interval_ns()) {
-        const int64_t gate_ns = kSpikeGate * std::max<int64_t>(prior_jitter_ns, kLocalPrecision_ns);
+        // A pending spike is judged with the gate it was held back by: the spike itself has
+        // joined the filter and inflated the jitter since.
+        const int64_t gate_ns =
+            spike_pending ? spike_gate_ns_
+                          : kSpikeGate * std::max<int64_t>(prior_jitter_ns, kLocalPrecision_ns);
         const int64_t diff_ns = proto::sat_sub(s.offset_ns, last_used_offset_ns_);
         const int64_t from_spike_ns = proto::sat_sub(s.offset_ns, spike_offset_ns_);
         const bool confirms = spike_pending && from_spike_ns <= gate_ns && from_spike_ns >= -gate_ns;
-        if ((diff_ns > gate_ns || diff_ns < -gate_ns) && !confirms) {
+        const bool far = diff_ns > gate_ns || diff_ns < -gate_ns;
+        r.confirmed_change = far && confirms;
+        if (far && !confirms) {
             r.spike = true;
             spike_offset_ns_ = s.offset_ns;
             spike_time_ns_ = t4_ns;
+            spike_gate_ns_ = gate_ns;
             if (!spike_pending && burst_left_ == 0)
                 r.actions.timer_at_ns = proto::sat_add(t4_ns, kBurstSpacing_ns);
         }
     }
     if (!r.spike) spike_time_ns_ = INT64_MIN;
+    if (std::getenv("DBG_CHG")) std::fprintf(stderr, "SRC t=%.1f off=%.1f delay=%.1f jit=%.1f lastused=%.1f spike=%d conf=%d\n", t4_ns*1e-9, s.offset_ns*1e-3, s.delay_ns*1e-3, prior_jitter_ns*1e-3, last_used_offset_ns_*1e-3, (int)r.spike, (int)r.confirmed_change);
     return r;
 }
 

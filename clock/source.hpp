@@ -48,6 +48,9 @@ struct ResponseResult {
     /// kSpikeGate x jitter away from the last sample used, which is recent. Kept in the filter,
     /// not fed to the discipline.
     bool spike = false;
+    /// Accepted, and it confirms the spike held back before it: both are far from the last
+    /// sample used and agree with each other, so the offset really moved.
+    bool confirmed_change = false;
     SourceActions actions;
 };
 
@@ -146,6 +149,7 @@ class Source {
     int64_t last_used_time_ns_ = INT64_MIN;
     int64_t spike_offset_ns_ = 0;          // the held-back spike a next sample may confirm
     int64_t spike_time_ns_ = INT64_MIN;    // its local time (INT64_MIN: none pending)
+    int64_t spike_gate_ns_ = 0;            // the gate it failed
     bool demobilized_ = false;
     uint64_t requests_sent_ = 0;
 };

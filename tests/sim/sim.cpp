@@ -199,7 +199,7 @@ class Simulation {
                     std::printf(
                         "t=%8.1f true_off=%9.1fus meas=%9.1fus adj=%s %9.1fus freq=%9.4f (true "
                         "resid %8.4f) "
-                        "poll=%d n_resid=%.1fus win=%zu neff=%.1f\n",
+                        "poll=%d n_resid=%.1fus win=%zu neff=%.1f chg=%d\n",
                         static_cast<double>(e.t_ns) * 1e-9, true_off_before * 1e-3,
                         static_cast<double>(u.offset_ns) * 1e-3,
                         clock::to_string(u.adjustment.action),
@@ -208,7 +208,8 @@ class Simulation {
                         engine_.discipline().poll_hint_log2(),
                         engine_.discipline().residual_rms_ns() * 1e-3,
                         engine_.discipline().window_samples(),
-                        engine_.discipline().effective_samples());
+                        engine_.discipline().effective_samples(),
+                        engine_.discipline().changes_detected());
                 }
                 absorb(r);
                 return;
