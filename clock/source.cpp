@@ -243,7 +243,7 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
     r.outcome = ResponseOutcome::kAccepted;
     // Popcorn spike (RFC 5905 clock_filter): far from the last sample used, with that one still
     // recent. A real change of offset gets through once the last used sample is two poll
-    // intervals old, or at once when the next sample agrees with the held-back one (issue 11:
+    // intervals old, or at once when the next sample is as far out on the same side (issue 11:
     // a clock whose frequency jumped must not run free for two more polls). So that the
     // confirmation does not wait a whole poll, a spike brings the next request forward to
     // kBurstSpacing_ns (once: a spike answering that early request does not do it again).
@@ -255,10 +255,12 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
             spike_pending ? spike_gate_ns_
                           : kSpikeGate * std::max<int64_t>(prior_jitter_ns, kLocalPrecision_ns);
         const int64_t diff_ns = proto::sat_sub(s.offset_ns, last_used_offset_ns_);
-        const int64_t from_spike_ns = proto::sat_sub(s.offset_ns, spike_offset_ns_);
-        const bool confirms = spike_pending && from_spike_ns <= gate_ns && from_spike_ns >= -gate_ns;
         const bool far = diff_ns > gate_ns || diff_ns < -gate_ns;
-        r.confirmed_change = far && confirms;
+        // Confirmed: this sample is as far out, on the same side (one sample is a spike, two in
+        // a row are a move; how far each is depends on its own delay noise).
+        const int64_t spike_diff_ns = proto::sat_sub(spike_offset_ns_, last_used_offset_ns_);
+        const bool confirms = spike_pending && far && (diff_ns > 0) == (spike_diff_ns > 0);
+        r.confirmed_change = confirms;
         if (far && !confirms) {
             r.spike = true;
             spike_offset_ns_ = s.offset_ns;
