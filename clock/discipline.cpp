@@ -161,17 +161,20 @@ bool Discipline::detect_change(const std::vector<double>& w) {
     // next sample confirmed it.
     constexpr std::size_t kMinHistory = 4;
     constexpr double kChangeSigma = 3.0;
-    // A confirmed point has passed the source's gate (3 x jitter) twice already.
+    // Confirmed points have passed the source's gate (3 x jitter) twice already; their
+    // weighted mean is tested.
     constexpr double kConfirmedChangeSigma = 2.0;
     constexpr double kChangeNoise = 3.0;
     const std::size_t n = points_.size();
+    std::size_t confirmed = 0;
+    while (confirmed < std::min<std::size_t>(n, 2) && points_[n - 1 - confirmed].confirmed)
+        ++confirmed;
     for (std::size_t k = 1; k <= 2; ++k) {
         if (n < kMinHistory + k) continue;
+        const bool by_confirmation = k <= confirmed;
+        if (k == 1 && !by_confirmation) continue;  // one point alone: only if confirmed
         const std::size_t h = n - k;  // first point after the change
-        // One point alone only when the source confirmed it (two samples agreed).
-        if (k == 1 && !points_[h].confirmed) continue;
         const double tp = points_[h - 1].t_ns;
-        if (std::getenv("DBG_CHG")) std::fprintf(stderr, "n=%zu last3 %.1f %.1f %.1f\n", n, points_[n-3].t_ns*1e-9, points_[n-2].t_ns*1e-9, points_[n-1].t_ns*1e-9);
         Fit old = fit_line(points_, 0, h, tp, w);
         const double scale2 = std::max(1.0, old.chi2);
         // ... and beyond kChangeNoise x the plain (unweighted) RMS residual of the older points:
@@ -182,21 +185,34 @@ bool Discipline::detect_change(const std::vector<double>& w) {
             const double r = points_[i].offset_ns - (old.a + old.b * (points_[i].t_ns - tp));
             plain_ss += r * r;
         }
-        const double plain_rms = std::sqrt(plain_ss / static_cast<double>(std::max<std::size_t>(h - 2, 1)));
-        int sign = 0;
-        bool all = true;
-        for (std::size_t j = h; j < n && all; ++j) {
-            const double dt = points_[j].t_ns - tp;
-            const double r = points_[j].offset_ns - (old.a + old.b * dt);
-            const double sd = std::sqrt(scale2 * (1.0 / w[j] + old.line_var(dt)));
-            const double limit = std::max((k == 1 ? kConfirmedChangeSigma : kChangeSigma) * sd,
-                                          kChangeNoise * plain_rms);
-            const int s = r > limit ? 1 : r < -limit ? -1 : 0;
-            if (std::getenv("DBG_CHG")) std::fprintf(stderr, "k=%zu j=%zu t=%.1f r=%.1f sd=%.1f w=%.3g lv=%.3g chi2=%.2f conf=%d\n", k, j, points_[j].t_ns*1e-9, r*1e-3, sd*1e-3, 1/std::sqrt(w[j])*1e-3, old.line_var(dt), old.chi2, (int)points_[j].confirmed);
-            if (s == 0 || (sign != 0 && s != sign)) all = false;
-            sign = s;
+        const double plain_rms =
+            std::sqrt(plain_ss / static_cast<double>(std::max<std::size_t>(h - 2, 1)));
+        bool change = false;
+        if (by_confirmation) {
+            double swr = 0.0, sw = 0.0, dt_mean = 0.0;
+            for (std::size_t j = h; j < n; ++j) {
+                const double dt = points_[j].t_ns - tp;
+                swr += w[j] * (points_[j].offset_ns - (old.a + old.b * dt));
+                sw += w[j];
+                dt_mean += w[j] * dt;
+            }
+            const double r = swr / sw;
+            const double sd = std::sqrt(scale2 * (1.0 / sw + old.line_var(dt_mean / sw)));
+            change = std::abs(r) > std::max(kConfirmedChangeSigma * sd, kChangeNoise * plain_rms);
+        } else {
+            int sign = 0;
+            change = true;
+            for (std::size_t j = h; j < n && change; ++j) {
+                const double dt = points_[j].t_ns - tp;
+                const double r = points_[j].offset_ns - (old.a + old.b * dt);
+                const double sd = std::sqrt(scale2 * (1.0 / w[j] + old.line_var(dt)));
+                const double limit = std::max(kChangeSigma * sd, kChangeNoise * plain_rms);
+                const int s = r > limit ? 1 : r < -limit ? -1 : 0;
+                if (s == 0 || (sign != 0 && s != sign)) change = false;
+                sign = s;
+            }
         }
-        if (!all) continue;
+        if (!change) continue;
         // The change happened since the previous point, or within the poll interval before
         // the first new one, whichever is earlier (with several sources the previous point
         // may be another source's, seconds before).

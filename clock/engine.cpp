@@ -185,7 +185,7 @@ EngineUpdate SyncEngine::on_response(SourceId id, std::span<const std::byte> dat
         const bool spike = r.spike && discipline_.updates() >= kSpikeGateAfterUpdates;
         const bool feed =
             !spike && (r.filter->is_new || cfg_.discipline.feed == DisciplineFeed::kEverySample);
-        select_and_update(id, now, feed, up, r.confirmed_change);
+        select_and_update(id, now, feed, up, r.confirmed_spike ? &*r.confirmed_spike : nullptr);
     }
     if (r.actions.send || r.actions.timer_at_ns || r.actions.demobilize || r.actions.reresolve)
         up.actions.emplace_back(id, r.actions);
@@ -255,7 +255,7 @@ int64_t residual_after(const Adjustment& adj) {
 }  // namespace
 
 void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, EngineUpdate& up,
-                                   bool confirmed_change) {
+                                   const FilterSample* confirmed_spike) {
     if (!startup_gate_open()) return;
     std::vector<Candidate> cands(sources_.size());
     std::vector<Verdict> verdicts(sources_.size(), Verdict::kUnusable);
@@ -348,7 +348,17 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
         auto fo = fs.filter().current(now.ns);
         if (!fo) return;
         ds.delay_ns = std::max<int64_t>(fed.delay_ns - fo->best.delay_ns, 0) + 1;
-        ds.confirmed_change = confirmed_change;
+        if (confirmed_spike) {
+            // The held-back spike and the sample confirming it go in together: two samples
+            // that say the offset moved (Discipline::detect_change).
+            ds.confirmed_change = true;
+            DisciplineSample spike = ds;
+            spike.offset_ns = confirmed_spike->offset_ns;
+            spike.sample_time_ns = confirmed_spike->local_time_ns;
+            spike.delay_ns = std::max<int64_t>(confirmed_spike->delay_ns - fo->best.delay_ns, 0) + 1;
+            batch[batch_n++] = spike;
+            batch[batch_n++] = ds;
+        }
         sources_[from].source.note_sample_used(fed.offset_ns, fed.local_time_ns);
     } else {
         if (pf->best.local_time_ns <= last_used_sample_time_ns_) return;

@@ -261,11 +261,14 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
         const int64_t spike_diff_ns = proto::sat_sub(spike_offset_ns_, last_used_offset_ns_);
         const bool confirms = spike_pending && far && (diff_ns > 0) == (spike_diff_ns > 0);
         r.confirmed_change = confirms;
+        if (confirms)
+            r.confirmed_spike = FilterSample{spike_offset_ns_, spike_delay_ns_, 0, spike_time_ns_};
         if (far && !confirms) {
             r.spike = true;
             spike_offset_ns_ = s.offset_ns;
             spike_time_ns_ = t4_ns;
             spike_gate_ns_ = gate_ns;
+            spike_delay_ns_ = s.delay_ns;
             if (!spike_pending && burst_left_ == 0)
                 r.actions.timer_at_ns = proto::sat_add(t4_ns, kBurstSpacing_ns);
         }

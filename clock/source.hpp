@@ -51,6 +51,8 @@ struct ResponseResult {
     /// Accepted, and it confirms the spike held back before it: both are far from the last
     /// sample used and agree with each other, so the offset really moved.
     bool confirmed_change = false;
+    /// With confirmed_change: the held-back spike it confirms (offset re-based to now).
+    std::optional<FilterSample> confirmed_spike;
     SourceActions actions;
 };
 
@@ -150,6 +152,7 @@ class Source {
     int64_t spike_offset_ns_ = 0;          // the held-back spike a next sample may confirm
     int64_t spike_time_ns_ = INT64_MIN;    // its local time (INT64_MIN: none pending)
     int64_t spike_gate_ns_ = 0;            // the gate it failed
+    int64_t spike_delay_ns_ = 0;           // its round-trip delay
     bool demobilized_ = false;
     uint64_t requests_sent_ = 0;
 };
