@@ -177,15 +177,11 @@ EngineUpdate SyncEngine::on_response(SourceId id, std::span<const std::byte> dat
     }
     if (r.outcome == ResponseOutcome::kAccepted && r.filter) {
         // Every accepted sample re-runs selection (a disagreement shows at once); only
-        // non-spike samples reach the discipline.
-        // Issue 11: the spike gate compares with the last sample used, which is only a good
-        // prediction once the frequency is known; until the discipline has had a few updates a
-        // 100 ppm error alone moves the offset by ms per poll, so nothing is treated as a spike
-        // (the regression's delay weights still discount outliers).
-        const bool spike = r.spike && discipline_.updates() >= kSpikeGateAfterUpdates;
+        // samples the spike gate does not hold back reach the discipline (with the one it held
+        // before, if that turned out to be a move or no spike after all).
         const bool feed =
-            !spike && (r.filter->is_new || cfg_.discipline.feed == DisciplineFeed::kEverySample);
-        select_and_update(id, now, feed, up, r.confirmed_spike ? &*r.confirmed_spike : nullptr);
+            !r.spike && (r.filter->is_new || cfg_.discipline.feed == DisciplineFeed::kEverySample);
+        select_and_update(id, now, feed, up, r.held ? &*r.held : nullptr, r.confirmed_change);
     }
     if (r.actions.send || r.actions.timer_at_ns || r.actions.demobilize || r.actions.reresolve)
         up.actions.emplace_back(id, r.actions);
@@ -255,7 +251,7 @@ int64_t residual_after(const Adjustment& adj) {
 }  // namespace
 
 void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, EngineUpdate& up,
-                                   const FilterSample* confirmed_spike) {
+                                   const FilterSample* held, bool confirmed_change) {
     if (!startup_gate_open()) return;
     std::vector<Candidate> cands(sources_.size());
     std::vector<Verdict> verdicts(sources_.size(), Verdict::kUnusable);
@@ -348,15 +344,16 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
         auto fo = fs.filter().current(now.ns);
         if (!fo) return;
         ds.delay_ns = std::max<int64_t>(fed.delay_ns - fo->best.delay_ns, 0) + 1;
-        if (confirmed_spike) {
-            // The held-back spike and the sample confirming it go in together: two samples
-            // that say the offset moved (Discipline::detect_change).
-            ds.confirmed_change = true;
-            DisciplineSample spike = ds;
-            spike.offset_ns = confirmed_spike->offset_ns;
-            spike.sample_time_ns = confirmed_spike->local_time_ns;
-            spike.delay_ns = std::max<int64_t>(confirmed_spike->delay_ns - fo->best.delay_ns, 0) + 1;
-            batch[batch_n++] = spike;
+        if (held) {
+            // The sample the spike gate held back goes in first, together with this one (for
+            // a confirmed move: two samples that say the offset moved, see
+            // Discipline::detect_change).
+            ds.confirmed_change = confirmed_change;
+            DisciplineSample h = ds;
+            h.offset_ns = held->offset_ns;
+            h.sample_time_ns = held->local_time_ns;
+            h.delay_ns = std::max<int64_t>(held->delay_ns - fo->best.delay_ns, 0) + 1;
+            batch[batch_n++] = h;
             batch[batch_n++] = ds;
         }
         sources_[from].source.note_sample_used(fed.offset_ns, fed.local_time_ns);
@@ -403,7 +400,15 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
     cu.system_peer = peer;
     cu.count = discipline_.updates();
     up.clock_update = cu;
-    for (auto& s : sources_) s.source.set_poll_hint(discipline_.poll_hint_log2());
+    // Issue 11: the spike gate compares with the last sample used, which is only a good
+    // prediction once the frequency is known; until the discipline has had a few updates a
+    // 100 ppm error alone moves the offset by ms per poll, so nothing is held back (the
+    // regression's delay weights still discount outliers).
+    const bool gate = discipline_.updates() >= kSpikeGateAfterUpdates;
+    for (auto& s : sources_) {
+        s.source.set_poll_hint(discipline_.poll_hint_log2());
+        s.source.set_spike_gate(gate);
+    }
 }
 
 void SyncEngine::apply(const Adjustment& adj, SourceId peer, LocalTime now, EngineUpdate& up) {

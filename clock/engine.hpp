@@ -127,9 +127,10 @@ class SyncEngine {
     };
     bool startup_gate_open() const;
     /// Selection round after a sample of `from`; `feed`: also hand the sample to the discipline
-    /// (`confirmed_spike`: it confirmed this held-back spike, fed with it; see ResponseResult).
+    /// (`held`: a sample the spike gate held back, fed first; `confirmed_change`: the two are a
+    /// confirmed move; see ResponseResult).
     void select_and_update(SourceId from, LocalTime now, bool feed, EngineUpdate& up,
-                           const FilterSample* confirmed_spike = nullptr);
+                           const FilterSample* held = nullptr, bool confirmed_change = false);
     void apply(const Adjustment& adj, SourceId peer, LocalTime now, EngineUpdate& up);
     std::optional<Candidate> candidate_of(const Slot& s, int64_t now_ns) const;
     SourceState state_of(const Slot& s) const;

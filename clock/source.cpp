@@ -16,6 +16,9 @@ constexpr int kMaxPollLog2 = 17;
 constexpr int64_t kLocalPrecision_ns = 1'000;
 // RFC 5905 SGATE: a sample this many jitters away from the last one used is a popcorn spike.
 constexpr int64_t kSpikeGate = 3;
+// Issue 11: this many jitters away, a sample is held until the next (early) one says whether it
+// was a spike or the offset really moved.
+constexpr int64_t kSuspectGate = 2;
 }  // namespace
 
 const char* to_string(ResponseOutcome o) {
@@ -242,38 +245,42 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
     r.filter = filter_.add(s);
     r.outcome = ResponseOutcome::kAccepted;
     // Popcorn spike (RFC 5905 clock_filter): far from the last sample used, with that one still
-    // recent. A real change of offset gets through once the last used sample is two poll
-    // intervals old, or at once when the next sample is as far out on the same side (issue 11:
-    // a clock whose frequency jumped must not run free for two more polls). So that the
-    // confirmation does not wait a whole poll, a spike brings the next request forward to
-    // kBurstSpacing_ns (once: a spike answering that early request does not do it again).
-    const bool spike_pending = spike_time_ns_ != INT64_MIN;
-    if (last_used_time_ns_ != INT64_MIN && t4_ns - last_used_time_ns_ < 2 * poll_interval_ns()) {
-        // A pending spike is judged with the gate it was held back by: the spike itself has
-        // joined the filter and inflated the jitter since.
-        const int64_t gate_ns =
-            spike_pending ? spike_gate_ns_
-                          : kSpikeGate * std::max<int64_t>(prior_jitter_ns, kLocalPrecision_ns);
-        const int64_t diff_ns = proto::sat_sub(s.offset_ns, last_used_offset_ns_);
-        const bool far = diff_ns > gate_ns || diff_ns < -gate_ns;
-        // Confirmed: this sample is as far out, on the same side (one sample is a spike, two in
-        // a row are a move; how far each is depends on its own delay noise).
-        const int64_t spike_diff_ns = proto::sat_sub(spike_offset_ns_, last_used_offset_ns_);
-        const bool confirms = spike_pending && far && (diff_ns > 0) == (spike_diff_ns > 0);
+    // recent. Issue 11: a clock whose frequency jumped must not run free for two more polls, so
+    // a sample beyond kSuspectGate jitters is held back and the next request brought forward
+    // to kBurstSpacing_ns. If that next sample is also beyond the gate on the same side, the
+    // two are a confirmed move and go to the discipline together (one sample is a spike, two in
+    // a row are a move). If not, a held sample beyond kSpikeGate is dropped as a spike and one
+    // between the gates goes with the next one as an ordinary sample.
+    const bool pending = held_time_ns_ != INT64_MIN;
+    const int64_t diff_ns = proto::sat_sub(s.offset_ns, last_used_offset_ns_);
+    const int64_t jitter_ns = std::max<int64_t>(prior_jitter_ns, kLocalPrecision_ns);
+    if (pending) {
+        // Judged with the gates the held sample failed: it has joined the filter and inflated
+        // the jitter since.
+        const int64_t held_diff_ns = proto::sat_sub(held_.offset_ns, last_used_offset_ns_);
+        const bool beyond = diff_ns > held_suspect_gate_ns_ || diff_ns < -held_suspect_gate_ns_;
+        const bool confirms = beyond && (diff_ns > 0) == (held_diff_ns > 0);
         r.confirmed_change = confirms;
-        if (confirms)
-            r.confirmed_spike = FilterSample{spike_offset_ns_, spike_delay_ns_, 0, spike_time_ns_};
-        if (far && !confirms) {
+        if (confirms || !held_is_spike_) r.held = held_;
+        held_time_ns_ = INT64_MIN;
+        // Not confirming and itself far out: a spike (no second early request).
+        if (!confirms && (diff_ns > held_spike_gate_ns_ || diff_ns < -held_spike_gate_ns_)) {
             r.spike = true;
-            spike_offset_ns_ = s.offset_ns;
-            spike_time_ns_ = t4_ns;
-            spike_gate_ns_ = gate_ns;
-            spike_delay_ns_ = s.delay_ns;
-            if (!spike_pending && burst_left_ == 0)
-                r.actions.timer_at_ns = proto::sat_add(t4_ns, kBurstSpacing_ns);
+            r.held.reset();
+        }
+    } else if (spike_gate_ && last_used_time_ns_ != INT64_MIN &&
+               t4_ns - last_used_time_ns_ < 2 * poll_interval_ns()) {
+        const int64_t suspect_gate_ns = kSuspectGate * jitter_ns;
+        if (diff_ns > suspect_gate_ns || diff_ns < -suspect_gate_ns) {
+            r.spike = true;  // held back, for now
+            held_ = s;
+            held_time_ns_ = t4_ns;
+            held_suspect_gate_ns_ = suspect_gate_ns;
+            held_spike_gate_ns_ = kSpikeGate * jitter_ns;
+            held_is_spike_ = diff_ns > held_spike_gate_ns_ || diff_ns < -held_spike_gate_ns_;
+            if (burst_left_ == 0) r.actions.timer_at_ns = proto::sat_add(t4_ns, kBurstSpacing_ns);
         }
     }
-    if (!r.spike) spike_time_ns_ = INT64_MIN;
     if (std::getenv("DBG_CHG")) std::fprintf(stderr, "SRC t=%.1f off=%.1f delay=%.1f jit=%.1f lastused=%.1f spike=%d conf=%d\n", t4_ns*1e-9, s.offset_ns*1e-3, s.delay_ns*1e-3, prior_jitter_ns*1e-3, last_used_offset_ns_*1e-3, (int)r.spike, (int)r.confirmed_change);
     return r;
 }
@@ -288,9 +295,12 @@ void Source::on_clock_correction(int64_t slew_ns, double dfreq_ppm, int64_t at_n
     if (last_used_time_ns_ != INT64_MIN)
         last_used_offset_ns_ =
             rebased_offset(last_used_offset_ns_, last_used_time_ns_, slew_ns, dfreq_ppm, at_ns);
-    if (spike_time_ns_ != INT64_MIN) {
-        spike_offset_ns_ = rebased_offset(spike_offset_ns_, spike_time_ns_, slew_ns, dfreq_ppm, at_ns);
-        if (was_step) spike_time_ns_ = proto::sat_add(spike_time_ns_, slew_ns);
+    if (held_time_ns_ != INT64_MIN) {
+        held_.offset_ns = rebased_offset(held_.offset_ns, held_.local_time_ns, slew_ns, dfreq_ppm, at_ns);
+        if (was_step) {
+            held_.local_time_ns = proto::sat_add(held_.local_time_ns, slew_ns);
+            held_time_ns_ = held_.local_time_ns;
+        }
     }
     if (was_step && last_used_time_ns_ != INT64_MIN)
         last_used_time_ns_ = proto::sat_add(last_used_time_ns_, slew_ns);

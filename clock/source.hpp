@@ -44,15 +44,16 @@ struct ResponseResult {
     proto::ParseError parse_error{};
     proto::CheckFailure check = proto::CheckFailure::kNone;
     std::optional<FilterOutput> filter;  ///< set when accepted
-    /// Accepted, but a popcorn spike (RFC 5905 clock filter): its offset is more than
-    /// kSpikeGate x jitter away from the last sample used, which is recent. Kept in the filter,
-    /// not fed to the discipline.
+    /// Accepted, but held back by the popcorn-spike gate (RFC 5905 clock filter): its offset
+    /// is more than kSuspectGate x jitter away from the last sample used, which is recent. Not
+    /// fed to the discipline now; the next request comes early to tell a spike from a move.
     bool spike = false;
-    /// Accepted, and it confirms the spike held back before it: both are far from the last
-    /// sample used and agree with each other, so the offset really moved.
+    /// Accepted, and it confirms the held-back sample (`held`): both are beyond the gate on the
+    /// same side of the last sample used, so the offset really moved.
     bool confirmed_change = false;
-    /// With confirmed_change: the held-back spike it confirms (offset re-based to now).
-    std::optional<FilterSample> confirmed_spike;
+    /// A sample held back before this one that goes to the discipline now, before this one:
+    /// confirmed (see confirmed_change), or not a spike after all. Offset re-based to now.
+    std::optional<FilterSample> held;
     SourceActions actions;
 };
 
@@ -95,6 +96,9 @@ class Source {
     SourceActions burst(int64_t now_ns);
     /// The sample handed to the discipline was used at local time `used_ns` (popcorn reference).
     void note_sample_used(int64_t offset_ns, int64_t used_ns);
+    /// Whether the popcorn-spike gate applies (the engine turns it on once the frequency is
+    /// known well enough for the last sample to predict the next one).
+    void set_spike_gate(bool on) { spike_gate_ = on; }
     /// The discipline's poll wish; the source clamps it to [minpoll, maxpoll] and KoD backoff.
     void set_poll_hint(int8_t poll_log2);
 
@@ -149,10 +153,12 @@ class Source {
     int64_t last_burst_ns_ = INT64_MIN;  // start of the last resync burst
     int64_t last_used_offset_ns_ = 0;    // popcorn-spike reference: last sample fed on
     int64_t last_used_time_ns_ = INT64_MIN;
-    int64_t spike_offset_ns_ = 0;          // the held-back spike a next sample may confirm
-    int64_t spike_time_ns_ = INT64_MIN;    // its local time (INT64_MIN: none pending)
-    int64_t spike_gate_ns_ = 0;            // the gate it failed
-    int64_t spike_delay_ns_ = 0;           // its round-trip delay
+    FilterSample held_{};                  // a sample held back by the spike gate...
+    int64_t held_time_ns_ = INT64_MIN;     // ...at this local time (INT64_MIN: none held)
+    int64_t held_suspect_gate_ns_ = 0;     // the gates it failed
+    int64_t held_spike_gate_ns_ = 0;
+    bool held_is_spike_ = false;           // beyond the spike gate (dropped unless confirmed)
+    bool spike_gate_ = true;               // see set_spike_gate
     bool demobilized_ = false;
     uint64_t requests_sent_ = 0;
 };
