@@ -1,8 +1,6 @@
 #include "clock/source.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 
 #include "proto/exchange.hpp"
 #include "proto/saturate.hpp"
@@ -18,7 +16,7 @@ constexpr int64_t kLocalPrecision_ns = 1'000;
 constexpr int64_t kSpikeGate = 3;
 // Issue 11: this many jitters away, a sample is held until the next (early) one says whether it
 // was a spike or the offset really moved.
-constexpr int64_t kSuspectGate = 2;
+constexpr double kSuspectGate = 2.5;
 }  // namespace
 
 const char* to_string(ResponseOutcome o) {
@@ -270,7 +268,8 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
         }
     } else if (spike_gate_ && last_used_time_ns_ != INT64_MIN &&
                t4_ns - last_used_time_ns_ < 2 * poll_interval_ns()) {
-        const int64_t suspect_gate_ns = kSuspectGate * jitter_ns;
+        const int64_t suspect_gate_ns =
+            static_cast<int64_t>(kSuspectGate * static_cast<double>(jitter_ns));
         if (diff_ns > suspect_gate_ns || diff_ns < -suspect_gate_ns) {
             r.spike = true;  // held back, for now
             held_ = s;
@@ -281,7 +280,6 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
             if (burst_left_ == 0) r.actions.timer_at_ns = proto::sat_add(t4_ns, kBurstSpacing_ns);
         }
     }
-    if (std::getenv("DBG_CHG")) std::fprintf(stderr, "SRC t=%.1f off=%.1f delay=%.1f jit=%.1f lastused=%.1f spike=%d conf=%d\n", t4_ns*1e-9, s.offset_ns*1e-3, s.delay_ns*1e-3, prior_jitter_ns*1e-3, last_used_offset_ns_*1e-3, (int)r.spike, (int)r.confirmed_change);
     return r;
 }
 
