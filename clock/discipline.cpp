@@ -159,7 +159,7 @@ bool Discipline::detect_change(const std::vector<double>& w) {
     // A delay spike cannot trigger this (its extra delay widens its allowed error); a popcorn
     // offset without extra delay has been held back by the source's spike gate unless the
     // next sample confirmed it.
-    constexpr std::size_t kMinHistory = 4;
+    constexpr std::size_t kMinHistory = 8;
     constexpr double kChangeSigma = 3.0;
     // Confirmed points have passed the source's gate (3 x jitter) twice already; their
     // weighted mean is tested.

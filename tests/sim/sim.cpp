@@ -109,6 +109,7 @@ class Simulation {
             m_.rms_freq_from_tight_ppm =
                 std::sqrt(sum_sq_freq_tight / static_cast<double>(n_tight));
         m_.steps = clock_.steps();
+        m_.frequency_changes = engine_.discipline().changes_detected();
         m_.final_sources = engine_.snapshot(clock::LocalTime{clock_.now_ns()});
         for (std::size_t i = 0; i < ids_.size(); ++i)
             if (auto* s = engine_.source(ids_[i])) m_.final_poll_log2[i] = s->poll_log2();
@@ -275,17 +276,19 @@ RunMetrics run_scenario(const ScenarioParams& params) {
 std::string table_header() {
     return "| scenario | seed | first update (s) | settled <1 ms (s) | max \\|off\\| after 60 s "
            "(us) | RMS off after 2000 s (us) | max \\|off\\| after 2000 s (us) | RMS freq err "
-           "(ppm) | steps |\n"
-           "|---|---|---|---|---|---|---|---|---|\n";
+           "(ppm) | steps | frequency changes |\n"
+           "|---|---|---|---|---|---|---|---|---|---|\n";
 }
 
 std::string table_row(const std::string& scenario, uint64_t seed, const RunMetrics& m) {
     char buf[512];
-    std::snprintf(buf, sizeof buf, "| %s | %llu | %.1f | %.0f | %.1f | %.2f | %.1f | %.4f | %d |\n",
+    std::snprintf(buf, sizeof buf,
+                  "| %s | %llu | %.1f | %.0f | %.1f | %.2f | %.1f | %.4f | %d | %d |\n",
                   scenario.c_str(), static_cast<unsigned long long>(seed),
                   static_cast<double>(m.first_update_ns) * 1e-9,
                   static_cast<double>(m.settle_ns) * 1e-9, m.max_abs_offset_after_tight_ns * 1e-3,
-                  m.rms_offset_ns * 1e-3, m.max_abs_offset_ns * 1e-3, m.rms_freq_ppm, m.steps);
+                  m.rms_offset_ns * 1e-3, m.max_abs_offset_ns * 1e-3, m.rms_freq_ppm, m.steps,
+                  m.frequency_changes);
     return buf;
 }
 

@@ -44,6 +44,7 @@ TEST(SimScenarios, Loss30Percent) {
         EXPECT_EQ(m.excursions_after_tight, 0) << "|offset| reached 1 ms again";
         EXPECT_LE(m.rms_offset_ns, 35e3);
         EXPECT_LE(m.max_abs_offset_ns, 150e3);
+        EXPECT_EQ(m.frequency_changes, 0) << "a frequency change seen in loss and noise";
         EXPECT_LE(m.rms_freq_ppm, 0.1);
         EXPECT_EQ(m.unsynchronized_served_after_sync, 0);
     }
@@ -59,6 +60,7 @@ TEST(SimScenarios, Wan10ms) {
         EXPECT_LE(m.first_update_ns, 10 * kSecond);
         EXPECT_LE(m.rms_offset_ns, 90e3);
         EXPECT_LE(m.max_abs_offset_ns, 800e3);
+        EXPECT_EQ(m.frequency_changes, 0) << "a frequency change seen in WAN noise";
         EXPECT_LE(m.rms_freq_ppm, 0.5);
         EXPECT_EQ(m.unsynchronized_served_after_sync, 0);
     }
@@ -151,6 +153,8 @@ TEST(SimScenarios, FrequencyJump10ppm) {
         record_row("freq-jump", seed, m);
         SCOPED_TRACE(table_row("freq-jump", seed, m));
         EXPECT_LT(m.max_abs_offset_ns, 1e6) << "|offset| reached 1 ms after the jump";
+        EXPECT_GE(m.frequency_changes, 1) << "the jump was not seen as a change";
+        EXPECT_LE(m.frequency_changes, 2);
         EXPECT_EQ(m.excursions_after_tight, 0) << "|offset| reached 1 ms again";
         EXPECT_LE(m.rms_offset_ns, 40e3);
         EXPECT_EQ(m.unsynchronized_served_after_sync, 0);
