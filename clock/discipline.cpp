@@ -173,7 +173,7 @@ bool Discipline::detect_change(const std::vector<double>& w) {
         if (n < kMinHistory + k) continue;
         const bool by_confirmation = k <= confirmed;
         if (k == 1 && !by_confirmation) continue;  // one point alone: only if confirmed
-        const std::size_t h = n - k;  // first point after the change
+        const std::size_t h = n - k;               // first point after the change
         const double tp = points_[h - 1].t_ns;
         Fit old = fit_line(points_, 0, h, tp, w);
         const double scale2 = std::max(1.0, old.chi2);

@@ -22,7 +22,7 @@ struct DisciplineSample {
     /// The source held back the previous sample as a popcorn spike and this one agrees with
     /// it: two samples say the offset really moved (see Discipline::detect_change).
     bool confirmed_change = false;
-    int8_t minpoll_log2 = 6;     ///< poll range the hint must stay in
+    int8_t minpoll_log2 = 6;  ///< poll range the hint must stay in
     int8_t maxpoll_log2 = 10;
 };
 
@@ -105,8 +105,8 @@ class Discipline {
     double residual_rms_ns_ = 0.0;
     double effective_samples_ = 0.0;
     double slope_sd_ = 1.0;  // standard error of the last regression slope (ns/ns)
-    int changes_ = 0;       // frequency changes detected (detect_change)
-    bool changed_ = false;  // the last estimate detected one
+    int changes_ = 0;        // frequency changes detected (detect_change)
+    bool changed_ = false;   // the last estimate detected one
     int poll_log2_ = 6;
     bool poll_started_ = false;
     int poll_score_ = 0;

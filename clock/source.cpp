@@ -294,7 +294,8 @@ void Source::on_clock_correction(int64_t slew_ns, double dfreq_ppm, int64_t at_n
         last_used_offset_ns_ =
             rebased_offset(last_used_offset_ns_, last_used_time_ns_, slew_ns, dfreq_ppm, at_ns);
     if (held_time_ns_ != INT64_MIN) {
-        held_.offset_ns = rebased_offset(held_.offset_ns, held_.local_time_ns, slew_ns, dfreq_ppm, at_ns);
+        held_.offset_ns =
+            rebased_offset(held_.offset_ns, held_.local_time_ns, slew_ns, dfreq_ppm, at_ns);
         if (was_step) {
             held_.local_time_ns = proto::sat_add(held_.local_time_ns, slew_ns);
             held_time_ns_ = held_.local_time_ns;

@@ -138,7 +138,7 @@ class Source {
     int burst_left_ = 0;
     int burst_replies_ = 0;
     int burst_sent_ = 0;
-    bool startup_burst_ = false;  // the burst under way is the start-up iburst
+    bool startup_burst_ = false;    // the burst under way is the start-up iburst
     int64_t ramp_interval_ns_ = 0;  // start-up ramp: the next poll interval (0: ramp over)
     int polls_since_reply_ = 0;
     bool ever_reached_ = false;
@@ -153,12 +153,12 @@ class Source {
     int64_t last_burst_ns_ = INT64_MIN;  // start of the last resync burst
     int64_t last_used_offset_ns_ = 0;    // popcorn-spike reference: last sample fed on
     int64_t last_used_time_ns_ = INT64_MIN;
-    FilterSample held_{};                  // a sample held back by the spike gate...
-    int64_t held_time_ns_ = INT64_MIN;     // ...at this local time (INT64_MIN: none held)
-    int64_t held_suspect_gate_ns_ = 0;     // the gates it failed
+    FilterSample held_{};               // a sample held back by the spike gate...
+    int64_t held_time_ns_ = INT64_MIN;  // ...at this local time (INT64_MIN: none held)
+    int64_t held_suspect_gate_ns_ = 0;  // the gates it failed
     int64_t held_spike_gate_ns_ = 0;
-    bool held_is_spike_ = false;           // beyond the spike gate (dropped unless confirmed)
-    bool spike_gate_ = true;               // see set_spike_gate
+    bool held_is_spike_ = false;  // beyond the spike gate (dropped unless confirmed)
+    bool spike_gate_ = true;      // see set_spike_gate
     bool demobilized_ = false;
     uint64_t requests_sent_ = 0;
 };

@@ -282,13 +282,12 @@ std::string table_header() {
 
 std::string table_row(const std::string& scenario, uint64_t seed, const RunMetrics& m) {
     char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "| %s | %llu | %.1f | %.0f | %.1f | %.2f | %.1f | %.4f | %d | %d |\n",
-                  scenario.c_str(), static_cast<unsigned long long>(seed),
-                  static_cast<double>(m.first_update_ns) * 1e-9,
-                  static_cast<double>(m.settle_ns) * 1e-9, m.max_abs_offset_after_tight_ns * 1e-3,
-                  m.rms_offset_ns * 1e-3, m.max_abs_offset_ns * 1e-3, m.rms_freq_ppm, m.steps,
-                  m.frequency_changes);
+    std::snprintf(
+        buf, sizeof buf, "| %s | %llu | %.1f | %.0f | %.1f | %.2f | %.1f | %.4f | %d | %d |\n",
+        scenario.c_str(), static_cast<unsigned long long>(seed),
+        static_cast<double>(m.first_update_ns) * 1e-9, static_cast<double>(m.settle_ns) * 1e-9,
+        m.max_abs_offset_after_tight_ns * 1e-3, m.rms_offset_ns * 1e-3, m.max_abs_offset_ns * 1e-3,
+        m.rms_freq_ppm, m.steps, m.frequency_changes);
     return buf;
 }
 

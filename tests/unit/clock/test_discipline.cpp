@@ -170,7 +170,6 @@ TEST(Discipline, PllFllConvergesOnAConstantFrequencyError) {
     EXPECT_NEAR(freq_ppm, 10.0, 0.1);
 }
 
-
 // ---- issue 11: the first update fits the start-up burst; frequency changes are followed -------
 
 TEST(Discipline, FirstUpdateFromTheBurstHasOffsetAndFrequency) {
