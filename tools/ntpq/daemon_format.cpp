@@ -67,14 +67,15 @@ std::string display_refid(std::string_view refid) {
     return out;
 }
 
-std::string fit_ms(const std::optional<double>& v, int width) {
+std::string fit_ms(const std::optional<double>& v, int width, bool with_sign) {
     if (!v) return fmt::format("{:>{}}", "-", width);
     // Three decimals like ntpq; fewer when the value would not fit its column.
     for (int decimals = 3; decimals >= 0; --decimals) {
-        std::string t = fmt::format("{:{}.{}f}", *v, width, decimals);
+        std::string t = with_sign ? fmt::format("{:+{}.{}f}", *v, width, decimals)
+                                  : fmt::format("{:{}.{}f}", *v, width, decimals);
         if (static_cast<int>(t.size()) <= width) return t;
     }
-    return fmt::format("{:{}.0f}", *v, width);
+    return with_sign ? fmt::format("{:+{}.0f}", *v, width) : fmt::format("{:{}.0f}", *v, width);
 }
 
 namespace {
