@@ -6,12 +6,12 @@
 // Why not libsystemd (the project prefers a well-kept Debian library over hand-written code):
 // sd_notify and sd_watchdog_enabled were the only functions used, and linking libsystemd maps
 // it plus libgcrypt, libgpg-error, liblz4, liblzma, libzstd and libcap into the daemon: idle RSS
-// 5.1 -> 4.1 MiB without it (bench/idle_rss.sh, medians of 5 runs, see bench/RESULTS.md). systemd lists the
-// notification protocol among its stable interfaces (systemd.io/PORTABILITY_AND_STABILITY) and
-// sd_notify(3) documents it (and, since v254, ships a self-contained reimplementation as the
-// recommended way for services that do not want the library). What is implemented here is
-// exactly that protocol's subset Debian 12's systemd 252 speaks: AF_UNIX paths and abstract
-// names (no vsock), no file-descriptor passing, no credentials (pid 0 = this process).
+// 5.1 -> 4.1 MiB without it (bench/idle_rss.sh, medians of 5 runs, see bench/RESULTS.md). The
+// protocol, not libsystemd's C wrapper, is the stable interface: systemd lists it among its
+// stable interfaces (systemd.io/PORTABILITY_AND_STABILITY), and since 2024 sd_notify(3) carries
+// a standalone reimplementation in its "Notes" for programs that want nothing else from
+// libsystemd. Implemented here is the subset Debian 12's systemd 252 speaks: AF_UNIX paths and
+// abstract names (no vsock), no file-descriptor passing, no credentials (pid 0 = this process).
 #pragma once
 
 #include <sys/socket.h>
