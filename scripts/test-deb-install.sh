@@ -63,10 +63,13 @@ echo "== mmdebstrap bookworm into $ROOT"
 # systemd for systemctl/deb-systemd-helper (never booted here); systemd-timesyncd, which the
 # package replaces (both provide and conflict with time-daemon).
 mmdebstrap --variant=apt --include=systemd,systemd-timesyncd,adduser,man-db \
-    --customize-hook='printf "#!/bin/sh\nexit 101\n" > "$1/usr/sbin/policy-rc.d"; chmod +x "$1/usr/sbin/policy-rc.d"' \
     bookworm "$ROOT" http://deb.debian.org/debian > "$ROOT.mmdebstrap.log" 2>&1 ||
     { tail -20 "$ROOT.mmdebstrap.log"; fail "mmdebstrap"; }
 mount -t proc proc "$ROOT/proc"
+# After mmdebstrap, not in a customize hook: mmdebstrap removes its own policy-rc.d (and one a
+# hook wrote) when it finishes, which left the root without one.
+printf '#!/bin/sh\nexit 101\n' > "$ROOT/usr/sbin/policy-rc.d"
+chmod +x "$ROOT/usr/sbin/policy-rc.d"
 cp "$OLD_DEB" "$ROOT/tmp/ntpd-lite-old.deb"
 cp "$DEB" "$ROOT/tmp/ntpd-lite.deb"
 [ ! -d "$ROOT/run/systemd/system" ] || fail "the root looks booted (/run/systemd/system)"
