@@ -25,9 +25,11 @@ config() {  # config FILE KEEP [METRICS_LISTEN]
 }
 start() {  # start CONFIG LOGNAME
     LOG="$T/$2.log"; : > "$LOG"
-    $DROP_TIME "$NTPD" --config "$1" > "$LOG" 2>&1 &
+    setpriv --bounding-set=-sys_time --inh-caps=-sys_time "$NTPD" --config "$1" > "$LOG" 2>&1 &
     NTPD_PID=$!; _PIDS="$_PIDS $NTPD_PID"
     wait_log "running as nobody (uid $NOBODY_UID" 5
+    bnd=$(awk '/^CapBnd:/ {print $2}' "/proc/$NTPD_PID/status")
+    [ $(( (0x$bnd >> 25) & 1 )) -eq 0 ] || fail "CAP_SYS_TIME in the bounding set ($bnd)"
 }
 stop() { kill -TERM "$NTPD_PID"; wait "$NTPD_PID" || fail "exit status after SIGTERM"; }
 reload() {  # reload NEW_CONFIG LIVE_CONFIG
