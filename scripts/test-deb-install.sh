@@ -22,7 +22,7 @@ ROOT=$(mktemp -d /tmp/ntplite-debroot.XXXXXX)
 NEW=$(mktemp -d /tmp/ntplite-debnew.XXXXXX)
 cleanup() {
     umount "$ROOT/proc" 2>/dev/null || true
-    rm -rf "$ROOT" "$NEW"
+    rm -rf "$ROOT" "$NEW" "$ROOT.mmdebstrap.log"
     [ -f "$SRC/debian/changelog.orig" ] && mv "$SRC/debian/changelog.orig" "$SRC/debian/changelog"
     return 0
 }
