@@ -696,6 +696,7 @@ std::vector<SourceSnapshot> SyncEngine::snapshot(LocalTime now) const {
             s.refid = proto::refid_from_ascii(proto::kiss_name(*s.kiss));
         }
         if (auto f = src.filter().current(now.ns)) {
+            s.has_sample = true;
             s.offset_ns = f->best.offset_ns;
             s.delay_ns = f->best.delay_ns;
             s.dispersion_ns = f->dispersion_ns;

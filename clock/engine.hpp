@@ -40,6 +40,10 @@ struct SourceSnapshot {
     config::IpAddress address{};  ///< the source's address (typed, never parsed back from name)
     uint16_t port = 123;
     SourceState state = SourceState::kNoSample;
+    /// The filter holds a sample now: offset/delay/dispersion (and jitter, root distance) are
+    /// measured. False before the first valid reply and after a step cleared the filter; the
+    /// values are then 0 and mean nothing (monitoring shows "-" / null, never 0).
+    bool has_sample = false;
     int64_t offset_ns = 0;         ///< filtered offset, positive = we are behind the source
     int64_t delay_ns = 0;          ///< round trip of the filtered sample
     int64_t jitter_ns = 0;         ///< filter jitter (floored at the precision)

@@ -48,7 +48,7 @@ namespace {
 
 constexpr std::string_view kTopKeys[] = {"daemon", "log",    "clock",     "source",  "local",
                                          "server", "access", "ratelimit", "control", "metrics"};
-constexpr std::string_view kDaemonKeys[] = {"user", "pidfile"};
+constexpr std::string_view kDaemonKeys[] = {"user", "pidfile", "keep_net_bind_service"};
 constexpr std::string_view kLogKeys[] = {"level"};
 constexpr std::string_view kClockKeys[] = {
     "mode",        "step_threshold", "step_limit", "panic_threshold",     "max_backward_step",
@@ -275,6 +275,7 @@ class Reader {
             else
                 out.pidfile = s->first;
         }
+        get_bool(t, "keep_net_bind_service", out.keep_net_bind_service);
     }
 
     void read_log(const toml::table& t, LogConfig& out) {

@@ -203,6 +203,8 @@ std::vector<std::string> restart_only_changes(const config::Config& a, const con
     std::vector<std::string> out;
     if (a.daemon.user != b.daemon.user) out.push_back("[daemon] user");
     if (a.daemon.pidfile != b.daemon.pidfile) out.push_back("[daemon] pidfile");
+    if (a.daemon.keep_net_bind_service != b.daemon.keep_net_bind_service)
+        out.push_back("[daemon] keep_net_bind_service");
     const config::ClockConfig &x = a.clock, &y = b.clock;
     if (x.mode != y.mode || x.step_threshold_s != y.step_threshold_s ||
         x.step_limit != y.step_limit || x.panic_threshold_s != y.panic_threshold_s ||
