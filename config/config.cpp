@@ -483,6 +483,13 @@ std::expected<Config, std::vector<ConfigError>> parse_config(std::string_view te
     // decoder); it only ever sees well-formed text.
     std::size_t bad = 0;
     const bool utf8_ok = valid_utf8(text, &bad);
+    // Code points toml++ 3.3 mishandles are harmless in comments (blanked there, same offsets)
+    // and refused everywhere else.
+    std::string blanked;
+    if (utf8_ok) {
+        blanked = blank_toml33_unsafe_in_comments(text);
+        text = blanked;
+    }
     char32_t code_point = 0;
     if (!utf8_ok || !toml33_safe(text, &bad, &code_point)) {
         SourcePos pos{1, 1};

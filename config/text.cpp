@@ -71,6 +71,108 @@ bool toml33_unsafe_code_point(char32_t c) {
            (c >= 0xFB26 && c <= 0xFEFE);
 }
 
+namespace {
+
+// Length of the UTF-8 sequence starting with `b0` (text already validated) and its code point.
+std::size_t decode_at(std::string_view text, std::size_t i, char32_t* out) {
+    const auto b0 = static_cast<unsigned char>(text[i]);
+    std::size_t len = b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4;
+    if (i + len > text.size()) len = text.size() - i;
+    char32_t c = len == 1 ? b0 : len == 2 ? b0 & 0x1F : len == 3 ? b0 & 0x0F : b0 & 0x07;
+    for (std::size_t k = 1; k < len; ++k)
+        c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    *out = c;
+    return len;
+}
+
+}  // namespace
+
+std::string blank_toml33_unsafe_in_comments(std::string_view text) {
+    enum class In { kCode, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral };
+    std::string out(text);
+    In in = In::kCode;
+    const std::size_t n = text.size();
+    auto starts = [&](std::size_t i, std::string_view what) {
+        return text.substr(i, what.size()) == what;
+    };
+    // After a multi-line string's closing delimiter, up to two more quotes belong to the string
+    // (TOML 1.0: """a""""" is the string a"").
+    auto close_multi = [&](std::size_t i, char q) {
+        i += 3;
+        for (int extra = 0; extra < 2 && i < n && text[i] == q; ++extra) ++i;
+        return i;
+    };
+    for (std::size_t i = 0; i < n;) {
+        const char c = text[i];
+        switch (in) {
+            case In::kCode:
+                if (c == '#') {
+                    in = In::kComment;
+                } else if (starts(i, "\"\"\"")) {
+                    in = In::kMultiBasic;
+                    i += 3;
+                    continue;
+                } else if (starts(i, "'''")) {
+                    in = In::kMultiLiteral;
+                    i += 3;
+                    continue;
+                } else if (c == '"') {
+                    in = In::kBasic;
+                } else if (c == '\'') {
+                    in = In::kLiteral;
+                }
+                ++i;
+                continue;
+            case In::kComment: {
+                if (c == '\n') {
+                    in = In::kCode;
+                    ++i;
+                    continue;
+                }
+                char32_t cp = 0;
+                const std::size_t len = decode_at(text, i, &cp);
+                if (toml33_unsafe_code_point(cp)) out.replace(i, len, len, ' ');
+                i += len;
+                continue;
+            }
+            case In::kBasic:
+                // A newline ends an (unterminated) single-line string too: the parser stops there.
+                if (c == '\\') {
+                    i += 2;
+                    continue;
+                }
+                if (c == '"' || c == '\n') in = In::kCode;
+                ++i;
+                continue;
+            case In::kLiteral:
+                if (c == '\'' || c == '\n') in = In::kCode;
+                ++i;
+                continue;
+            case In::kMultiBasic:
+                if (c == '\\') {
+                    i += 2;
+                    continue;
+                }
+                if (starts(i, "\"\"\"")) {
+                    i = close_multi(i, '"');
+                    in = In::kCode;
+                    continue;
+                }
+                ++i;
+                continue;
+            case In::kMultiLiteral:
+                if (starts(i, "'''")) {
+                    i = close_multi(i, '\'');
+                    in = In::kCode;
+                    continue;
+                }
+                ++i;
+                continue;
+        }
+    }
+    return out;
+}
+
 bool toml33_safe(std::string_view text, std::size_t* bad_offset, char32_t* code_point) {
     // `text` is valid UTF-8 here (checked first), so the decoding needs no bounds checks beyond
     // the sequence length.

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite: set-up (apt + build), then
 #  1. every test (unit, simulation, system) in the -Werror build;
-#  2. unit and simulation tests again in an ASan+UBSan build;
+#  2. unit and simulation tests again in an ASan+UBSan build, then the 60 s soak against the
+#     ASan+UBSan daemon (tests/soak, label `soak`: only in that build);
 #  3. the clang-16 libFuzzer targets for a bounded time on their committed corpora;
 #  4. the simulator-compatible build (poll reactor, one thread) is built;
 #  5. the Debian package is built (dpkg-buildpackage) and checked with lintian (no errors).
@@ -28,7 +29,10 @@ command -v ccache >/dev/null 2>&1 && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=cca
 cmake -S . -B build-asan -G Ninja $launcher -DCMAKE_BUILD_TYPE=Debug -DNTPLITE_SANITIZE=ON -DNTPLITE_WERROR=ON >/dev/null
 cmake --build build-asan -j2
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j2 -LE system --timeout 900
+    ctest --test-dir build-asan --output-on-failure -j2 -LE 'system|soak' --timeout 900
+
+echo "== soak: 60 s of mixed load against the ASan+UBSan daemon (build-asan/, once)"
+ctest --test-dir build-asan --output-on-failure -L soak --timeout 240
 
 echo "== fuzz targets (bounded)"
 ./tests/fuzz/run.sh "${NTPLITE_FUZZ_SECONDS:-10}"

@@ -33,9 +33,18 @@ void serve(ControlSocket* self, std::shared_ptr<Session> session) {
         boost::system::error_code ignored;
         session->socket.close(ignored);  // a slow or idle client loses its slot
     });
+    // Until the request line is in, a newcomer at the connection cap may evict this session.
+    session->ticket->idle([weak = std::weak_ptr<Session>(session)] {
+        if (auto s = weak.lock()) {
+            boost::system::error_code ignored;
+            s->socket.close(ignored);
+            s->deadline.cancel();
+        }
+    });
     asio::async_read_until(
         session->socket, session->in, '\n',
         [self, session](const boost::system::error_code& rec, std::size_t n) {
+            session->ticket->busy();
             if (rec == asio::error::operation_aborted || !session->socket.is_open()) return;
             std::string line;
             if (!rec) {

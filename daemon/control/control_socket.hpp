@@ -53,6 +53,8 @@ class ControlSocket {
     /// Sessions open now, and accept() calls that failed for lack of resources (EMFILE...).
     std::size_t active_sessions() const { return guard_.active(); }
     uint64_t accept_resource_errors() const { return guard_.resource_errors(); }
+    /// Idle sessions closed to make room for a new connection at the cap.
+    uint64_t evicted_sessions() const { return guard_.evicted(); }
 
     /// The reply to one request line (pure apart from calling the two functions).
     std::string handle(std::string_view line);

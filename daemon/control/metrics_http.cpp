@@ -29,12 +29,17 @@ struct HttpSession : std::enable_shared_from_this<HttpSession> {
     void start() {
         // One deadline for the whole exchange: a slow or idle client loses its slot.
         stream.expires_after(MetricsHttp::kSessionDeadline);
+        // Until the request is in, a newcomer at the connection cap may evict this session.
+        ticket->idle([weak = weak_from_this()] {
+            if (auto self = weak.lock()) self->stream.close();
+        });
         http::async_read(
             stream, buffer, parser,
             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(beast::error_code ec) {
+        ticket->busy();
         HttpAnswer a;
         if (ec == beast::error::timeout || ec == http::error::end_of_stream ||
             ec == asio::error::eof || ec == asio::error::connection_reset ||

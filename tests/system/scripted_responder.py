@@ -10,6 +10,7 @@ Loopback only (refuses any other bind address) and bounded: exits after --lifeti
 """
 import argparse
 import ipaddress
+import os
 import select
 import socket
 import struct
@@ -50,6 +51,7 @@ def main():
     ap.add_argument("--behaviour", required=True)
     ap.add_argument("--offset", type=float, default=0.5)
     ap.add_argument("--lifetime", type=float, default=120.0)
+    ap.add_argument("--count-file", help="keep the number of requests received in this file")
     a = ap.parse_args()
     if not ipaddress.ip_address(a.address).is_loopback:
         sys.exit("loopback addresses only")
@@ -58,11 +60,17 @@ def main():
     s.bind((a.address, a.port))
     end = time.time() + a.lifetime
     answered = 0
+    received = 0
     while time.time() < end:
         if not select.select([s], [], [], 0.5)[0]:
             continue
         data, peer = s.recvfrom(1024)
         rx = time.time()
+        received += 1
+        if a.count_file:
+            with open(a.count_file + ".new", "w") as f:
+                f.write(f"{received}\n")
+            os.replace(a.count_file + ".new", a.count_file)
         if silent_after is not None and answered >= silent_after:
             continue
         out = reply(data, rx, a.behaviour, a.offset)

@@ -65,6 +65,15 @@ std::string open_socket(const Options& o, unsigned global_index, int& fd_out) {
         if (setsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, sizeof segment) != 0)
             return errno_text("setsockopt UDP_SEGMENT (try without --gso)");
     }
+    if (o.spoof_sources > 0) {
+        // Unconnected, on the wildcard address: replies to every spoofed source arrive here.
+        sockaddr_in any{};
+        any.sin_family = AF_INET;
+        any.sin_addr.s_addr = htonl(INADDR_ANY);
+        if (bind(fd, reinterpret_cast<const sockaddr*>(&any), sizeof any) != 0)
+            return errno_text("bind wildcard");
+        return {};
+    }
     if (o.source_addrs > 1) {
         sockaddr_in src{};
         src.sin_family = AF_INET;
@@ -98,11 +107,24 @@ class Worker {
           send_iov_(o.batch),
           recv_iov_(o.batch),
           send_msgs_(o.batch),
-          recv_msgs_(o.batch) {
+          recv_msgs_(o.batch),
+          send_cmsg_(o.spoof_sources > 0 ? o.batch : 0) {
         for (unsigned i = 0; i < o.batch; ++i) {
             send_iov_[i] = {send_buf_.data() + i * kNtpHeaderBytes, kNtpHeaderBytes};
             send_msgs_[i].msg_hdr.msg_iov = &send_iov_[i];
             send_msgs_[i].msg_hdr.msg_iovlen = 1;
+            if (o.spoof_sources > 0) {
+                // Unconnected: each message names the target and its source (IP_PKTINFO).
+                msghdr& h = send_msgs_[i].msg_hdr;
+                h.msg_name = const_cast<sockaddr_storage*>(&o.target);
+                h.msg_namelen = o.target_len;
+                h.msg_control = send_cmsg_[i].buf;
+                h.msg_controllen = sizeof send_cmsg_[i].buf;
+                cmsghdr* c = CMSG_FIRSTHDR(&h);
+                c->cmsg_level = IPPROTO_IP;
+                c->cmsg_type = IP_PKTINFO;
+                c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+            }
             recv_iov_[i] = {recv_buf_.data() + i * kRecvBufferBytes, kRecvBufferBytes};
             recv_msgs_[i].msg_hdr.msg_iov = &recv_iov_[i];
             recv_msgs_[i].msg_hdr.msg_iovlen = 1;
@@ -117,6 +139,12 @@ class Worker {
             build_request(send_buf_.data() + i * kNtpHeaderBytes, o_.ntp_version,
                           encode_tag({nonce24_, thread_, seq}));
             ring_[seq & kRingMask] = now_ns;
+            if (o_.spoof_sources > 0) {
+                in_pktinfo info{};
+                info.ipi_spec_dst.s_addr = htonl(kSpoofFirstAddr + next_source_);
+                std::memcpy(CMSG_DATA(CMSG_FIRSTHDR(&send_msgs_[i].msg_hdr)), &info, sizeof info);
+                next_source_ = next_source_ + 1 == o_.spoof_sources ? 0 : next_source_ + 1;
+            }
         }
         int r = 0;
         if (o_.gso) {
@@ -252,6 +280,11 @@ class Worker {
     std::vector<iovec> recv_iov_;
     std::vector<mmsghdr> send_msgs_;
     std::vector<mmsghdr> recv_msgs_;
+    struct Cmsg {
+        alignas(cmsghdr) unsigned char buf[CMSG_SPACE(sizeof(in_pktinfo))];
+    };
+    std::vector<Cmsg> send_cmsg_;  // --spoof-sources: one IP_PKTINFO per message
+    uint32_t next_source_ = 0;     // --spoof-sources: index of the next source address
 };
 
 }  // namespace

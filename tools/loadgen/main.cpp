@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
     app.add_option("--source-addrs", o.source_addrs,
                    "IPv4: spread sockets over source addresses 127.0.0.1..127.0.0.N")
         ->capture_default_str();
+    app.add_option("--spoof-sources", o.spoof_sources,
+                   "IPv4: send from N source addresses 127.1.0.0+i via IP_PKTINFO (network "
+                   "namespace with only loopback up)")
+        ->capture_default_str();
     app.add_option("--window", o.window,
                    "max unanswered requests in flight per thread (0 = pure open loop)")
         ->capture_default_str();
@@ -71,6 +75,14 @@ int main(int argc, char** argv) {
     }
     if (auto r = validate(o); !r) {
         std::fprintf(stderr, "ntp-loadgen: %s\n", r.error().c_str());
+        return 2;
+    }
+
+    if (o.spoof_sources > 0 && !only_loopback_interfaces_up()) {
+        // The sockets listen on the wildcard address: only where nothing but loopback exists.
+        std::fprintf(stderr,
+                     "ntp-loadgen: --spoof-sources needs a network namespace where only loopback "
+                     "is up (unshare -n)\n");
         return 2;
     }
 

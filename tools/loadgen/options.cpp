@@ -1,6 +1,8 @@
 #include "tools/loadgen/options.hpp"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 
 #include <charconv>
 #include <cstring>
@@ -81,9 +83,29 @@ std::expected<void, std::string> validate(const Options& o) {
         return std::unexpected("--source-addrs must be in 1..254");
     if (o.source_addrs > 1 && o.target.ss_family != AF_INET)
         return std::unexpected("--source-addrs > 1 needs an IPv4 target");
+    if (o.spoof_sources > 0) {
+        if (o.spoof_sources > kMaxSpoofSources)
+            return std::unexpected("--spoof-sources must be in 1..16711679");
+        if (o.target.ss_family != AF_INET)
+            return std::unexpected("--spoof-sources needs an IPv4 target");
+        if (o.gso)
+            return std::unexpected("--spoof-sources sends one source per datagram: no --gso");
+        if (o.source_addrs > 1)
+            return std::unexpected("--spoof-sources and --source-addrs exclude each other");
+    }
     for (int c : o.cpus)
         if (c < 0 || c >= 1024) return std::unexpected("--cpu values must be in 0..1023");
     return {};
+}
+
+bool only_loopback_interfaces_up() {
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return false;
+    bool only_lo = true;
+    for (ifaddrs* i = list; i != nullptr; i = i->ifa_next)
+        if ((i->ifa_flags & IFF_UP) && !(i->ifa_flags & IFF_LOOPBACK)) only_lo = false;
+    freeifaddrs(list);
+    return only_lo;
 }
 
 }  // namespace ntplite::tools::loadgen

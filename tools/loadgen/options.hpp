@@ -28,6 +28,10 @@ struct Options {
     unsigned drain_ms = 300;    ///< wait for late replies after the sending phase
     uint8_t ntp_version = 4;    ///< version field of the requests, 1..4
     unsigned source_addrs = 1;  ///< IPv4: spread sockets over 127.0.0.1 .. 127.0.0.N
+    /// IPv4: send each request from the next of N source addresses 127.1.0.0 + i (i < N) with
+    /// IP_PKTINFO, on unconnected sockets bound to the wildcard address (replies to any of them
+    /// come back); refused unless every interface that is up is loopback (a network namespace).
+    unsigned spoof_sources = 0;
     unsigned window = 0;        ///< max unanswered requests in flight per thread; 0 = open loop
     unsigned timeout_ms = 100;  ///< with --window: an unanswered request stops counting after this
     bool gso = false;           ///< send each batch as one UDP GSO write (batch <= 64)
@@ -38,6 +42,15 @@ struct Options {
 /// (127.0.0.0/8 or ::1). Returns an error message otherwise.
 std::expected<void, std::string> parse_loopback_target(std::string_view text, sockaddr_storage& out,
                                                        socklen_t& out_len);
+
+/// Largest --spoof-sources: 127.1.0.0 .. 127.255.255.254.
+inline constexpr unsigned kMaxSpoofSources = 0x00FEFFFFu;
+/// First --spoof-sources address (host order), 127.1.0.0: clear of 127.0.0.0/16, where tests
+/// put their servers and legitimate clients.
+inline constexpr uint32_t kSpoofFirstAddr = 0x7F010000u;
+
+/// True if every interface that is up is a loopback interface (the --spoof-sources guard).
+bool only_loopback_interfaces_up();
 
 /// Check the numeric bounds of `o` (duration, rate, counts). Returns an error message if any fails.
 std::expected<void, std::string> validate(const Options& o);

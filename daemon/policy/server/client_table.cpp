@@ -1,19 +1,13 @@
 #include "daemon/policy/server/client_table.hpp"
 
+#include "daemon/policy/server/address_hash.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
 
 namespace ntplite::daemon {
 namespace {
-
-uint64_t mix(uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9u;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebu;
-    return x ^ (x >> 31);
-}
 
 void split(const config::IpAddress& a, uint64_t* hi, uint64_t* lo) {
     std::memcpy(hi, a.bytes.data(), 8);
@@ -40,7 +34,7 @@ ClientTable::ClientTable(std::size_t slots, uint64_t seed)
 void ClientTable::record(const config::IpAddress& client, int64_t now_ns, ClientOutcome outcome) {
     uint64_t hi = 0, lo = 0;
     split(client, &hi, &lo);
-    Slot* set = &slots_[(mix(mix(hi ^ seed_) ^ lo) & set_mask_) * kWays];
+    Slot* set = &slots_[(hash_address(client, seed_) & set_mask_) * kWays];
     Slot* slot = nullptr;
     Slot* victim = nullptr;
     for (std::size_t i = 0; i < kWays; ++i) {

@@ -1,30 +1,12 @@
 #include "daemon/policy/server/rate_limiter.hpp"
 
+#include "daemon/policy/server/address_hash.hpp"
+
 #include <bit>
 #include <cmath>
 #include <cstring>
 
 namespace ntplite::daemon {
-
-namespace {
-
-uint64_t mix(uint64_t x) {
-    // splitmix64 finaliser: cheap and spreads every input bit.
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9u;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebu;
-    return x ^ (x >> 31);
-}
-
-uint64_t hash_address(const config::IpAddress& a, uint64_t seed) {
-    uint64_t hi = 0, lo = 0;
-    std::memcpy(&hi, a.bytes.data(), 8);
-    std::memcpy(&lo, a.bytes.data() + 8, 8);
-    return mix(mix(hi ^ seed) ^ lo);
-}
-
-}  // namespace
 
 RateLimiter::RateLimiter(const config::RateLimitConfig& cfg, uint64_t seed) : seed_(seed) {
     set_limits(cfg);

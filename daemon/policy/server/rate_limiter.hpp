@@ -30,6 +30,9 @@ enum class RateDecision : uint8_t {
 class RateLimiter {
   public:
     static constexpr std::size_t kWays = 4;
+    /// Bytes per client slot (the man page's table_size figure; checked against sizeof(Slot)
+    /// below and against docs/man/ntpd-lite.toml.5.scd by tests/unit/policy/rate_limiter_test).
+    static constexpr std::size_t kSlotBytes = 40;
 
     /// `seed` randomises the hash so an attacker cannot aim collisions at a victim's set.
     explicit RateLimiter(const config::RateLimitConfig& cfg, uint64_t seed = 0x9e3779b97f4a7c15u);
@@ -54,6 +57,8 @@ class RateLimiter {
         uint32_t leak_acc = 0;      ///< leaked-answer accumulator, 1/65536 units
         bool used = false;
     };
+    // 16-byte address + two 8-byte times + 4 + 1, padded to 8: 40, not the 32 once documented.
+    static_assert(sizeof(Slot) == kSlotBytes, "update kSlotBytes and the man page (table_size)");
     Slot& find_or_claim(const config::IpAddress& client, int64_t now_ns);
 
     std::vector<Slot> slots_;

@@ -442,3 +442,36 @@ TEST(SourceSpikeGate, OffWhileTheEngineSaysSo) {
 
 }  // namespace
 }  // namespace ntplite::clock
+
+namespace ntplite::clock {
+namespace {
+
+// Issue 14 fault table, KoD storm: a server that answers every request with KoD RATE while the
+// operator (or a script) asks for a resync every 100 ms. The source must back off and stay
+// backed off: each RATE pushes the next request one poll step further out (overriding the
+// burst's 1 s spacing), and the resyncs are absorbed by the unfinished burst.
+TEST(Source, KodRateStormWithResyncSpamStaysBackedOff) {
+    SeededRandom rng(1);
+    SourceConfig c = cfg(0, 6);
+    c.iburst = true;
+    Source s(c);
+    int64_t next_timer = *s.start(kT0, rng).timer_at_ns;
+    int requests = 0;
+    for (int64_t now = kT0; now < kT0 + 128 * kS; now += kS / 10) {
+        if (auto b = s.burst(now).timer_at_ns) next_timer = *b;  // resync every 100 ms
+        if (now < next_timer) continue;
+        SourceActions a = s.on_timer(now, rng);
+        next_timer = a.timer_at_ns.value_or(INT64_MAX);
+        if (!a.send) continue;
+        ++requests;
+        ResponseResult r = s.on_response(make_kod(a, "RATE").bytes, now + 1000, now + 1000);
+        EXPECT_EQ(r.outcome, ResponseOutcome::kKissRate);
+        if (r.actions.timer_at_ns) next_timer = *r.actions.timer_at_ns;
+    }
+    // Poll 2^1, 2^2, ... after each RATE: requests at 0, 2, 6, 14, 30, 62, 126 s.
+    EXPECT_LE(requests, 7) << "requests: " << requests;
+    EXPECT_GE(s.poll_log2(), 6);
+}
+
+}  // namespace
+}  // namespace ntplite::clock

@@ -130,6 +130,48 @@ TEST(ConfigHardening, Toml33TrapsGiveErrorsNotAborts) {
               "t.toml:2:7: character U+FEBF is not supported (toml++ 3.3 mishandles it)");
 }
 
+TEST(ConfigHardening, Toml33UnsafeCodePointsAreFineInComments) {
+    // "Zürich", "Ωmega", U+FEBF: refused anywhere before; comments are blanked for toml++ now.
+    const std::string comments =
+        "# Z\xc3\xbcrich \xce\xa9mega \xef\xba\xbf\n"
+        "[log] # caf\xc3\xa9\n"
+        "level = \"debug\" # \xcd\xb0\n"
+        "\n"
+        "[[server]]\n"
+        "listen = '127.0.0.1:123' # \xc3\xa9 '#' \"\n"
+        "allow = [\"127.0.0.1\", # \xc3\xa9\n"
+        "         \"::1\"]\n";
+    auto r = parse_config(comments, "t.toml");
+    ASSERT_TRUE(r) << first_error(r);
+    EXPECT_EQ(r->log.level, LogLevel::kDebug);
+    ASSERT_EQ(r->servers.size(), 1u);
+    ASSERT_TRUE(r->servers[0].access);
+    EXPECT_EQ(r->servers[0].access->allow.size(), 2u);
+    // A '#' inside any kind of string starts no comment: the code point after it is still in the
+    // string, and still refused (toml++ 3.3 would see it).
+    for (std::string_view text :
+         {std::string_view("x = \"a#\xc3\xa9\"\n"), std::string_view("x = 'a#\xc3\xa9'\n"),
+          std::string_view("x = \"\"\"a\n# \xc3\xa9\"\"\"\n"),
+          std::string_view("x = '''a\n# \xc3\xa9'''\n"),
+          std::string_view("x = \"\\\"# \xc3\xa9\"\n"),
+          std::string_view("x = \"\"\"a\"\"# \xc3\xa9\"\"\"\n"),
+          std::string_view("\"k#\xc3\xa9\" = 1\n")}) {
+        auto u = parse_config(text, "t.toml");
+        ASSERT_FALSE(u) << text;
+        EXPECT_NE(first_error(u).find("U+00E9 is not supported"), std::string::npos)
+            << first_error(u);
+    }
+    // After a multi-line string closes (with up to two extra quotes), a comment is a comment
+    // again: the error is about the unknown key, not the character.
+    auto k = parse_config("x = \"\"\"a\"\"\"\"\" # \xc3\xa9\n", "t.toml");
+    ASSERT_FALSE(k);
+    EXPECT_EQ(first_error(k).find("is not supported"), std::string::npos) << first_error(k);
+    // Same offsets: an error after a blanked comment keeps its line and column.
+    auto e = parse_config("# \xc3\xa9\xc3\xa9\n[log]\nlevel = 3\n", "t.toml");
+    ASSERT_FALSE(e);
+    EXPECT_NE(first_error(e).find("t.toml:3:"), std::string::npos) << first_error(e);
+}
+
 TEST(ConfigHardening, ErrorTextIsBoundedAndShowsNuls) {
     const std::string key(500000, 'k');
     auto r = parse_config(key + " = 1\n", "t.toml");

@@ -1,6 +1,11 @@
 // Rate limiter: burst, refill, limited decisions, leak fraction, fixed table with eviction.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include "daemon/policy/server/rate_limiter.hpp"
 
 namespace ntplite::daemon {
@@ -128,6 +133,27 @@ TEST(RateLimiter, SubSecondIntervals) {
     EXPECT_EQ(rl.check(a, 0), RateDecision::kAllow);
     EXPECT_EQ(rl.check(a, kSecond / 8), RateDecision::kDrop);
     EXPECT_EQ(rl.check(a, kSecond / 4), RateDecision::kAllow);
+}
+
+}  // namespace
+}  // namespace ntplite::daemon
+
+namespace ntplite::daemon {
+namespace {
+
+// Issue 14: the man page said "about 32 bytes" per slot while a slot was 40. The figure in the
+// man page must be RateLimiter::kSlotBytes, which a static_assert ties to sizeof(Slot).
+TEST(RateLimiter, ManPageSlotSizeIsTheRealOne) {
+    std::ifstream f(std::string(NTPLITE_SOURCE_DIR) + "/docs/man/ntpd-lite.toml.5.scd");
+    ASSERT_TRUE(f);
+    const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const auto key = text.find("*table_size*");
+    ASSERT_NE(key, std::string::npos);
+    const auto bytes = text.find(" bytes", key);
+    ASSERT_NE(bytes, std::string::npos);
+    auto start = bytes;
+    while (start > 0 && std::isdigit(static_cast<unsigned char>(text[start - 1]))) --start;
+    EXPECT_EQ(text.substr(start, bytes - start), std::to_string(RateLimiter::kSlotBytes));
 }
 
 }  // namespace
