@@ -1,5 +1,13 @@
 #include "proto/auth/mac.hpp"
 
+// SHA1 and MD5 through the low-level API (deprecated in OpenSSL 3, still shipped): OpenSSL 3.0's
+// EVP digests free and re-create their provider context at every init or copy, one malloc per
+// MAC on the server hot path (tests/unit/auth_alloc counts them). The plain C contexts are
+// copied by value: the key is absorbed once per key, each MAC copies that state.
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+#include <openssl/md5.h>
+#include <openssl/sha.h>
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -10,18 +18,16 @@ namespace ntplite::auth {
 struct MacEngine::Impl {
     OSSL_LIB_CTX* libctx = nullptr;
     EVP_MAC* cmac = nullptr;
-    EVP_MD* md5 = nullptr;
-    EVP_MD* sha1 = nullptr;
-    EVP_MD_CTX* md_ctx = nullptr;        // shared by the hash keys (one MAC at a time)
     std::vector<EVP_MAC_CTX*> cmac_ctx;  // per key (nullptr for hash keys), key already set
+    std::vector<SHA_CTX> sha1_keyed;     // per key: SHA1 state after absorbing the key
+    std::vector<MD5_CTX> md5_keyed;      // per key: MD5 state after absorbing the key
 
     ~Impl() {
         for (EVP_MAC_CTX* c : cmac_ctx) EVP_MAC_CTX_free(c);
-        EVP_MD_CTX_free(md_ctx);
-        EVP_MD_free(sha1);
-        EVP_MD_free(md5);
         EVP_MAC_free(cmac);
         OSSL_LIB_CTX_free(libctx);
+        for (SHA_CTX& c : sha1_keyed) OPENSSL_cleanse(&c, sizeof c);
+        for (MD5_CTX& c : md5_keyed) OPENSSL_cleanse(&c, sizeof c);
     }
 };
 
@@ -29,16 +35,20 @@ MacEngine::MacEngine(const KeySet& keys) : keys_(keys), impl_(std::make_unique<I
     Impl& m = *impl_;
     m.libctx = OSSL_LIB_CTX_new();
     m.cmac_ctx.assign(keys_.size(), nullptr);
+    m.sha1_keyed.assign(keys_.size(), SHA_CTX{});
+    m.md5_keyed.assign(keys_.size(), MD5_CTX{});
     if (!m.libctx) return;
-    m.md_ctx = EVP_MD_CTX_new();
-    bool all = m.md_ctx != nullptr;
+    bool all = true;
     for (std::size_t i = 0; i < keys_.size(); ++i) {
         const SymmetricKey& k = keys_.keys()[i];
-        if (k.type == KeyType::kSha1 || k.type == KeyType::kMd5) {
-            EVP_MD*& md = k.type == KeyType::kSha1 ? m.sha1 : m.md5;
-            if (!md)
-                md = EVP_MD_fetch(m.libctx, k.type == KeyType::kSha1 ? "SHA1" : "MD5", nullptr);
-            all = all && md != nullptr;
+        if (k.type == KeyType::kSha1) {
+            all = all && SHA1_Init(&m.sha1_keyed[i]) == 1 &&
+                  SHA1_Update(&m.sha1_keyed[i], k.secret.data(), k.secret_bytes) == 1;
+            continue;
+        }
+        if (k.type == KeyType::kMd5) {
+            all = all && MD5_Init(&m.md5_keyed[i]) == 1 &&
+                  MD5_Update(&m.md5_keyed[i], k.secret.data(), k.secret_bytes) == 1;
             continue;
         }
         if (!m.cmac) m.cmac = EVP_MAC_fetch(m.libctx, "CMAC", nullptr);
@@ -73,16 +83,18 @@ std::size_t MacEngine::compute(std::size_t index, std::span<const std::byte> dat
     if (out.size() < n) return 0;
     auto* dst = reinterpret_cast<unsigned char*>(out.data());
     Impl& m = *impl_;
-    if (k.type == KeyType::kSha1 || k.type == KeyType::kMd5) {
-        // RFC 5905 section 7.3: digest = H(key || packet).
-        const EVP_MD* md = k.type == KeyType::kSha1 ? m.sha1 : m.md5;
-        unsigned int len = 0;
-        if (!md || !m.md_ctx || EVP_DigestInit_ex2(m.md_ctx, md, nullptr) != 1 ||
-            EVP_DigestUpdate(m.md_ctx, k.secret.data(), k.secret_bytes) != 1 ||
-            EVP_DigestUpdate(m.md_ctx, data.data(), data.size()) != 1 ||
-            EVP_DigestFinal_ex(m.md_ctx, dst, &len) != 1 || len != n)
-            return 0;
-        return n;
+    // RFC 5905 section 7.3: digest = H(key || packet); the key is already in the copied state.
+    if (k.type == KeyType::kSha1) {
+        SHA_CTX c = m.sha1_keyed[index];
+        const bool ok = SHA1_Update(&c, data.data(), data.size()) == 1 && SHA1_Final(dst, &c) == 1;
+        OPENSSL_cleanse(&c, sizeof c);
+        return ok ? n : 0;
+    }
+    if (k.type == KeyType::kMd5) {
+        MD5_CTX c = m.md5_keyed[index];
+        const bool ok = MD5_Update(&c, data.data(), data.size()) == 1 && MD5_Final(dst, &c) == 1;
+        OPENSSL_cleanse(&c, sizeof c);
+        return ok ? n : 0;
     }
     EVP_MAC_CTX* c = m.cmac_ctx[index];
     std::size_t len = 0;
