@@ -114,6 +114,10 @@ keyfile = \"$T/ours.keys\"
 [control]
 socket = \"$SOCK\"
 
+[[server]]
+listen = \"127.0.0.1:14130\"
+threads = 1
+
 $(src $CH_PORT 1)
 $(src 14125 1)
 $(src 14126 1)
@@ -122,8 +126,13 @@ $(src 14128 1)
 $(src 14129 3)
 " client
 LOG="$T/client.log"
-wait_log "source 127.0.0.1:$CH_PORT: .* -> selected" 30
-pass "ntpd-lite selected chronyd with key 1"
+i=0
+until "$NTPQ" snapshot --socket "$SOCK" 2>/dev/null | grep -q '"state": *"selected"'; do
+    i=$((i+1)); [ $i -lt 60 ] || fail "ntpd-lite selected no source within 30 s"
+    kill -0 "$NTPD_PID" 2>/dev/null || fail "ntpd-lite exited"
+    sleep 0.5
+done
+pass "ntpd-lite selected a source"
 sleep 3  # a few more polls for every relay
 "$NTPQ" snapshot --socket "$SOCK" > "$T/snap.json" || fail "snapshot"
 check() {  # check PORT PYTHON-CONDITION-ON-s  (s = the source's JSON object)
@@ -142,3 +151,16 @@ for spec in 14125:bad-mac 14126:unauthenticated 14128:bad-mac; do
 done
 check 14129 "s['auth']['authenticated'] == 0 and s['reach'] == 0 and s['state'] == 'no-sample'"
 pass "wrong secret for key 3: chronyd answers nothing, source never reached"
+
+# ntpq-lite peers (mode 6): the state/reason block names the key and the refusals.
+"$NTPQ" peers --host 127.0.0.1 --port 14130 > "$T/peers.txt" || fail "peers: $(cat "$T/peers.txt")"
+cat "$T/peers.txt"
+grep -Eq "^\*127.0.0.1 +selected +the system peer; auth key 1$" "$T/peers.txt" || fail "peers: no 'auth key 1' on the selected source"
+grep -Eq "^\+127.0.0.1 +candidate .*; auth key 2$" "$T/peers.txt" || fail "peers: no 'auth key 2' on the SHA1 source"
+[ "$(grep -Ec "^ +refused, last bad-mac$" "$T/peers.txt")" = 2 ] || fail "peers: bad-mac refusals not shown"
+grep -Eq "^ +refused, last unauthenticated$" "$T/peers.txt" || fail "peers: stripped-MAC refusals not shown"
+awk 'length > 79 { exit 1 }' "$T/peers.txt" || fail "peers output wider than 79 columns"
+"$NTPQ" peers --host 127.0.0.1 --port 14130 --json > "$T/peers.json"
+[ "$(json_get "$T/peers.json" "[p['auth'] for p in j['peers'] if p['state'] == 'selected'][0]['key_id']")" = 1 ] ||
+    fail "peers --json: auth key_id: $(cat "$T/peers.json")"
+pass "ntpq-lite peers shows auth key 1 and the refusals (text, 79 columns, JSON)"
