@@ -164,3 +164,19 @@ awk 'length > 79 { exit 1 }' "$T/peers.txt" || fail "peers output wider than 79 
 [ "$(json_get "$T/peers.json" "[p['auth'] for p in j['peers'] if p['state'] == 'selected'][0]['key_id']")" = 1 ] ||
     fail "peers --json: auth key_id: $(cat "$T/peers.json")"
 pass "ntpq-lite peers shows auth key 1 and the refusals (text, 79 columns, JSON)"
+
+# A source key that is not in the keys file: ntpd-lite refuses to start, naming file and line.
+start_ntpd_lite "
+[auth]
+keyfile = \"$T/ours.keys\"
+
+$(src $CH_PORT 42)
+" missing
+i=0
+while kill -0 "$NTPD_PID" 2>/dev/null; do
+    i=$((i+1)); [ $i -lt 50 ] || fail "ntpd-lite started with a key missing from the keys file"
+    sleep 0.1
+done
+grep -q "missing.toml:[0-9]*: \[\[source\]\] key 42 is not in $T/ours.keys" "$T/missing.log" ||
+    fail "no clear error for a missing key: $(cat "$T/missing.log")"
+pass "a [[source]] key missing from the keys file stops the start with file:line"
