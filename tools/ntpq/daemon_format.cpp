@@ -294,13 +294,14 @@ nlohmann::ordered_json peers_json(const DaemonReport& r) {
         if (p.auth.empty()) {
             e["auth"] = nullptr;  // not an ntpd-lite, or an older one
         } else {
-            e["auth"] = {{"kind", p.auth},
-                         {"key_id", p.auth == "key" ? nlohmann::ordered_json(p.keyid)
-                                                    : nlohmann::ordered_json(nullptr)},
-                         {"authenticated", p.auth_ok},
-                         {"failures", p.auth_fail},
-                         {"last_failure", p.auth_last.empty() ? nlohmann::ordered_json(nullptr)
-                                                              : nlohmann::ordered_json(p.auth_last)}};
+            e["auth"] = {
+                {"kind", p.auth},
+                {"key_id", p.auth == "key" ? nlohmann::ordered_json(p.keyid)
+                                           : nlohmann::ordered_json(nullptr)},
+                {"authenticated", p.auth_ok},
+                {"failures", p.auth_fail},
+                {"last_failure", p.auth_last.empty() ? nlohmann::ordered_json(nullptr)
+                                                     : nlohmann::ordered_json(p.auth_last)}};
         }
         e["remote"] = p.remote;
         e["refid"] = p.refid;

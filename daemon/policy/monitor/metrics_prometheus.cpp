@@ -205,14 +205,20 @@ std::string metrics_text(const MonitorSnapshot& m) {
     w.sample("ntpd_lite_server_received_total", "", static_cast<double>(c.received));
     w.family("ntpd_lite_server_requests_total", "counter", "Server requests by outcome");
     const std::pair<const char*, uint64_t> outcomes[] = {
-        {"served", c.answered},           {"kod_rate", c.kod_rate},
-        {"rate_limited", c.rate_limited}, {"rate_dropped", c.dropped_rate},
-        {"denied", c.dropped_denied},     {"malformed", c.dropped_malformed},
-        {"control", c.dropped_control},   {"not_client", c.dropped_not_client},
+        {"served", c.answered},
+        {"kod_rate", c.kod_rate},
+        {"rate_limited", c.rate_limited},
+        {"rate_dropped", c.dropped_rate},
+        {"denied", c.dropped_denied},
+        {"malformed", c.dropped_malformed},
+        {"control", c.dropped_control},
+        {"not_client", c.dropped_not_client},
         {"send_error", c.send_errors},
         // Authentication: failures are dropped (never answered unauthenticated).
-        {"auth_unknown_key", c.auth_unknown_key}, {"auth_bad_mac", c.auth_bad_mac},
-        {"auth_malformed", c.auth_malformed},     {"auth_unsupported", c.auth_unsupported},
+        {"auth_unknown_key", c.auth_unknown_key},
+        {"auth_bad_mac", c.auth_bad_mac},
+        {"auth_malformed", c.auth_malformed},
+        {"auth_unsupported", c.auth_unsupported},
     };
     for (const auto& [name, v] : outcomes) {
         w.sample("ntpd_lite_server_requests_total", label("outcome", name), static_cast<double>(v));

@@ -44,7 +44,7 @@ TEST(SyncEngineAuth, BadMacRepliesAreCountedDropsAndGoodOnesAreSamples) {
         up = e.on_timer(id, LocalTime{now});
         const SourceActions& a = up.actions.at(0).second;
         timer = *a.timer_at_ns;
-        if (!a.send) continue;  // the timer that only ends the iburst
+        if (!a.send) continue;                    // the timer that only ends the iburst
         ASSERT_EQ(a.request.size, 48u + 4 + 16);  // key id + CMAC
         EXPECT_EQ(proto::wire::load_be32(a.request.view(), 48), 1u);
         auto q = proto::parse(a.request.view());
