@@ -28,7 +28,7 @@ def sha1_mac(key, data):
     return hashlib.sha1(key + data).digest()
 
 
-def ask(addr, port, pkt, timeout=1.5):
+def ask(addr, port, pkt, timeout=1.0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(timeout)
     s.sendto(pkt, (addr, port))
