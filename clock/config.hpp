@@ -62,7 +62,9 @@ struct DisciplineConfig {
                                                                    ///< back at most this (<0: no
                                                                    ///< cap); the rest is slewed
     double max_frequency_ppm = defaults::kMaxFrequency_ppm;  ///< frequency correction clamp, +-
-    int max_regression_samples = 64;  ///< regression window, samples (kRegression)
+    /// Regression window, samples (kRegression). 128: with three sources at 64 s a 64-sample
+    /// window spanned only ~1,400 s, shorter than the ~4,000 s a WAN path's noise wants.
+    int max_regression_samples = 128;
     int64_t max_regression_span_ns =
         2048'000'000'000;                     ///< regression window, time: the random walk
                                               ///< of the frequency bends longer lines...

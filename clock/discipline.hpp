@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "clock/config.hpp"
@@ -18,7 +19,10 @@ struct DisciplineSample {
     int64_t delay_ns = 0;        ///< round-trip delay of the measurement (weights it)
     int64_t jitter_ns = 0;       ///< the source/selection jitter
     int8_t poll_log2 = 6;        ///< poll interval of the source that produced it
-    int8_t minpoll_log2 = 6;     ///< poll range the hint must stay in
+    /// The source held back the previous sample as a popcorn spike and this one agrees with
+    /// it: two samples say the offset really moved (see Discipline::detect_change).
+    bool confirmed_change = false;
+    int8_t minpoll_log2 = 6;  ///< poll range the hint must stay in
     int8_t maxpoll_log2 = 10;
 };
 
@@ -52,6 +56,12 @@ class Discipline {
 
     /// Feed one measurement at local time `now_ns` (>= sample time) and get the decision.
     Adjustment update(const DisciplineSample& s, int64_t now_ns);
+    /// The first update after start: every sample the start-up burst collected (any order,
+    /// each with its delay over its source's filter minimum), fitted together so the first
+    /// decision has an offset AND a frequency. Counts as one update (for the step window).
+    /// `last` carries the poll range and jitter; regression only (PLL/FLL takes `last` alone).
+    Adjustment update_batch(std::span<const DisciplineSample> samples, const DisciplineSample& last,
+                            int64_t now_ns);
     /// An external step (not decided here) moved the clock: re-base stored samples.
     void on_external_step(int64_t offset_ns);
 
@@ -65,13 +75,21 @@ class Discipline {
     double effective_samples() const { return effective_samples_; }
     /// Samples in the regression window.
     std::size_t window_samples() const { return points_.size(); }
+    /// Changes of frequency (or offset) detected so far: the older points were set aside.
+    int changes_detected() const { return changes_; }
 
   private:
     struct Point {
         double t_ns;
         double offset_ns;
         double delay_ns;
+        double poll_ns = 0.0;    // poll interval of the source that produced it
+        bool confirmed = false;  // DisciplineSample::confirmed_change
     };
+    void push_point(const DisciplineSample& s);
+    Adjustment finish_update(const DisciplineSample& s, int64_t now_ns);
+    std::vector<double> weights() const;
+    bool detect_change(const std::vector<double>& w);
     void estimate_regression(int64_t now_ns, double* offset_now, double* slope, double* err);
     void estimate_pll(const DisciplineSample& s, double* offset_now, double* dfreq);
     Adjustment decide(double offset_now_ns, double dfreq_ppm, int64_t now_ns);
@@ -87,6 +105,8 @@ class Discipline {
     double residual_rms_ns_ = 0.0;
     double effective_samples_ = 0.0;
     double slope_sd_ = 1.0;  // standard error of the last regression slope (ns/ns)
+    int changes_ = 0;        // frequency changes detected (detect_change)
+    bool changed_ = false;   // the last estimate detected one
     int poll_log2_ = 6;
     bool poll_started_ = false;
     int poll_score_ = 0;

@@ -1,6 +1,7 @@
 #include "clock/engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <utility>
 
@@ -210,15 +211,11 @@ EngineUpdate SyncEngine::on_response(SourceId id, std::span<const std::byte> dat
     }
     if (r.outcome == ResponseOutcome::kAccepted && r.filter) {
         // Every accepted sample re-runs selection (a disagreement shows at once); only
-        // non-spike samples reach the discipline.
-        // Issue 11: the spike gate compares with the last sample used, which is only a good
-        // prediction once the frequency is known; until the discipline has had a few updates a
-        // 100 ppm error alone moves the offset by ms per poll, so nothing is treated as a spike
-        // (the regression's delay weights still discount outliers).
-        const bool spike = r.spike && discipline_.updates() >= kSpikeGateAfterUpdates;
+        // samples the spike gate does not hold back reach the discipline (with the one it held
+        // before, if that turned out to be a move or no spike after all).
         const bool feed =
-            !spike && (r.filter->is_new || cfg_.discipline.feed == DisciplineFeed::kEverySample);
-        select_and_update(id, now, feed, up);
+            !r.spike && (r.filter->is_new || cfg_.discipline.feed == DisciplineFeed::kEverySample);
+        select_and_update(id, now, feed, up, r.held ? &*r.held : nullptr, r.confirmed_change);
     }
     if (r.actions.send || r.actions.timer_at_ns || r.actions.demobilize || r.actions.reresolve)
         up.actions.emplace_back(id, r.actions);
@@ -287,7 +284,8 @@ int64_t residual_after(const Adjustment& adj) {
 }
 }  // namespace
 
-void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, EngineUpdate& up) {
+void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, EngineUpdate& up,
+                                   const FilterSample* held, bool confirmed_change) {
     if (!startup_gate_open()) return;
     std::vector<Candidate> cands(sources_.size());
     std::vector<Verdict> verdicts(sources_.size(), Verdict::kUnusable);
@@ -344,7 +342,33 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
     ds.poll_log2 = ps.poll_log2();
     ds.minpoll_log2 = ps.config().minpoll_log2;
     ds.maxpoll_log2 = ps.config().maxpoll_log2;
-    bool every = cfg_.discipline.feed == DisciplineFeed::kEverySample && discipline_.updates() > 0;
+    const bool every_sample = cfg_.discipline.feed == DisciplineFeed::kEverySample;
+    const bool every = every_sample && discipline_.updates() > 0;
+    // The first update (kEverySample, regression): every sample the survivors' start-up bursts
+    // collected, each weighted by its delay over its source's filter minimum, so the first
+    // decision has a frequency as well as an offset (a 100 ppm error left for one poll is
+    // 1.6 ms at 16 s). The fit over all survivors is the combined offset: no single source
+    // sets the clock alone.
+    std::array<DisciplineSample, 64> batch{};
+    std::size_t batch_n = 0;
+    if (every_sample && discipline_.updates() == 0 &&
+        cfg_.discipline.algorithm == DisciplineAlgorithm::kRegression) {
+        for (std::size_t i = 0; i < sources_.size(); ++i) {
+            if (verdicts[i] != Verdict::kSelected && verdicts[i] != Verdict::kCandidate) continue;
+            const ClockFilter& f = sources_[i].source.filter();
+            auto fo = f.current(now.ns);
+            if (!fo) continue;
+            for (int age = 0; age < f.count() && batch_n < batch.size(); ++age) {
+                const FilterSample& fs = f.sample(age);
+                DisciplineSample b = ds;
+                b.offset_ns = fs.offset_ns;
+                b.sample_time_ns = fs.local_time_ns;
+                b.delay_ns = std::max<int64_t>(fs.delay_ns - fo->best.delay_ns, 0) + 1;
+                batch[batch_n++] = b;
+            }
+            sources_[i].source.note_sample_used(f.newest().offset_ns, f.newest().local_time_ns);
+        }
+    }
     if (every) {
         if (verdicts[from] != Verdict::kSelected && verdicts[from] != Verdict::kCandidate) return;
         const Source& fs = sources_[from].source;
@@ -354,6 +378,18 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
         auto fo = fs.filter().current(now.ns);
         if (!fo) return;
         ds.delay_ns = std::max<int64_t>(fed.delay_ns - fo->best.delay_ns, 0) + 1;
+        if (held) {
+            // The sample the spike gate held back goes in first, together with this one (for
+            // a confirmed move: two samples that say the offset moved, see
+            // Discipline::detect_change).
+            ds.confirmed_change = confirmed_change;
+            DisciplineSample h = ds;
+            h.offset_ns = held->offset_ns;
+            h.sample_time_ns = held->local_time_ns;
+            h.delay_ns = std::max<int64_t>(held->delay_ns - fo->best.delay_ns, 0) + 1;
+            batch[batch_n++] = h;
+            batch[batch_n++] = ds;
+        }
         sources_[from].source.note_sample_used(fed.offset_ns, fed.local_time_ns);
     } else {
         if (pf->best.local_time_ns <= last_used_sample_time_ns_) return;
@@ -363,7 +399,8 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
         ds.delay_ns = 1;
         sources_[peer].source.note_sample_used(pf->best.offset_ns, pf->best.local_time_ns);
     }
-    Adjustment adj = discipline_.update(ds, now.ns);
+    Adjustment adj = batch_n > 0 ? discipline_.update_batch({batch.data(), batch_n}, ds, now.ns)
+                                 : discipline_.update(ds, now.ns);
     if (adj.action == ClockAction::kPanic) {
         panicked_ = true;
         EngineEvent e;
@@ -397,7 +434,15 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
     cu.system_peer = peer;
     cu.count = discipline_.updates();
     up.clock_update = cu;
-    for (auto& s : sources_) s.source.set_poll_hint(discipline_.poll_hint_log2());
+    // Issue 11: the spike gate compares with the last sample used, which is only a good
+    // prediction once the frequency is known; until the discipline has had a few updates a
+    // 100 ppm error alone moves the offset by ms per poll, so nothing is held back (the
+    // regression's delay weights still discount outliers).
+    const bool gate = discipline_.updates() >= kSpikeGateAfterUpdates;
+    for (auto& s : sources_) {
+        s.source.set_poll_hint(discipline_.poll_hint_log2());
+        s.source.set_spike_gate(gate);
+    }
 }
 
 void SyncEngine::apply(const Adjustment& adj, SourceId peer, LocalTime now, EngineUpdate& up) {
@@ -687,6 +732,7 @@ std::vector<SourceSnapshot> SyncEngine::snapshot(LocalTime now) const {
             s.refid = proto::refid_from_ascii(proto::kiss_name(*s.kiss));
         }
         if (auto f = src.filter().current(now.ns)) {
+            s.has_sample = true;
             s.offset_ns = f->best.offset_ns;
             s.delay_ns = f->best.delay_ns;
             s.dispersion_ns = f->dispersion_ns;

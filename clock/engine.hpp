@@ -41,6 +41,10 @@ struct SourceSnapshot {
     config::IpAddress address{};  ///< the source's address (typed, never parsed back from name)
     uint16_t port = 123;
     SourceState state = SourceState::kNoSample;
+    /// The filter holds a sample now: offset/delay/dispersion (and jitter, root distance) are
+    /// measured. False before the first valid reply and after a step cleared the filter; the
+    /// values are then 0 and mean nothing (monitoring shows "-" / null, never 0).
+    bool has_sample = false;
     int64_t offset_ns = 0;         ///< filtered offset, positive = we are behind the source
     int64_t delay_ns = 0;          ///< round trip of the filtered sample
     int64_t jitter_ns = 0;         ///< filter jitter (floored at the precision)
@@ -137,8 +141,11 @@ class SyncEngine {
     /// send and is counted.
     void seal(Slot& s, SourceActions& a, LocalTime now);
     void note_auth_failure(Slot& s, auth::AuthFailure f, LocalTime now);
-    /// Selection round after a sample of `from`; `feed`: also hand the sample to the discipline.
-    void select_and_update(SourceId from, LocalTime now, bool feed, EngineUpdate& up);
+    /// Selection round after a sample of `from`; `feed`: also hand the sample to the discipline
+    /// (`held`: a sample the spike gate held back, fed first; `confirmed_change`: the two are a
+    /// confirmed move; see ResponseResult).
+    void select_and_update(SourceId from, LocalTime now, bool feed, EngineUpdate& up,
+                           const FilterSample* held = nullptr, bool confirmed_change = false);
     void apply(const Adjustment& adj, SourceId peer, LocalTime now, EngineUpdate& up);
     std::optional<Candidate> candidate_of(const Slot& s, int64_t now_ns) const;
     SourceState state_of(const Slot& s) const;

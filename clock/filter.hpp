@@ -51,6 +51,10 @@ class ClockFilter {
     int count() const { return count_; }
     /// The most recently added sample (re-based like the others); only valid if count() > 0.
     const FilterSample& newest() const { return samples_[(next_ - 1 + kSize) % kSize]; }
+    /// The sample `age` places before the newest (0 = newest); only valid for age < count().
+    const FilterSample& sample(int age) const {
+        return samples_[(next_ - 1 - age + 2 * kSize) % kSize];
+    }
 
   private:
     std::optional<FilterOutput> evaluate(int64_t now_ns) const;

@@ -9,12 +9,14 @@ namespace ntplite::clock {
 
 namespace {
 constexpr int kIburstCount = 4;
-constexpr int64_t kIburstSpacing_ns = 2'000'000'000;
 constexpr int kMaxPollLog2 = 17;
 // Precision we assume for our own timestamps when bounding a sample's error.
 constexpr int64_t kLocalPrecision_ns = 1'000;
 // RFC 5905 SGATE: a sample this many jitters away from the last one used is a popcorn spike.
 constexpr int64_t kSpikeGate = 3;
+// Issue 11: this many jitters away, a sample is held until the next (early) one says whether it
+// was a spike or the offset really moved.
+constexpr double kSuspectGate = 2.5;
 }  // namespace
 
 const char* to_string(ResponseOutcome o) {
@@ -60,10 +62,21 @@ Reachability Source::reachability() const {
     return reach_ != 0 ? Reachability::kReachable : Reachability::kUnreachable;
 }
 
+int64_t Source::next_ramp_interval(int64_t poll_ns) {
+    if (ramp_interval_ns_ <= 0 || ramp_interval_ns_ >= poll_ns) {
+        ramp_interval_ns_ = 0;
+        return poll_ns;
+    }
+    int64_t interval = ramp_interval_ns_;
+    ramp_interval_ns_ *= 2;
+    return interval;
+}
+
 SourceActions Source::start(int64_t now_ns, Random& rng) {
     SourceActions a;
     if (cfg_.iburst) {
         burst_left_ = kBurstMaxRequests;
+        startup_burst_ = true;
         a.timer_at_ns = now_ns;
     } else {
         // Spread the first requests of many sources over a couple of seconds.
@@ -94,9 +107,12 @@ SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
     SourceActions a;
     if (demobilized_) return a;
     if (burst_left_ > 0 && burst_sent_ >= kIburstCount && burst_replies_ >= kIburstCount) {
-        // iburst done (this timer only checked that the last reply came): normal polling.
+        // iburst done (this timer only checked that the last reply came): normal polling, after
+        // the start-up ramp.
         burst_left_ = 0;
-        a.timer_at_ns = sent_local_ns_ + poll_interval_ns();
+        if (startup_burst_) ramp_interval_ns_ = kRampFirstFactor * kBurstSpacing_ns;
+        startup_burst_ = false;
+        a.timer_at_ns = sent_local_ns_ + next_ramp_interval(poll_interval_ns());
         return a;
     }
     reach_ = static_cast<uint8_t>(reach_ << 1);
@@ -120,14 +136,15 @@ SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
     ++requests_sent_;
 
     int64_t interval = poll_interval_ns();
+    if (burst_left_ == 0) interval = next_ramp_interval(interval);
     if (burst_left_ > 0) {
-        // iburst: requests 2 s apart until kIburstCount replies came back (lost ones are
-        // retried), at most kBurstMaxRequests requests.
+        // iburst: requests kBurstSpacing_ns apart until kIburstCount replies came back (lost
+        // ones are retried), at most kBurstMaxRequests requests.
         --burst_left_;
         ++burst_sent_;
-        // 2 s apart (RFC 5905 iburst), or faster for a source configured to poll faster.
+        // Or faster for a source configured to poll faster.
         if (burst_left_ > 0)
-            interval = std::min(kIburstSpacing_ns, proto::PollInterval{cfg_.minpoll_log2}.to_ns());
+            interval = std::min(kBurstSpacing_ns, proto::PollInterval{cfg_.minpoll_log2}.to_ns());
     }
     a.timer_at_ns = now_ns + interval;
     if (cfg_.pool_member && ever_reached_ &&
@@ -171,6 +188,7 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
                          std::max<int>({poll_log2_ + 1, p.poll_log2, kod_poll_floor_log2_ + 1}));
             poll_log2_ = effective_poll();
             r.outcome = ResponseOutcome::kKissRate;
+            ramp_interval_ns_ = 0;  // asked to slow down: no faster start-up polls
             r.actions.timer_at_ns = sent_local_ns_ + poll_interval_ns();
         } else if (last_kiss_ == proto::KissCode::kDeny || last_kiss_ == proto::KissCode::kRstr) {
             demobilized_ = true;
@@ -227,12 +245,42 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
     r.filter = filter_.add(s);
     r.outcome = ResponseOutcome::kAccepted;
     // Popcorn spike (RFC 5905 clock_filter): far from the last sample used, with that one still
-    // recent. A real change of offset gets through once the last used sample is two poll
-    // intervals old.
-    if (last_used_time_ns_ != INT64_MIN && t4_ns - last_used_time_ns_ < 2 * poll_interval_ns()) {
-        const int64_t gate_ns = kSpikeGate * std::max<int64_t>(prior_jitter_ns, kLocalPrecision_ns);
-        const int64_t diff_ns = s.offset_ns - last_used_offset_ns_;
-        if (diff_ns > gate_ns || diff_ns < -gate_ns) r.spike = true;
+    // recent. Issue 11: a clock whose frequency jumped must not run free for two more polls, so
+    // a sample beyond kSuspectGate jitters is held back and the next request brought forward
+    // to kBurstSpacing_ns. If that next sample is also beyond the gate on the same side, the
+    // two are a confirmed move and go to the discipline together (one sample is a spike, two in
+    // a row are a move). If not, a held sample beyond kSpikeGate is dropped as a spike and one
+    // between the gates goes with the next one as an ordinary sample.
+    const bool pending = held_time_ns_ != INT64_MIN;
+    const int64_t diff_ns = proto::sat_sub(s.offset_ns, last_used_offset_ns_);
+    const int64_t jitter_ns = std::max<int64_t>(prior_jitter_ns, kLocalPrecision_ns);
+    if (pending) {
+        // Judged with the gates the held sample failed: it has joined the filter and inflated
+        // the jitter since.
+        const int64_t held_diff_ns = proto::sat_sub(held_.offset_ns, last_used_offset_ns_);
+        const bool beyond = diff_ns > held_suspect_gate_ns_ || diff_ns < -held_suspect_gate_ns_;
+        const bool confirms = beyond && (diff_ns > 0) == (held_diff_ns > 0);
+        r.confirmed_change = confirms;
+        if (confirms || !held_is_spike_) r.held = held_;
+        held_time_ns_ = INT64_MIN;
+        // Not confirming and itself far out: a spike (no second early request).
+        if (!confirms && (diff_ns > held_spike_gate_ns_ || diff_ns < -held_spike_gate_ns_)) {
+            r.spike = true;
+            r.held.reset();
+        }
+    } else if (spike_gate_ && last_used_time_ns_ != INT64_MIN &&
+               t4_ns - last_used_time_ns_ < 2 * poll_interval_ns()) {
+        const int64_t suspect_gate_ns =
+            static_cast<int64_t>(kSuspectGate * static_cast<double>(jitter_ns));
+        if (diff_ns > suspect_gate_ns || diff_ns < -suspect_gate_ns) {
+            r.spike = true;  // held back, for now
+            held_ = s;
+            held_time_ns_ = t4_ns;
+            held_suspect_gate_ns_ = suspect_gate_ns;
+            held_spike_gate_ns_ = kSpikeGate * jitter_ns;
+            held_is_spike_ = diff_ns > held_spike_gate_ns_ || diff_ns < -held_spike_gate_ns_;
+            if (burst_left_ == 0) r.actions.timer_at_ns = proto::sat_add(t4_ns, kBurstSpacing_ns);
+        }
     }
     return r;
 }
@@ -247,7 +295,22 @@ void Source::on_clock_correction(int64_t slew_ns, double dfreq_ppm, int64_t at_n
     if (last_used_time_ns_ != INT64_MIN)
         last_used_offset_ns_ =
             rebased_offset(last_used_offset_ns_, last_used_time_ns_, slew_ns, dfreq_ppm, at_ns);
-    if (was_step) outstanding_ = false;  // T1 was read on the old timescale
+    if (held_time_ns_ != INT64_MIN) {
+        held_.offset_ns =
+            rebased_offset(held_.offset_ns, held_.local_time_ns, slew_ns, dfreq_ppm, at_ns);
+        if (was_step) {
+            held_.local_time_ns = proto::sat_add(held_.local_time_ns, slew_ns);
+            held_time_ns_ = held_.local_time_ns;
+        }
+    }
+    if (was_step && last_used_time_ns_ != INT64_MIN)
+        last_used_time_ns_ = proto::sat_add(last_used_time_ns_, slew_ns);
+    if (was_step) {
+        outstanding_ = false;  // T1 was read on the old timescale
+        // The next poll is timed from the last request: keep that on the new timescale too, or
+        // a step back of 10 s would delay it by 10 s (and one forward fire it at once).
+        sent_local_ns_ = proto::sat_add(sent_local_ns_, slew_ns);
+    }
 }
 
 void Source::set_poll_hint(int8_t poll_log2) {

@@ -49,10 +49,16 @@ struct ResponseResult {
     proto::CheckFailure check = proto::CheckFailure::kNone;
     auth::AuthFailure auth_failure = auth::AuthFailure::kNone;  ///< kAuthFailed: why
     std::optional<FilterOutput> filter;                         ///< set when accepted
-    /// Accepted, but a popcorn spike (RFC 5905 clock filter): its offset is more than
-    /// kSpikeGate x jitter away from the last sample used, which is recent. Kept in the filter,
-    /// not fed to the discipline.
+    /// Accepted, but held back by the popcorn-spike gate (RFC 5905 clock filter): its offset
+    /// is more than kSuspectGate x jitter away from the last sample used, which is recent. Not
+    /// fed to the discipline now; the next request comes early to tell a spike from a move.
     bool spike = false;
+    /// Accepted, and it confirms the held-back sample (`held`): both are beyond the gate on the
+    /// same side of the last sample used, so the offset really moved.
+    bool confirmed_change = false;
+    /// A sample held back before this one that goes to the discipline now, before this one:
+    /// confirmed (see confirmed_change), or not a spike after all. Offset re-based to now.
+    std::optional<FilterSample> held;
     SourceActions actions;
 };
 
@@ -64,6 +70,15 @@ class Source {
     /// Requests a burst (iburst or resync) sends at most, to get 4 good replies: enough filled
     /// filter stages to be selectable (empty ones count as MAXDISP), even with 30 % loss each way.
     static constexpr int kBurstMaxRequests = 12;
+    /// Spacing of a burst's requests (or the minimum poll, if shorter). See docs/ARCHITECTURE.md
+    /// ("Start-up"): 4 samples must be in before a source is selectable, and the first update
+    /// must come early enough to slew 0.1 s out within 6 s of start.
+    static constexpr int64_t kBurstSpacing_ns = 1'000'000'000;
+    /// After the start-up iburst the poll interval ramps up, doubling from 2 x kBurstSpacing_ns
+    /// until it reaches the poll interval (2, 4, 8 s, ... before the 16 s or 64 s poll): the
+    /// frequency error a 3-s burst leaves (tens of ppm) is measured again before it has run
+    /// for long. See docs/ARCHITECTURE.md ("Start-up").
+    static constexpr int kRampFirstFactor = 2;
 
     explicit Source(const SourceConfig& cfg);
 
@@ -86,6 +101,9 @@ class Source {
     SourceActions burst(int64_t now_ns);
     /// The sample handed to the discipline was used at local time `used_ns` (popcorn reference).
     void note_sample_used(int64_t offset_ns, int64_t used_ns);
+    /// Whether the popcorn-spike gate applies (the engine turns it on once the frequency is
+    /// known well enough for the last sample to predict the next one).
+    void set_spike_gate(bool on) { spike_gate_ = on; }
     /// The discipline's poll wish; the source clamps it to [minpoll, maxpoll] and KoD backoff.
     void set_poll_hint(int8_t poll_log2);
 
@@ -111,6 +129,9 @@ class Source {
 
   private:
     int effective_poll() const;
+    /// The next interval of the start-up ramp (doubling from 2 x kBurstSpacing_ns) while it is
+    /// shorter than `poll_ns`; `poll_ns` once the ramp is over.
+    int64_t next_ramp_interval(int64_t poll_ns);
     int64_t poll_interval_ns() const;
 
     SourceConfig cfg_;
@@ -122,6 +143,8 @@ class Source {
     int burst_left_ = 0;
     int burst_replies_ = 0;
     int burst_sent_ = 0;
+    bool startup_burst_ = false;    // the burst under way is the start-up iburst
+    int64_t ramp_interval_ns_ = 0;  // start-up ramp: the next poll interval (0: ramp over)
     int polls_since_reply_ = 0;
     bool ever_reached_ = false;
     bool outstanding_ = false;
@@ -135,6 +158,12 @@ class Source {
     int64_t last_burst_ns_ = INT64_MIN;  // start of the last resync burst
     int64_t last_used_offset_ns_ = 0;    // popcorn-spike reference: last sample fed on
     int64_t last_used_time_ns_ = INT64_MIN;
+    FilterSample held_{};               // a sample held back by the spike gate...
+    int64_t held_time_ns_ = INT64_MIN;  // ...at this local time (INT64_MIN: none held)
+    int64_t held_suspect_gate_ns_ = 0;  // the gates it failed
+    int64_t held_spike_gate_ns_ = 0;
+    bool held_is_spike_ = false;  // beyond the spike gate (dropped unless confirmed)
+    bool spike_gate_ = true;      // see set_spike_gate
     bool demobilized_ = false;
     uint64_t requests_sent_ = 0;
 };

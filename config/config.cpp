@@ -49,7 +49,7 @@ namespace {
 constexpr std::string_view kTopKeys[] = {"daemon",  "log",     "clock",  "source",
                                          "local",   "server",  "access", "ratelimit",
                                          "control", "metrics", "auth"};
-constexpr std::string_view kDaemonKeys[] = {"user", "pidfile"};
+constexpr std::string_view kDaemonKeys[] = {"user", "pidfile", "keep_net_bind_service"};
 constexpr std::string_view kLogKeys[] = {"level"};
 constexpr std::string_view kClockKeys[] = {
     "mode",        "step_threshold", "step_limit", "panic_threshold",     "max_backward_step",
@@ -300,6 +300,7 @@ class Reader {
             else
                 out.pidfile = s->first;
         }
+        get_bool(t, "keep_net_bind_service", out.keep_net_bind_service);
     }
 
     void read_log(const toml::table& t, LogConfig& out) {

@@ -36,6 +36,10 @@ struct DaemonConfig {
     /// After start-up (sockets bound, clock opened), switch to this user (and its group) keeping
     /// only CAP_SYS_TIME; only when started as root. "" (the default) = keep running as started.
     std::string user;
+    /// Also keep CAP_NET_BIND_SERVICE after the switch, so a reload can open the [metrics]
+    /// listener on a new port below 1024. It is kept anyway when [metrics] listen already uses
+    /// such a port at start; false (the default) otherwise drops it.
+    bool keep_net_bind_service = false;
     /// Lock file holding the daemon's pid: a second daemon with the same file refuses to start.
     /// "" (the default) = "ntpd-lite.pid" in $RUNTIME_DIRECTORY when systemd sets it, else none.
     std::string pidfile;

@@ -229,6 +229,8 @@ std::vector<std::string> restart_only_changes(const config::Config& a, const con
     if (a.daemon.user != b.daemon.user) out.push_back("[daemon] user");
     if (a.daemon.pidfile != b.daemon.pidfile) out.push_back("[daemon] pidfile");
     if (a.auth.keyfile != b.auth.keyfile) out.push_back("[auth] keyfile");
+    if (a.daemon.keep_net_bind_service != b.daemon.keep_net_bind_service)
+        out.push_back("[daemon] keep_net_bind_service");
     const config::ClockConfig &x = a.clock, &y = b.clock;
     if (x.mode != y.mode || x.step_threshold_s != y.step_threshold_s ||
         x.step_limit != y.step_limit || x.panic_threshold_s != y.panic_threshold_s ||

@@ -54,6 +54,7 @@ int check_config(const std::string& path) {
 struct DropPlan {
     std::string user;                ///< [daemon] user; "" = no drop
     bool want_sys_time = false;      ///< discipline mode: keep CAP_SYS_TIME
+    bool want_net_bind = false;      ///< a reload may bind a port below 1024
     std::vector<std::string> paths;  ///< files and dedicated directories to give to the user
 };
 
@@ -69,6 +70,11 @@ DropPlan drop_plan_of(const ntplite::config::Config& cfg, const std::string& pid
     DropPlan plan;
     plan.user = cfg.daemon.user;
     plan.want_sys_time = cfg.clock.mode == ntplite::config::ClockMode::kDiscipline;
+    // [[server]] sockets are bound before the drop and a reload never re-binds them (restart);
+    // the metrics listener is the one a reload re-opens. Keep the capability when it already
+    // sits below 1024 (a reload may move it to another low port) or when the admin asks.
+    plan.want_net_bind =
+        cfg.daemon.keep_net_bind_service || (cfg.metrics.listen && cfg.metrics.listen->port < 1024);
     for (const std::string& file : {pidfile, cfg.control.socket, cfg.clock.drift_file}) {
         if (file.empty()) continue;
         plan.paths.push_back(file);
@@ -90,7 +96,7 @@ std::expected<void, ntplite::daemon::StartError> drop_privileges(const DropPlan&
     if (!who) return std::unexpected(StartError{ExitCode::kPrivileges, who.error()});
     if (auto ok = ntplite::daemon::hand_over(*who, plan.paths); !ok)
         return std::unexpected(StartError{ExitCode::kPrivileges, ok.error()});
-    auto dropped = ntplite::daemon::drop_privileges(*who, plan.want_sys_time);
+    auto dropped = ntplite::daemon::drop_privileges(*who, plan.want_sys_time, plan.want_net_bind);
     if (!dropped) return std::unexpected(StartError{ExitCode::kPrivileges, dropped.error()});
     spdlog::info("{}", dropped->summary);
     return {};

@@ -7,7 +7,7 @@ BUILD_DIR=${1:-build}
 
 PACKAGES="cmake g++ ninja-build pkg-config python3 libboost-dev libspdlog-dev libfmt-dev libtomlplusplus-dev \
 libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libssl-dev chrony chromium ntpsec-ntpdig \
-iproute2 util-linux procps clang-16 libclang-rt-16-dev libsystemd-dev libcap-ng-dev scdoc systemd \
+iproute2 util-linux procps clang-16 libclang-rt-16-dev libcap-ng-dev scdoc systemd \
 man-db debhelper dpkg-dev fakeroot lintian"
 
 missing=""

@@ -7,9 +7,15 @@
 #  5. the Debian package is built (dpkg-buildpackage) and checked with lintian (no errors).
 # The package's install/upgrade/purge test in a throwaway root (scripts/test-deb-install.sh)
 # downloads a Debian base system and is run separately.
+# Files for people (the status page screenshot, the lintian report) are collected in
+# artifacts/ at the top of the tree (NTPLITE_ARTIFACTS overrides); .ci/run prints its path, and
+# the run fails if the screenshot the browser test must save is missing.
 # Idempotent; never touches the system clock.
 set -eu
 cd "$(dirname "$0")/.."
+NTPLITE_ARTIFACTS=$(realpath -m "${NTPLITE_ARTIFACTS:-artifacts}")
+export NTPLITE_ARTIFACTS
+rm -rf "$NTPLITE_ARTIFACTS" && mkdir -p "$NTPLITE_ARTIFACTS"
 ./scripts/setup.sh build
 
 echo "== tests (build/)"
@@ -33,5 +39,10 @@ if [ -x scripts/build-simcompat.sh ]; then
 fi
 echo "== Debian package + lintian (build-deb/)"
 ./scripts/build-deb.sh build-deb
+cp build-deb/lintian.txt "$NTPLITE_ARTIFACTS/lintian.txt"
 
+echo "== artifacts ($NTPLITE_ARTIFACTS)"
+ls -l "$NTPLITE_ARTIFACTS"
+[ -s "$NTPLITE_ARTIFACTS/status-page.png" ] ||
+    { echo "missing artifact: status-page.png (tests/system/test_monitor_status_page.sh)"; exit 1; }
 echo "ALL TESTS PASSED"

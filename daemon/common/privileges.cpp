@@ -56,7 +56,8 @@ std::expected<void, std::string> hand_over(const RunAs& who,
     return {};
 }
 
-std::expected<DropResult, std::string> drop_privileges(const RunAs& who, bool want_sys_time) {
+std::expected<DropResult, std::string> drop_privileges(const RunAs& who, bool want_sys_time,
+                                                       bool want_net_bind) {
     if (int n = thread_count(); n != 1) {
         return std::unexpected("internal error: " + std::to_string(n) +
                                " threads exist before the privilege drop (they would keep root)");
@@ -64,6 +65,8 @@ std::expected<DropResult, std::string> drop_privileges(const RunAs& who, bool wa
     if (capng_get_caps_process() != 0) return std::unexpected("cannot read capabilities");
     const bool have_sys_time = capng_have_capability(CAPNG_PERMITTED, CAP_SYS_TIME) != 0;
     const bool keep_sys_time = want_sys_time && have_sys_time;
+    const bool have_net_bind = capng_have_capability(CAPNG_PERMITTED, CAP_NET_BIND_SERVICE) != 0;
+    const bool keep_net_bind = want_net_bind && have_net_bind;
     const bool can_bound = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) != 0;
 
     capng_clear(CAPNG_SELECT_BOTH);
@@ -72,6 +75,12 @@ std::expected<DropResult, std::string> drop_privileges(const RunAs& who, bool wa
             CAPNG_ADD,
             static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET),
             CAP_SYS_TIME);
+    }
+    if (keep_net_bind) {
+        capng_update(
+            CAPNG_ADD,
+            static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET),
+            CAP_NET_BIND_SERVICE);
     }
     const int flags = CAPNG_DROP_SUPP_GRP | (can_bound ? CAPNG_CLEAR_BOUNDING : 0);
     const int rc = capng_change_id(static_cast<int>(who.uid), static_cast<int>(who.gid),
@@ -88,10 +97,16 @@ std::expected<DropResult, std::string> drop_privileges(const RunAs& who, bool wa
     }
     DropResult r;
     r.kept_sys_time = keep_sys_time;
+    r.kept_net_bind = keep_net_bind;
     r.summary = "running as " + who.user + " (uid " + std::to_string(who.uid) + ", gid " +
                 std::to_string(who.gid) + "), capabilities: " + effective_capabilities_text();
     if (want_sys_time && !have_sys_time) {
         r.summary += " (CAP_SYS_TIME was not available: the clock is observed, not adjusted)";
+    }
+    if (want_net_bind && !have_net_bind) {
+        r.summary +=
+            " (CAP_NET_BIND_SERVICE was not available: a reload cannot bind ports below "
+            "1024)";
     }
     return r;
 }

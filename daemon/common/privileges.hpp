@@ -1,5 +1,6 @@
-// Dropping root after start-up: switch to [daemon] user keeping only CAP_SYS_TIME, with
-// libcap-ng. Capabilities are per thread, so this must run before any thread starts.
+// Dropping root after start-up: switch to [daemon] user keeping only CAP_SYS_TIME (and
+// CAP_NET_BIND_SERVICE when a reload may bind a port below 1024), with libcap-ng. Capabilities are
+// per thread, so this must run before any thread starts.
 #pragma once
 
 #include <sys/types.h>
@@ -31,14 +32,18 @@ std::expected<void, std::string> hand_over(const RunAs& who, const std::vector<s
 /// What drop_privileges() did, for the log.
 struct DropResult {
     bool kept_sys_time = false;  ///< CAP_SYS_TIME is in the new effective set
+    bool kept_net_bind = false;  ///< CAP_NET_BIND_SERVICE is in the new effective set
     std::string summary;         ///< "running as ntpd-lite (uid 101), capabilities: cap_sys_time"
 };
 
 /// Switches uid/gid (supplementary groups dropped) and keeps CAP_SYS_TIME only if `want_sys_time`
 /// and it is in the permitted set now (a bounding set without it means observe only, which is
-/// not an error). Clears the bounding set to what is kept when CAP_SETPCAP allows it.
+/// not an error); likewise CAP_NET_BIND_SERVICE if `want_net_bind` (its absence is logged by the
+/// caller's summary: a reload's low port would then fail with EACCES). Clears the bounding set to
+/// what is kept when CAP_SETPCAP allows it.
 /// Error if other threads exist (they would keep root's capabilities) or a step fails.
-std::expected<DropResult, std::string> drop_privileges(const RunAs& who, bool want_sys_time);
+std::expected<DropResult, std::string> drop_privileges(const RunAs& who, bool want_sys_time,
+                                                       bool want_net_bind = false);
 
 /// Effective capabilities of this thread as text ("cap_sys_time", "none", "full").
 std::string effective_capabilities_text();

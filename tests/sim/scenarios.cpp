@@ -142,6 +142,7 @@ void expect_reference_criteria(const RunMetrics& m) {
     EXPECT_LE(m.max_abs_offset_ns, 150e3) << "max |offset| after 2000 s <= 150 us";
     EXPECT_LE(m.rms_freq_ppm, 0.1) << "RMS frequency error <= 0.1 ppm";
     EXPECT_EQ(m.unsynchronized_served_after_sync, 0) << "served unsynchronized after syncing";
+    EXPECT_EQ(m.frequency_changes, 0) << "a frequency change seen in plain noise";
 }
 
 namespace {

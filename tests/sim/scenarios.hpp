@@ -44,7 +44,8 @@ ScenarioParams kod_rate_scenario(uint64_t seed);
 inline constexpr int64_t kKodTime_ns = 10'000 * kSecond;
 
 /// first update <= 10 s, |offset| < 1 ms from 60 s, RMS <= 25 us and max <= 150 us after
-/// 2,000 s, RMS frequency error <= 0.1 ppm (after 2,000 s), never unsynchronized once synced.
+/// 2,000 s, RMS frequency error <= 0.1 ppm (after 2,000 s), never unsynchronized once synced,
+/// no frequency change detected (there is none).
 void expect_reference_criteria(const RunMetrics& m);
 
 /// Collects a row for the tables printed at the end of the test program (per seed, and the

@@ -109,6 +109,7 @@ class Simulation {
             m_.rms_freq_from_tight_ppm =
                 std::sqrt(sum_sq_freq_tight / static_cast<double>(n_tight));
         m_.steps = clock_.steps();
+        m_.frequency_changes = engine_.discipline().changes_detected();
         m_.final_sources = engine_.snapshot(clock::LocalTime{clock_.now_ns()});
         for (std::size_t i = 0; i < ids_.size(); ++i)
             if (auto* s = engine_.source(ids_[i])) m_.final_poll_log2[i] = s->poll_log2();
@@ -203,7 +204,7 @@ class Simulation {
                     std::printf(
                         "t=%8.1f true_off=%9.1fus meas=%9.1fus adj=%s %9.1fus freq=%9.4f (true "
                         "resid %8.4f) "
-                        "poll=%d n_resid=%.1fus win=%zu neff=%.1f\n",
+                        "poll=%d n_resid=%.1fus win=%zu neff=%.1f chg=%d\n",
                         static_cast<double>(e.t_ns) * 1e-9, true_off_before * 1e-3,
                         static_cast<double>(u.offset_ns) * 1e-3,
                         clock::to_string(u.adjustment.action),
@@ -212,7 +213,8 @@ class Simulation {
                         engine_.discipline().poll_hint_log2(),
                         engine_.discipline().residual_rms_ns() * 1e-3,
                         engine_.discipline().window_samples(),
-                        engine_.discipline().effective_samples());
+                        engine_.discipline().effective_samples(),
+                        engine_.discipline().changes_detected());
                 }
                 absorb(r);
                 return;
@@ -278,17 +280,18 @@ RunMetrics run_scenario(const ScenarioParams& params) {
 std::string table_header() {
     return "| scenario | seed | first update (s) | settled <1 ms (s) | max \\|off\\| after 60 s "
            "(us) | RMS off after 2000 s (us) | max \\|off\\| after 2000 s (us) | RMS freq err "
-           "(ppm) | steps |\n"
-           "|---|---|---|---|---|---|---|---|---|\n";
+           "(ppm) | steps | frequency changes |\n"
+           "|---|---|---|---|---|---|---|---|---|---|\n";
 }
 
 std::string table_row(const std::string& scenario, uint64_t seed, const RunMetrics& m) {
     char buf[512];
-    std::snprintf(buf, sizeof buf, "| %s | %llu | %.1f | %.0f | %.1f | %.2f | %.1f | %.4f | %d |\n",
-                  scenario.c_str(), static_cast<unsigned long long>(seed),
-                  static_cast<double>(m.first_update_ns) * 1e-9,
-                  static_cast<double>(m.settle_ns) * 1e-9, m.max_abs_offset_after_tight_ns * 1e-3,
-                  m.rms_offset_ns * 1e-3, m.max_abs_offset_ns * 1e-3, m.rms_freq_ppm, m.steps);
+    std::snprintf(
+        buf, sizeof buf, "| %s | %llu | %.1f | %.0f | %.1f | %.2f | %.1f | %.4f | %d | %d |\n",
+        scenario.c_str(), static_cast<unsigned long long>(seed),
+        static_cast<double>(m.first_update_ns) * 1e-9, static_cast<double>(m.settle_ns) * 1e-9,
+        m.max_abs_offset_after_tight_ns * 1e-3, m.rms_offset_ns * 1e-3, m.max_abs_offset_ns * 1e-3,
+        m.rms_freq_ppm, m.steps, m.frequency_changes);
     return buf;
 }
 

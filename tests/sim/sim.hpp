@@ -79,6 +79,7 @@ struct RunMetrics {
                                                ///< first clock update
     std::vector<double> offset_at_s;           ///< per second: local - true (ns)
     int steps = 0;
+    int frequency_changes = 0;  ///< changes the discipline detected (Discipline::changes_detected)
     std::vector<int> selected_samples;     ///< per server: 1-s samples with it as system peer
     std::vector<uint64_t> requests;        ///< per server: requests it received
     std::vector<int64_t> peer_changes_ns;  ///< true times the system peer changed

@@ -7,6 +7,9 @@
 set -eu
 : "${NTPLITE_BIN:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
 : "${NTPLITE_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
+# Files a test keeps for people to look at (the status page screenshot): scripts/test.sh points
+# this at the top-level artifacts/ directory that CI collects; by hand it is the build tree's.
+: "${NTPLITE_ARTIFACTS:=$NTPLITE_BIN/artifacts}"
 NTPQ="$NTPLITE_BIN/tools/ntpq-lite"
 NTPD="$NTPLITE_BIN/daemon/ntpd-lite"
 DROP_TIME="setpriv --bounding-set=-sys_time"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# systemd notification (sd_notify from libsystemd) to a test NOTIFY_SOCKET (a Python datagram
+# systemd notification (the sd_notify protocol, spoken without libsystemd) to a test NOTIFY_SOCKET (a Python datagram
 # listener): READY=1 with a STATUS= line once sockets are open, STATUS= when the daemon
 # synchronizes, WATCHDOG=1 at half of WATCHDOG_USEC, RELOADING=1 then READY=1 on SIGHUP and
 # STOPPING=1 on SIGTERM. Without NOTIFY_SOCKET nothing is sent (every other test runs so).

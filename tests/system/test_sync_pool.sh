@@ -4,6 +4,23 @@
 # resolved again (with nothing else to use, the same address is retried), and once a server
 # appears there it is selected. A second pool whose name cannot be resolved is logged once and
 # retried with backoff; the daemon never exits because of it.
+# Names never reach the system resolver: the test re-runs itself in a private network and mount
+# namespace (only loopback) whose /etc/hosts is a fixture (localhost only) and whose resolv.conf
+# points at a loopback port where no DNS server listens, so "no-such-pool.invalid" fails locally.
+if [ -z "${NTPLITE_POOL_NS:-}" ]; then
+    fx=$(mktemp -d /tmp/ntplite-poolns.XXXXXX)
+    printf '127.0.0.1 localhost\n' > "$fx/hosts"
+    printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "$fx/resolv.conf"
+    rc=0
+    NTPLITE_POOL_NS=1 unshare -n -m sh -c '
+        set -e
+        ip link set lo up
+        mount --bind "$1/hosts" /etc/hosts
+        mount --bind "$1/resolv.conf" /etc/resolv.conf
+        exec sh "$2"' sh "$fx" "$0" || rc=$?
+    rm -rf "$fx"
+    exit $rc
+fi
 . "$NTPLITE_SRC/tests/system/lib.sh"
 
 PORT=13136

@@ -187,10 +187,16 @@ std::string format_clients(const nlohmann::json& reply) {
     out += std::string(79, '=') + "\n";
     for (const auto& c : reply.value("clients", nlohmann::json::array())) {
         const double ago_s = static_cast<double>(c.value("last_seen_ago_ns", int64_t{0})) / 1e9;
-        out += fmt::format("{:<31} {:>9} {:>9} {:>8} {:>6} {:>7.0f} s\n",
-                           c.value("address", std::string("?")), c.value("requests", uint64_t{0}),
-                           c.value("answered", uint64_t{0}), c.value("dropped", uint64_t{0}),
-                           c.value("kod", uint64_t{0}), ago_s);
+        // An address longer than its column (a full IPv6 address) gets a line of its own, so
+        // the numbers stay under their headers within 79 columns.
+        std::string address = c.value("address", std::string("?"));
+        if (address.size() > 31) {
+            out += address + "\n";
+            address.clear();
+        }
+        out += fmt::format("{:<31} {:>9} {:>9} {:>8} {:>6} {:>7.0f} s\n", address,
+                           c.value("requests", uint64_t{0}), c.value("answered", uint64_t{0}),
+                           c.value("dropped", uint64_t{0}), c.value("kod", uint64_t{0}), ago_s);
     }
     if (reply.value("clients", nlohmann::json::array()).empty()) out += "(no clients seen)\n";
     return out;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "tools/ntpq/format.hpp"
+#include "tools/ntpq/text_wrap.hpp"
 
 namespace ntplite::tools {
 namespace {
@@ -66,14 +67,15 @@ std::string display_refid(std::string_view refid) {
     return out;
 }
 
-std::string fit_ms(const std::optional<double>& v, int width) {
+std::string fit_ms(const std::optional<double>& v, int width, bool with_sign) {
     if (!v) return fmt::format("{:>{}}", "-", width);
     // Three decimals like ntpq; fewer when the value would not fit its column.
     for (int decimals = 3; decimals >= 0; --decimals) {
-        std::string t = fmt::format("{:{}.{}f}", *v, width, decimals);
+        std::string t = with_sign ? fmt::format("{:+{}.{}f}", *v, width, decimals)
+                                  : fmt::format("{:{}.{}f}", *v, width, decimals);
         if (static_cast<int>(t.size()) <= width) return t;
     }
-    return fmt::format("{:{}.0f}", *v, width);
+    return with_sign ? fmt::format("{:+{}.0f}", *v, width) : fmt::format("{:{}.0f}", *v, width);
 }
 
 namespace {
@@ -81,30 +83,6 @@ namespace {
 /// ntpsec ntpq's column widths and header: 79 characters in all, numbers right-aligned under
 /// their headers (ntpq itself prints reach one column left of its header; we do not).
 constexpr int kRemoteWidth = 15, kRefidWidth = 15;
-
-/// Word-wraps `text` to lines of at most `width` columns; the first line starts after
-/// `first_column` columns already printed, the others with `indent`.
-std::string wrap(std::string_view text, std::size_t width, std::string_view indent,
-                 std::size_t first_column = 0) {
-    std::string out, line;
-    std::size_t pos = 0, offset = first_column;
-    while (pos < text.size()) {
-        std::size_t next = text.find(' ', pos);
-        if (next == std::string_view::npos) next = text.size();
-        const std::string_view word = text.substr(pos, next - pos);
-        if (!line.empty() && line != indent && offset + line.size() + 1 + word.size() > width) {
-            offset = 0;
-            out += line + "\n";
-            line = std::string(indent);
-        } else if (!line.empty() && line != indent) {
-            line += ' ';
-        }
-        line += word;
-        pos = next + 1;
-    }
-    if (!line.empty()) out += line + "\n";
-    return out;
-}
 
 /// The remote column: names longer than the column get a line of their own (like `ntpq -w`).
 std::string remote_cell(const PeerInfo& p) {
@@ -148,7 +126,7 @@ std::string state_sentence(const DaemonReport& r) {
 }
 
 std::string format_peers_table(const DaemonReport& r, bool verbose) {
-    std::string out = wrap(r.host + ": " + state_sentence(r), 79, "    ");
+    std::string out = wrap_text(r.host + ": " + state_sentence(r), kTextWidth, "    ");
     if (verbose) out += peers_legend();
     out += fmt::format("{:<{}} {:<{}} {:>2} {} {:>4} {:>4} {:>5} {:>7} {:>8} {:>8}\n",
                        "     remote", kRemoteWidth + 1, "     refid", kRefidWidth, "st", "t",
@@ -182,7 +160,8 @@ std::string format_peers_table(const DaemonReport& r, bool verbose) {
         const std::string head = remote_cell(p) + fmt::format(" {:<14} ", p.state);
         const std::size_t used =
             head.size() - (head.rfind('\n') == std::string::npos ? 0 : head.rfind('\n') + 1);
-        out += head + wrap(reason.empty() ? "-" : reason, 79, std::string(used, ' '), used);
+        out += head +
+               wrap_text(reason.empty() ? "-" : reason, kTextWidth, std::string(used, ' '), used);
     }
     return out;
 }
@@ -190,8 +169,9 @@ std::string format_peers_table(const DaemonReport& r, bool verbose) {
 std::string format_status(const DaemonReport& r) {
     const SystemInfo& s = r.system;
     std::string out;
+    // Values wrap under themselves at 79 columns (long host names, reasons).
     auto row = [&out](const char* name, const std::string& value) {
-        out += fmt::format("{:<16}: ", name) + value + "\n";
+        out += wrap_row(name, value, 16);
     };
     const std::string state = sync_state_of(r);
     row("Status", state_sentence(r));

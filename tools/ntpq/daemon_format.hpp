@@ -32,8 +32,8 @@ std::string state_sentence(const DaemonReport& r);
 /// The exit status of status/source for the daemon's state (0, 11, 12 or 6).
 ExitCode exit_code_for_state(const DaemonReport& r);
 /// A ms value right-aligned in `width` columns: 3 decimals, fewer if it would not fit; "-" if
-/// absent.
-std::string fit_ms(const std::optional<double>& v, int width);
+/// absent; a sign on positive values too when `with_sign`.
+std::string fit_ms(const std::optional<double>& v, int width, bool with_sign = false);
 /// The `chronyc tracking`-style block.
 std::string format_status(const DaemonReport& r);
 /// One line: the source in use, "Local clock ..." or "Free-running System Clock ...".

@@ -123,6 +123,8 @@ void interpret_peer(PeerInfo& p, int64_t now_unix_ns) {
     p.offset_ms = to_double(v, "offset");
     p.jitter_ms = to_double(v, "jitter");
     if (!p.jitter_ms) p.jitter_ms = to_double(v, "dispersion");
+    // ntpd-lite says whether the source has a sample (others send 0 for "none": shown as sent).
+    if (to_int(v, "sampled") == 0) p.delay_ms = p.offset_ms = p.jitter_ms = std::nullopt;
     std::optional<int64_t> last;
     if (auto r = parse_lfp_unix_ns(to_str(v, "rec"), now_unix_ns))
         last = r;

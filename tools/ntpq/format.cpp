@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "proto/refid.hpp"
+#include "tools/ntpq/text_wrap.hpp"
 
 namespace ntplite::tools {
 namespace {
@@ -176,7 +177,7 @@ std::string format_refid_text(const proto::Packet& p) {
 std::string format_sample_details(const SntpSample& s, const HostPort& server) {
     std::string out;
     auto row = [&out](const char* name, const std::string& value) {
-        out += fmt::format("{:<16} ", name) + value + "\n";
+        out += wrap_row(name, value, 16, " ");
     };
     std::string addr = s.server_address.find(':') != std::string::npos
                            ? "[" + s.server_address + "]:" + std::to_string(s.server_port)

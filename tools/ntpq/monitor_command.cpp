@@ -6,8 +6,10 @@
 #include <cstdlib>
 
 #include "proto/refid.hpp"
+#include "tools/ntpq/daemon_format.hpp"
 #include "tools/ntpq/format.hpp"
 #include "tools/ntpq/sntp_client.hpp"
+#include "tools/ntpq/text_wrap.hpp"
 
 namespace ntplite::tools {
 namespace {
@@ -62,35 +64,45 @@ ExitCode monitor_exit_code(const std::vector<MonitorRow>& rows) {
 }
 
 std::string format_monitor(const std::vector<MonitorRow>& rows, const MonitorVerdict& v) {
+    // 78 columns: values in ms like `peers` (fewer decimals rather than a wider column), a
+    // server name longer than its column on a line of its own, errors and the summary wrapped.
+    constexpr int kServerWidth = 18;
     std::string out =
-        fmt::format("{:<24} {:>14} {:>14} {:>10} {:>2} {:<16} {}\n", "server", "offset(local)",
-                    "offset(first)", "delay", "st", "refid", "status");
+        fmt::format("{:<{}} {:>10} {:>10} {:>8} {:>2} {:<15} {}\n", "server", kServerWidth,
+                    "offset ms", "vs 1st ms", "delay ms", "st", "refid", "status");
     std::vector<std::string> flagged;
     for (const MonitorRow& r : rows) {
+        std::string name = r.label;
+        if (static_cast<int>(name.size()) > kServerWidth) {
+            out += name + "\n";
+            name.clear();
+        }
         if (!r.result) {
-            out += fmt::format("{:<24} error: {}\n", r.label, r.result.error().message);
+            const std::string head = fmt::format("{:<{}} error: ", name, kServerWidth);
+            out += head + wrap_text(r.result.error().message, kTextWidth,
+                                    std::string(head.size(), ' '), head.size());
             flagged.push_back(r.label + " (no answer)");
             continue;
         }
         const SntpSample& s = *r.result;
-        out += fmt::format("{:<24} {:+13.6f}s {:+13.6f}s {:9.6f}s {:2} {:<16} {}\n", r.label,
-                           static_cast<double>(s.offset_ns) / 1e9,
-                           static_cast<double>(r.offset_from_first_ns.value_or(0)) / 1e9,
-                           static_cast<double>(s.delay_ns) / 1e9, s.reply.stratum,
-                           format_refid_text(s.reply),
-                           r.agrees ? "ok" : "DISAGREES with the majority");
-        if (!r.agrees) flagged.push_back(r.label);
+        auto ms = [](int64_t ns) { return static_cast<double>(ns) / 1e6; };
+        out += fmt::format("{:<{}} ", name, kServerWidth) + fit_ms(ms(s.offset_ns), 10, true) +
+               " " + fit_ms(ms(r.offset_from_first_ns.value_or(0)), 10, true) + " " +
+               fit_ms(ms(s.delay_ns), 8) +
+               fmt::format(" {:>2} {:<15.15} {}\n", s.reply.stratum, format_refid_text(s.reply),
+                           r.agrees ? "ok" : "DISAGREES");
+        if (!r.agrees) flagged.push_back(r.label + " (disagrees)");
     }
-    out += fmt::format("{} server(s), {} answered", rows.size(), v.answered);
+    std::string summary = fmt::format("{} server(s), {} answered", rows.size(), v.answered);
     if (v.answered > 0) {
-        out += v.has_majority ? fmt::format(", {} agree", v.majority)
-                              : std::string(", no majority agrees");
+        summary += v.has_majority ? fmt::format(", {} agree", v.majority)
+                                  : std::string(", no majority agrees");
     }
     if (!flagged.empty()) {
-        out += "; check:";
-        for (const auto& f : flagged) out += " " + f;
+        summary += "; check:";
+        for (const auto& f : flagged) summary += " " + f;
     }
-    return out + "\n";
+    return out + wrap_text(summary, kTextWidth, "    ");
 }
 
 nlohmann::ordered_json monitor_json(const std::vector<MonitorRow>& rows, const MonitorVerdict& v,

@@ -85,14 +85,14 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
         e["reach"] = x.reach;
         e["poll_log2"] = x.poll_log2;
         // Absent until the source has a sample: null, never a made-up 0.
-        const bool sampled = x.last_sample_time_ns != 0;
+        const bool sampled = x.has_sample;
         e["offset_ns"] = sampled ? J(x.offset_ns) : J(nullptr);
         e["delay_ns"] = sampled ? J(x.delay_ns) : J(nullptr);
         e["jitter_ns"] = sampled ? J(x.jitter_ns) : J(nullptr);
         e["root_distance_ns"] = sampled ? J(x.root_distance_ns) : J(nullptr);
         e["root_delay_ns"] = v.root_delay_ns;
         e["root_dispersion_ns"] = v.root_dispersion_ns;
-        e["last_sample_unix_ns"] = x.last_sample_time_ns ? J(x.last_sample_time_ns) : J(nullptr);
+        e["last_sample_unix_ns"] = sampled ? J(x.last_sample_time_ns) : J(nullptr);
         e["kiss"] = x.kiss ? J(kiss_text(x.kiss)) : J(nullptr);
         e["unresolved_error"] = v.unresolved_error.empty() ? J(nullptr) : J(v.unresolved_error);
         e["last_reply_unix_ns"] = x.last_reply_time_ns ? J(x.last_reply_time_ns) : J(nullptr);

@@ -293,6 +293,9 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         integer("headway", 0),
         raw("flash", "0x0"),
         integer("keyid", s.auth.kind == auth::AuthKind::kKey ? s.auth.key_id : 0),
+        // ntpq's convention is 0 for a source without a sample; `sampled` says whether these
+        // are measured, so ntpq-lite shows "-" (and JSON null) instead of a made-up 0.
+        integer("sampled", s.has_sample ? 1 : 0),
         ms("offset", s.offset_ns),
         ms("delay", s.delay_ns),
         ms("dispersion", v.dispersion_ns),

@@ -135,17 +135,18 @@ std::string metrics_text(const MonitorSnapshot& m) {
         const char* type;
         const char* help;
         double (*value)(const SourceView&);
+        bool measured = false;  ///< a filter value: no series for a source without a sample
     };
     static constexpr PerSource kPerSource[] = {
         {"ntpd_lite_source_offset_seconds", "gauge",
          "Filtered offset of the source (> 0: local clock behind)",
-         [](const SourceView& v) { return seconds(v.snap.offset_ns); }},
+         [](const SourceView& v) { return seconds(v.snap.offset_ns); }, true},
         {"ntpd_lite_source_delay_seconds", "gauge", "Round-trip delay of the filtered sample",
-         [](const SourceView& v) { return seconds(v.snap.delay_ns); }},
+         [](const SourceView& v) { return seconds(v.snap.delay_ns); }, true},
         {"ntpd_lite_source_jitter_seconds", "gauge", "Jitter of the source's samples",
-         [](const SourceView& v) { return seconds(v.snap.jitter_ns); }},
+         [](const SourceView& v) { return seconds(v.snap.jitter_ns); }, true},
         {"ntpd_lite_source_root_distance_seconds", "gauge", "Root distance of the source",
-         [](const SourceView& v) { return seconds(v.snap.root_distance_ns); }},
+         [](const SourceView& v) { return seconds(v.snap.root_distance_ns); }, true},
         {"ntpd_lite_source_reach", "gauge", "Reachability register (8 bits, newest poll in bit 0)",
          [](const SourceView& v) { return static_cast<double>(v.snap.reach); }},
         {"ntpd_lite_source_stratum", "gauge", "Stratum of the source",
@@ -168,8 +169,11 @@ std::string metrics_text(const MonitorSnapshot& m) {
     };
     for (const PerSource& f : kPerSource) {
         w.family(f.name, f.type, f.help);
-        for (const SourceView& v : m.sources)
+        for (const SourceView& v : m.sources) {
+            // Absent, not 0, until the source has a sample (Prometheus: no value = no series).
+            if (f.measured && !v.snap.has_sample) continue;
             w.sample(f.name, label("source", v.snap.name), f.value(v));
+        }
     }
     w.family("ntpd_lite_source_state", "gauge",
              "1 for the source's current state (selected, candidate, falseticker, outlier, "

@@ -75,7 +75,7 @@ std::string sources_section(const MonitorSnapshot& m) {
         "<th>Poll</th><th>Offset</th><th>Delay</th><th>Jitter</th></tr></thead>\n<tbody>\n";
     for (const SourceView& v : m.sources) {
         const clock::SourceSnapshot& x = v.snap;
-        const bool sampled = x.last_sample_time_ns != 0;
+        const bool sampled = x.has_sample;
         auto dur = [sampled](int64_t ns, bool with_sign) {
             return sampled ? duration_text(static_cast<double>(ns), with_sign) : std::string("-");
         };

@@ -34,7 +34,7 @@ class TestClock final : public SystemClock {
     explicit TestClock(int64_t true_start_ns, int64_t offset_ns = 0)
         : true_ns_(true_start_ns), offset_ns_(static_cast<double>(offset_ns)) {}
     void advance_true(int64_t dt_ns) {
-        offset_ns_ += freq_ppm_ * 1e-6 * static_cast<double>(dt_ns);
+        offset_ns_ += (freq_ppm_ + intrinsic_ppm) * 1e-6 * static_cast<double>(dt_ns);
         true_ns_ += dt_ns;
     }
     int64_t true_ns() const { return true_ns_; }
@@ -57,6 +57,8 @@ class TestClock final : public SystemClock {
         ++status_writes;
     }
 
+    /// The clock's own rate error (ppm, positive = runs fast), on top of the corrections.
+    double intrinsic_ppm = 0.0;
     int steps = 0;
     bool synced = false;
     int64_t maxerror = 0;

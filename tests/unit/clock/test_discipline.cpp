@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
 #include "clock/discipline.hpp"
 
 namespace ntplite::clock {
@@ -163,6 +168,106 @@ TEST(Discipline, PllFllConvergesOnAConstantFrequencyError) {
         true_offset_ns += (10.0 - freq_ppm) * 1e3 * 16;
     }
     EXPECT_NEAR(freq_ppm, 10.0, 0.1);
+}
+
+// ---- issue 11: the first update fits the start-up burst; frequency changes are followed -------
+
+TEST(Discipline, FirstUpdateFromTheBurstHasOffsetAndFrequency) {
+    // A clock 100 ppm slow: the burst's 4 samples (1 s apart) rise by 100 us a second.
+    Discipline d(DisciplineConfig{}, true);
+    std::vector<DisciplineSample> burst;
+    for (int i = 0; i < 4; ++i) burst.push_back(at(i, 50'000'000 + i * 100'000));
+    Adjustment a = d.update_batch(burst, burst.back(), 3 * kS);
+    EXPECT_EQ(d.updates(), 1) << "the burst is one update (the step window counts updates)";
+    EXPECT_EQ(a.action, ClockAction::kSlew);
+    EXPECT_NEAR(static_cast<double>(a.offset_ns), 50'300'000.0, 1'000.0);
+    EXPECT_NEAR(a.frequency_ppm, 100.0, 1.0) << "the frequency from the first update on";
+}
+
+TEST(Discipline, TheBurstCountsAsOneUpdateForTheStepWindow) {
+    DisciplineConfig cfg;
+    cfg.step_limit_updates = 1;
+    Discipline d(cfg, true);
+    std::vector<DisciplineSample> burst;
+    for (int i = 0; i < 4; ++i) burst.push_back(at(i, 10 * kS));
+    EXPECT_EQ(d.update_batch(burst, burst.back(), 3 * kS).action, ClockAction::kStep);
+    EXPECT_EQ(d.update(at(5, 10 * kS), 5 * kS).action, ClockAction::kSlew);
+}
+
+// Steady state at a 64 s poll, the measurements `noise_ns` (sd) around the true offset; at
+// `jump_after` updates the clock's own rate error jumps by `jump_ppm`. Returns the largest
+// |true offset| from the jump on and the updates it took to get the frequency within 1 ppm.
+struct JumpRun {
+    double max_after_ns = 0.0;
+    int updates_to_follow = -1;
+    int changes = 0;
+};
+JumpRun run_with_jump(double jump_ppm, int jump_after, int total, double noise_ns) {
+    Discipline d(DisciplineConfig{}, true);
+    std::mt19937_64 rng(7);
+    std::normal_distribution<double> noise(0.0, noise_ns);
+    double true_offset_ns = 0.0;  // server - local
+    double intrinsic_ppm = 30.0;  // how much slower the clock runs than it should
+    JumpRun out;
+    for (int i = 0; i < total; ++i) {
+        const int64_t t = i * 64;
+        if (i == jump_after) intrinsic_ppm += jump_ppm;
+        Adjustment a = d.update(at(t, static_cast<int64_t>(true_offset_ns + noise(rng))), t * kS);
+        true_offset_ns -= static_cast<double>(a.offset_ns);
+        if (i >= jump_after) {
+            out.max_after_ns = std::max(out.max_after_ns, std::abs(true_offset_ns));
+            if (out.updates_to_follow < 0 && std::abs(a.frequency_ppm - intrinsic_ppm) < 1.0)
+                out.updates_to_follow = i - jump_after;
+        }
+        // Between samples the clock drifts by what the correction has not caught; the jump
+        // happens right after this sample (the worst case: a whole poll of drift).
+        double rate = (i + 1 == jump_after ? intrinsic_ppm + jump_ppm : intrinsic_ppm);
+        true_offset_ns += (rate - a.frequency_ppm) * 1e3 * 64;
+    }
+    out.changes = d.changes_detected();
+    return out;
+}
+
+TEST(Discipline, AFrequencyJumpIsFollowedWithinTwoPolls) {
+    // +10 ppm right after a sample: 640 us of drift per 64 s poll. Before issue 11 the old
+    // points held the old frequency for ~12 polls (2-3 ms). Now two points beyond 3 sigma on
+    // one side are a change and the new frequency is measured from the old line.
+    JumpRun r = run_with_jump(10.0, 200, 260, 20'000.0);
+    EXPECT_GE(r.changes, 1);
+    EXPECT_GE(r.updates_to_follow, 0);
+    EXPECT_LE(r.updates_to_follow, 3);
+    EXPECT_LT(r.max_after_ns, 1.4e6) << "two polls of drift at most";
+}
+
+TEST(Discipline, NoChangeIsSeenInNoise) {
+    // 1,000 polls of 50 us noise with a constant frequency: never a change (a false one would
+    // throw the frequency away and cost a poll's worth of drift).
+    JumpRun r = run_with_jump(0.0, 2000, 1000, 50'000.0);
+    EXPECT_EQ(r.changes, 0);
+}
+
+TEST(Discipline, AConfirmedPairIsAChangeAtOnce) {
+    // The source held a sample back and the next agreed (both far on one side): the pair goes
+    // in together and is taken as a change without waiting for a second poll.
+    Discipline d(DisciplineConfig{}, true);
+    for (int i = 0; i < 30; ++i) d.update(at(i * 64, (i % 2) ? 10'000 : -10'000), i * 64 * kS);
+    ASSERT_EQ(d.changes_detected(), 0);
+    DisciplineSample a = at(30 * 64, 640'000);
+    DisciplineSample b = at(30 * 64 + 1, 650'000);
+    a.confirmed_change = b.confirmed_change = true;
+    std::vector<DisciplineSample> pair{a, b};
+    Adjustment adj = d.update_batch(pair, b, (30 * 64 + 1) * kS);
+    EXPECT_EQ(d.changes_detected(), 1);
+    EXPECT_NEAR(static_cast<double>(adj.offset_ns), 650'000.0, 50'000.0);
+    EXPECT_GT(adj.frequency_change_ppm, 5.0) << "the new frequency from the old line";
+}
+
+TEST(Discipline, OneUnconfirmedOutlierIsNotAChange) {
+    Discipline d(DisciplineConfig{}, true);
+    for (int i = 0; i < 30; ++i) d.update(at(i * 64, (i % 2) ? 10'000 : -10'000), i * 64 * kS);
+    Adjustment adj = d.update(at(30 * 64, 640'000), 30 * 64 * kS);
+    EXPECT_EQ(d.changes_detected(), 0);
+    EXPECT_LT(std::abs(adj.frequency_change_ppm), 5.0);
 }
 
 }  // namespace

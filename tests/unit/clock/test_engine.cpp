@@ -3,7 +3,9 @@
 // and the local fallback, and the kernel status — all asserted on the reported updates.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 
 #include "clock/engine.hpp"
 #include "clock/system_clock.hpp"
@@ -267,6 +269,26 @@ TEST(SyncEngineSelection, OneSampleIsNotEnoughWithoutABurst) {
     EXPECT_EQ(h.status.state, SyncState::kSynchronized);
 }
 
+TEST(SyncEngineStartup, TheFirstUpdateFitsTheBurstForOffsetAndFrequency) {
+    // Issue 11: a clock 0.1 s behind and 100 ppm slow. The iburst's 4 samples (1 s apart) are
+    // fitted together at the first update (~3 s), so the 100 ppm is corrected from then on
+    // and the clock stays < 1 ms through the first polls.
+    Harness h(kNovember, -100 * kMs);
+    h.clock.intrinsic_ppm = -100.0;
+    h.add(FakeServer{}, 4);
+    h.run(4);
+    ASSERT_EQ(h.engine->updates(), 1) << "one update from the whole burst";
+    EXPECT_NEAR(h.clock.frequency_ppm(), 100.0, 5.0);
+    EXPECT_LT(std::abs(h.clock.offset_from_true_ns()), 1e6);
+    double worst = 0.0;
+    for (int i = 0; i < 120; ++i) {
+        h.run(1);
+        worst = std::max(worst, std::abs(h.clock.offset_from_true_ns()));
+    }
+    EXPECT_LT(worst, 1e6);
+    EXPECT_EQ(h.clock.steps, 0);
+}
+
 TEST(SyncEngineSelection, RootDistanceHasTheMinimumDispersionAndAJitterFloor) {
     Harness h;
     h.add(FakeServer{.one_way_ns = 1'000});  // a 2 us path: the delay term is still MINDISP/2
@@ -337,7 +359,7 @@ TEST(SyncEngineSources, ResyncIsCoalesced) {
     EngineUpdate again = h.engine->burst_all(h.now());
     EXPECT_TRUE(again.actions.empty()) << "a burst is under way";
     h.record(first);
-    h.run(10);  // the burst (4 requests 2 s apart) is over
+    h.run(10);  // the burst (4 requests 1 s apart) is over
     EXPECT_TRUE(h.engine->burst_all(h.now()).actions.empty())
         << "less than one minpoll (16 s) since the last resync burst";
     h.run(10);

@@ -218,7 +218,7 @@ TEST(Source, KodWithWrongOriginIsIgnored) {
     EXPECT_EQ(s.poll_log2(), 4) << "a spoofed RATE must not slow us down";
 }
 
-TEST(Source, IburstSendsFourRequestsTwoSecondsApart) {
+TEST(Source, IburstSendsFourRequestsOneSecondApartThenRampsUpToThePoll) {
     SeededRandom rng(1);
     SourceConfig c = cfg(6, 10);
     c.iburst = true;
@@ -234,16 +234,73 @@ TEST(Source, IburstSendsFourRequestsTwoSecondsApart) {
         Reply r = make_reply(a, t, 0, 1000);
         s.on_response(r.bytes, t + 3000, t + 3000);
         ASSERT_TRUE(a.timer_at_ns);
-        EXPECT_EQ(*a.timer_at_ns - t, 2 * kS) << "request " << i;
+        EXPECT_EQ(*a.timer_at_ns - t, Source::kBurstSpacing_ns) << "request " << i;
+        EXPECT_EQ(*a.timer_at_ns - t, 1 * kS) << "request " << i;
         last_send = t;
         t = *a.timer_at_ns;
     }
-    // Four replies: the burst ends without a fifth request and normal polling resumes.
+    // Four replies: the burst ends without a fifth request; the start-up ramp follows (2, 4, 8,
+    // 16, 32 s), then the 64 s poll.
     SourceActions after = s.on_timer(t, rng);
     EXPECT_FALSE(after.send);
     ASSERT_TRUE(after.timer_at_ns);
-    EXPECT_EQ(*after.timer_at_ns, last_send + 64 * kS);
+    EXPECT_EQ(*after.timer_at_ns, last_send + 2 * kS);
     EXPECT_EQ(s.requests_sent(), 4u);
+    t = *after.timer_at_ns;
+    for (int64_t expect_s : {4, 8, 16, 32, 64, 64}) {
+        SourceActions a = s.on_timer(t, rng);
+        ASSERT_TRUE(a.send);
+        Reply r = make_reply(a, t, 0, 1000);
+        s.on_response(r.bytes, t + 3000, t + 3000);
+        ASSERT_TRUE(a.timer_at_ns);
+        EXPECT_EQ(*a.timer_at_ns - t, expect_s * kS);
+        t = *a.timer_at_ns;
+    }
+}
+
+TEST(Source, AResyncBurstHasNoRamp) {
+    SeededRandom rng(1);
+    SourceConfig c = cfg(6, 10);
+    Source s(c);
+    int64_t t = kT0;
+    s.on_timer(t, rng);
+    t += 64 * kS;
+    ASSERT_TRUE(s.burst(t).timer_at_ns);
+    int64_t last_send = 0;
+    for (int i = 0; i < 4; ++i) {
+        SourceActions a = s.on_timer(t, rng);
+        ASSERT_TRUE(a.send);
+        Reply r = make_reply(a, t, 0, 1000);
+        s.on_response(r.bytes, t + 3000, t + 3000);
+        last_send = t;
+        t = *a.timer_at_ns;
+    }
+    SourceActions after = s.on_timer(t, rng);
+    EXPECT_FALSE(after.send);
+    EXPECT_EQ(*after.timer_at_ns, last_send + 64 * kS) << "only the start-up burst ramps";
+}
+
+TEST(Source, AStepMovesThePollScheduleToTheNewTimescale) {
+    // The next poll is timed from the last request: after a step back of 10 s it must not come
+    // 10 s late (nor after a step forward at once).
+    SeededRandom rng(1);
+    SourceConfig c = cfg(4, 6);
+    c.iburst = true;
+    Source s(c);
+    s.start(kT0, rng);
+    int64_t t = kT0;
+    int64_t last_send = 0;
+    for (int i = 0; i < 4; ++i) {
+        SourceActions a = s.on_timer(t, rng);
+        Reply r = make_reply(a, t, 0, 1000);
+        s.on_response(r.bytes, t + 3000, t + 3000);
+        last_send = t;
+        t = *a.timer_at_ns;
+    }
+    s.on_clock_correction(-10 * kS, 0.0, t - kS / 2, true);
+    SourceActions after = s.on_timer(t - 10 * kS, rng);
+    ASSERT_TRUE(after.timer_at_ns);
+    EXPECT_EQ(*after.timer_at_ns, last_send - 10 * kS + 2 * kS);
 }
 
 TEST(Source, IburstRetriesLostRequests) {
@@ -252,12 +309,12 @@ TEST(Source, IburstRetriesLostRequests) {
     c.iburst = true;
     Source s(c);
     s.start(kT0, rng);
-    // Nobody answers: 12 requests 2 s apart; after that many unanswered polls the source counts
-    // as silent and is polled at maxpoll.
+    // Nobody answers: 12 requests 1 s apart; after that many unanswered polls the source counts
+    // as silent and is polled at maxpoll (no start-up ramp: the burst never completed).
     int64_t t = kT0;
     for (int i = 0; i < 12; ++i) {
         SourceActions a = s.on_timer(t, rng);
-        EXPECT_EQ(*a.timer_at_ns - t, i < 11 ? 2 * kS : 1024 * kS) << i;
+        EXPECT_EQ(*a.timer_at_ns - t, i < 11 ? 1 * kS : 1024 * kS) << i;
         t = *a.timer_at_ns;
     }
 }
@@ -292,6 +349,95 @@ TEST(Source, PoolMemberUnreachableAsksForReplacement) {
     int64_t t = kT0;
     for (int i = 0; i < 3 && !asked; ++i) asked = s.on_timer(t += 16 * kS, rng).reresolve;
     EXPECT_TRUE(asked);
+}
+
+// ---- popcorn-spike gate, issue 11: hold, ask again at once, confirm or drop ---------------
+
+// A source polled at 16 s whose samples so far were 0 +- 2 us (jitter ~2 us); then `next`.
+struct GateFixture {
+    SeededRandom rng{1};
+    Source s{cfg(4, 4)};
+    int64_t t = kT0;
+    SourceActions last;
+    int64_t last_used_ns = 0;
+
+    GateFixture() {
+        for (int i = 0; i < 8; ++i) {
+            ResponseResult r = poll((i % 2) ? 2'000 : -2'000);
+            last_used_ns = r.filter->best.offset_ns;
+            s.note_sample_used(last_used_ns, t);
+        }
+    }
+    int64_t jitter_ns() const { return s.filter().current(t)->jitter_ns; }
+    // One poll at the current time, answered with `offset_ns`; the clock then moves on to the
+    // next timer.
+    ResponseResult poll(int64_t offset_ns) {
+        last = s.on_timer(t, rng);
+        Reply r = make_reply(last, t, offset_ns, 1000);
+        ResponseResult res = s.on_response(r.bytes, t + 3000, t + 3000);
+        t = res.actions.timer_at_ns ? *res.actions.timer_at_ns : *last.timer_at_ns;
+        return res;
+    }
+};
+
+TEST(SourceSpikeGate, AFarSampleIsHeldAndTheNextRequestComesAtOnce) {
+    GateFixture f;
+    int64_t before = f.t;
+    ResponseResult r = f.poll(300'000);
+    EXPECT_TRUE(r.spike);
+    EXPECT_FALSE(r.held);
+    ASSERT_TRUE(r.actions.timer_at_ns);
+    EXPECT_EQ(*r.actions.timer_at_ns, before + 3000 + Source::kBurstSpacing_ns);
+}
+
+TEST(SourceSpikeGate, TwoFarSamplesOnOneSideAreAConfirmedMove) {
+    GateFixture f;
+    ASSERT_TRUE(f.poll(300'000).spike);
+    ResponseResult r = f.poll(310'000);
+    EXPECT_FALSE(r.spike);
+    EXPECT_TRUE(r.confirmed_change);
+    ASSERT_TRUE(r.held);
+    EXPECT_NEAR(static_cast<double>(r.held->offset_ns), 300'000.0, 1'000.0);
+}
+
+TEST(SourceSpikeGate, ASpikeFollowedByANormalSampleIsDropped) {
+    GateFixture f;
+    ASSERT_TRUE(f.poll(300'000).spike);
+    ResponseResult r = f.poll(1'000);
+    EXPECT_FALSE(r.spike);
+    EXPECT_FALSE(r.confirmed_change);
+    EXPECT_FALSE(r.held) << "beyond the spike gate and not confirmed: a popcorn spike";
+}
+
+TEST(SourceSpikeGate, TwoSpikesOnOppositeSidesAreNotAMoveAndAskOnlyOnce) {
+    GateFixture f;
+    ASSERT_TRUE(f.poll(300'000).spike);
+    ResponseResult r = f.poll(-300'000);
+    EXPECT_TRUE(r.spike);
+    EXPECT_FALSE(r.confirmed_change);
+    EXPECT_FALSE(r.held);
+    EXPECT_FALSE(r.actions.timer_at_ns) << "one early request per held sample";
+}
+
+TEST(SourceSpikeGate, AHeldSampleBetweenTheGatesIsReleasedWithTheNext) {
+    // Beyond 2.5 jitters (held, asked again) but within the RFC's 3 (no popcorn spike): if the
+    // next sample does not confirm a move, both go to the discipline as ordinary samples.
+    GateFixture f;
+    const int64_t between = f.last_used_ns + f.jitter_ns() * 11 / 4;
+    ASSERT_TRUE(f.poll(between).spike);
+    ResponseResult r = f.poll(f.last_used_ns);
+    EXPECT_FALSE(r.spike);
+    EXPECT_FALSE(r.confirmed_change);
+    ASSERT_TRUE(r.held);
+    EXPECT_NEAR(static_cast<double>(r.held->offset_ns), static_cast<double>(between), 1'000.0);
+}
+
+TEST(SourceSpikeGate, OffWhileTheEngineSaysSo) {
+    GateFixture f;
+    f.s.set_spike_gate(false);
+    ResponseResult r = f.poll(300'000);
+    EXPECT_FALSE(r.spike);
+    EXPECT_FALSE(r.actions.timer_at_ns);
 }
 
 }  // namespace

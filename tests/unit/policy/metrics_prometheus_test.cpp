@@ -106,5 +106,22 @@ TEST(MetricsPrometheus, BuildInfoCarriesTheVersion) {
     EXPECT_EQ(s.at("ntpd_lite_build_info{version=\"" + std::string(kVersion) + "\"}"), 1);
 }
 
+// A source without a sample has no offset/delay/jitter/root-distance series (absent, not 0);
+// its reach and state are still there.
+TEST(MetricsPrometheus, NoSampleMeansNoFilterSeries) {
+    auto m = testing::fixture_snapshot();
+    m.sources[1].snap.has_sample = false;
+    const auto s = samples(metrics_text(m));
+    const std::string quiet = "{source=\"" + m.sources[1].snap.name + "\"}";
+    const std::string other = "{source=\"" + m.sources[0].snap.name + "\"}";
+    for (const char* f :
+         {"ntpd_lite_source_offset_seconds", "ntpd_lite_source_delay_seconds",
+          "ntpd_lite_source_jitter_seconds", "ntpd_lite_source_root_distance_seconds"}) {
+        EXPECT_FALSE(s.contains(f + quiet)) << f;
+        EXPECT_TRUE(s.contains(f + other)) << f;
+    }
+    EXPECT_TRUE(s.contains("ntpd_lite_source_reach" + quiet));
+}
+
 }  // namespace
 }  // namespace ntplite::daemon

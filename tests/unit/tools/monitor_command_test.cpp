@@ -36,8 +36,38 @@ TEST(Monitor, FlagsTheOneThatDisagreesWithTheMajority) {
     EXPECT_EQ(*rows[2].offset_from_first_ns, 4'999'000'000);
     EXPECT_EQ(monitor_exit_code(rows), ExitCode::kDisagreement);
     const std::string text = format_monitor(rows, v);
-    EXPECT_NE(text.find("DISAGREES with the majority"), std::string::npos) << text;
-    EXPECT_NE(text.find("3 server(s), 3 answered, 2 agree; check: c"), std::string::npos) << text;
+    EXPECT_NE(text.find(" DISAGREES\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("3 server(s), 3 answered, 2 agree; check: c (disagrees)"),
+              std::string::npos)
+        << text;
+}
+
+// 80 columns: values in ms under their headers, a long server name on its own line, a long
+// error message and summary wrapped; never a line over 79 characters.
+TEST(Monitor, GoldenTableFitsIn79Columns) {
+    std::vector<MonitorRow> rows = {
+        ok("127.0.0.24:14130", 5'000), ok("a-rather-long-host-name.ntp.example.org:123", -7'000),
+        ok("127.0.0.26:14132", 2'000'038'000), failed("[2001:db8::1]:123")};
+    rows[3].result = std::unexpected(
+        SntpFailure{SntpError::kNoAnswer,
+                    "no reply within 1 s (the server may be down or the port filtered by "
+                    "a firewall between here and there)",
+                    0});
+    const MonitorVerdict v = evaluate_monitor(rows, 100'000'000);
+    const std::string expected =
+        "server              offset ms  vs 1st ms delay ms st refid           status\n"
+        "127.0.0.24:14130       +0.005     +0.000    0.100  2 0.0.0.0         ok\n"
+        "a-rather-long-host-name.ntp.example.org:123\n"
+        "                       -0.007     -0.012    0.100  2 0.0.0.0         ok\n"
+        "127.0.0.26:14132    +2000.038  +2000.033    0.100  2 0.0.0.0         DISAGREES\n"
+        "[2001:db8::1]:123  error: no reply within 1 s (the server may be down or the\n"
+        "                          port filtered by a firewall between here and there)\n"
+        "4 server(s), 3 answered, 2 agree; check: 127.0.0.26:14132 (disagrees)\n"
+        "    [2001:db8::1]:123 (no answer)\n";
+    const std::string text = format_monitor(rows, v);
+    EXPECT_EQ(text, expected);
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) EXPECT_LE(l.size(), 79u) << l;
 }
 
 TEST(Monitor, FirstServerCanBeTheFalseticker) {

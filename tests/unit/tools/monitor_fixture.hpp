@@ -27,6 +27,7 @@ inline daemon::SourceView fixture_source(clock::SourceId id, std::string addr,
     v.snap.poll_log2 = 6;
     v.snap.stratum = 10;
     v.snap.refid = proto::refid_from_ipv4({127, 127, 1, 1});
+    v.snap.has_sample = true;
     v.snap.last_sample_time_ns = kFixtureNow_ns - 20'000'000'000;
     v.snap.last_reply_time_ns = kFixtureNow_ns - 12'000'000'000;  // ntpq "when"
     v.address = addr;

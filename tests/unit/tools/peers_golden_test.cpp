@@ -68,6 +68,55 @@ TEST(PeersGolden, FixtureTableExactly) {
     EXPECT_EQ(run_peers(fixture_snapshot()), expected);
 }
 
+// A source without a sample (no reply yet; the daemon sends `sampled=0` in mode 6) shows "-"
+// for delay, offset and jitter, under their headers, and null in JSON; never a made-up 0.000.
+TEST(PeersGolden, SourceWithoutSampleShowsDashesAndJsonNull) {
+    auto m = fixture_snapshot();
+    daemon::SourceView quiet = fixture_source(3, "127.0.0.23", clock::SourceState::kNoSample, 0);
+    quiet.snap.has_sample = false;
+    quiet.snap.delay_ns = quiet.snap.jitter_ns = 0;
+    quiet.snap.stratum = 16;
+    quiet.snap.refid = 0;
+    quiet.snap.reach = 0;
+    quiet.snap.last_sample_time_ns = quiet.snap.last_reply_time_ns = 0;
+    m.sources.push_back(quiet);
+    const std::string expected =
+        "127.0.0.20:123: synchronized to 127.0.0.20:14123 (stratum 11)\n"
+        "     remote           refid      st t when poll reach   delay   offset   jitter\n"
+        "===============================================================================\n"
+        "*127.0.0.20      127.127.1.1     10 u   12   64   377   0.123    0.001    0.008\n"
+        "+127.0.0.21      127.127.1.1     10 u   12   64   377   0.123    0.002    0.008\n"
+        "x127.0.0.22      127.127.1.1     10 u   12   64   377   0.123 5000.000    0.008\n"
+        " 127.0.0.23      .INIT.          16 u    -   64     0       -        -        -\n"
+        "\n"
+        "     remote      state          reason\n"
+        "*127.0.0.20      selected       the system peer\n"
+        "+127.0.0.21      candidate      combined into the system offset\n"
+        "x127.0.0.22      falseticker    outside the majority's interval\n"
+        " 127.0.0.23      no-sample      polling, no valid reply yet\n";
+    EXPECT_EQ(run_peers(m), expected);
+
+    ResponderTransport t(m);
+    DaemonOptions o;
+    o.timeout_s = 0.01;
+    o.json = true;
+    std::ostringstream out, err;
+    run_daemon_command_on(DaemonCommand::kPeers, t, "127.0.0.20:123", o, kFixtureNow_ns, out, err);
+    const auto j = nlohmann::json::parse(out.str());
+    ASSERT_EQ(j["peers"].size(), 4u);
+    for (const char* k : {"delay_ms", "offset_ms", "jitter_ms"}) {
+        EXPECT_TRUE(j["peers"][3][k].is_null()) << k << ": " << j["peers"][3][k];
+        EXPECT_TRUE(j["peers"][0][k].is_number()) << k;
+    }
+    // A measured offset of exactly 0 is still a value (the flag decides, not the number).
+    m.sources[3].snap.has_sample = true;
+    const std::string with_sample = run_peers(m);
+    EXPECT_NE(with_sample.find(" 127.0.0.23      .INIT.          16 u    -   64     0   0.000    "
+                               "0.000    0.000\n"),
+              std::string::npos)
+        << with_sample;
+}
+
 TEST(PeersGolden, EveryLineFitsIn79ColumnsAndNumbersEndUnderTheirHeaders) {
     auto m = fixture_snapshot();
     // Extremes: a huge delay and offset, a long host name, a kissed source.
