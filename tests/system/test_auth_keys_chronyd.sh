@@ -10,7 +10,7 @@
 . "$NTPLITE_SRC/tests/system/lib.sh"
 PROBE="$NTPLITE_SRC/tests/system/auth_probe.py"
 
-ME_PORT=14123; CH_PORT=14124
+ME_PORT=15123; CH_PORT=15124
 K1=7EA62AE64D190114D46D5A082F948EC1
 K2=933F62BE1D604E68A81B557F18CFA200483F5B70
 cat > "$T/ours.keys" <<KEYS
@@ -96,9 +96,9 @@ CONF
 $DROP_TIME chronyd -x -d -f "$T/server.conf" > "$T/chronyd-server.log" 2>&1 &
 _PIDS="$_PIDS $!"
 wait_udp_port 127.0.0.1 $CH_PORT
-# Relays: 14125 flips a header bit, 14126 strips the MAC, 14127 passes (SHA1 key 2),
-# 14128 flips a MAC bit, 14129 passes (key 3, whose secret chronyd has different).
-for spec in 14125:flip 14126:strip 14127:pass 14128:flipmac 14129:pass; do
+# Relays: 15125 flips a header bit, 15126 strips the MAC, 15127 passes (SHA1 key 2),
+# 15128 flips a MAC bit, 15129 passes (key 3, whose secret chronyd has different).
+for spec in 15125:flip 15126:strip 15127:pass 15128:flipmac 15129:pass; do
     python3 "$PROBE" proxy "${spec%%:*}" $CH_PORT "${spec##*:}" > "$T/proxy-${spec%%:*}.log" 2>&1 &
     _PIDS="$_PIDS $!"
     wait_udp_port 127.0.0.1 "${spec%%:*}"
@@ -115,15 +115,15 @@ keyfile = \"$T/ours.keys\"
 socket = \"$SOCK\"
 
 [[server]]
-listen = \"127.0.0.1:14130\"
+listen = \"127.0.0.1:15130\"
 threads = 1
 
 $(src $CH_PORT 1)
-$(src 14125 1)
-$(src 14126 1)
-$(src 14127 2)
-$(src 14128 1)
-$(src 14129 3)
+$(src 15125 1)
+$(src 15126 1)
+$(src 15127 2)
+$(src 15128 1)
+$(src 15129 3)
 " client
 LOG="$T/client.log"
 i=0
@@ -143,24 +143,24 @@ check() {  # check PORT PYTHON-CONDITION-ON-s  (s = the source's JSON object)
 }
 check $CH_PORT "s['state'] == 'selected' and s['auth']['kind'] == 'key' and s['auth']['key_id'] == 1 and s['auth']['authenticated'] >= 4 and s['auth']['failures'] == 0"
 pass "snapshot: chronyd source selected, auth key 1, $(json_get "$T/snap.json" "[s['auth'] for s in j['sources'] if s['name'] == '127.0.0.1:$CH_PORT'][0]")"
-check 14127 "s['auth']['key_id'] == 2 and s['auth']['authenticated'] >= 2 and s['auth']['failures'] == 0 and s['reach'] != 0"
+check 15127 "s['auth']['key_id'] == 2 and s['auth']['authenticated'] >= 2 and s['auth']['failures'] == 0 and s['reach'] != 0"
 pass "SHA1 key 2 through a relay: authenticated"
-for spec in 14125:bad-mac 14126:unauthenticated 14128:bad-mac; do
+for spec in 15125:bad-mac 15126:unauthenticated 15128:bad-mac; do
     check "${spec%%:*}" "s['auth']['authenticated'] == 0 and s['auth']['failures'] >= 2 and s['auth']['last_failure'] == '${spec##*:}' and s['reach'] == 0 and s['state'] != 'selected'"
     pass "relay ${spec%%:*}: every reply refused (${spec##*:}), never reached or selected"
 done
-check 14129 "s['auth']['authenticated'] == 0 and s['reach'] == 0 and s['state'] == 'no-sample'"
+check 15129 "s['auth']['authenticated'] == 0 and s['reach'] == 0 and s['state'] == 'no-sample'"
 pass "wrong secret for key 3: chronyd answers nothing, source never reached"
 
 # ntpq-lite peers (mode 6): the state/reason block names the key and the refusals.
-"$NTPQ" peers --host 127.0.0.1 --port 14130 > "$T/peers.txt" || fail "peers: $(cat "$T/peers.txt")"
+"$NTPQ" peers --host 127.0.0.1 --port 15130 > "$T/peers.txt" || fail "peers: $(cat "$T/peers.txt")"
 cat "$T/peers.txt"
 grep -Eq "^\*127.0.0.1 +selected +the system peer; auth key 1$" "$T/peers.txt" || fail "peers: no 'auth key 1' on the selected source"
 grep -Eq "^\+127.0.0.1 +candidate .*; auth key 2$" "$T/peers.txt" || fail "peers: no 'auth key 2' on the SHA1 source"
 [ "$(grep -Ec "^ +refused, last bad-mac$" "$T/peers.txt")" = 2 ] || fail "peers: bad-mac refusals not shown"
 grep -Eq "^ +refused, last unauthenticated$" "$T/peers.txt" || fail "peers: stripped-MAC refusals not shown"
 awk 'length > 79 { exit 1 }' "$T/peers.txt" || fail "peers output wider than 79 columns"
-"$NTPQ" peers --host 127.0.0.1 --port 14130 --json > "$T/peers.json"
+"$NTPQ" peers --host 127.0.0.1 --port 15130 --json > "$T/peers.json"
 [ "$(json_get "$T/peers.json" "[p['auth'] for p in j['peers'] if p['state'] == 'selected'][0]['key_id']")" = 1 ] ||
     fail "peers --json: auth key_id: $(cat "$T/peers.json")"
 pass "ntpq-lite peers shows auth key 1 and the refusals (text, 79 columns, JSON)"
