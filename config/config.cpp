@@ -46,15 +46,16 @@ std::string_view to_string(LogLevel level) {
 
 namespace {
 
-constexpr std::string_view kTopKeys[] = {"daemon", "log",    "clock",     "source",  "local",
-                                         "server", "access", "ratelimit", "control", "metrics"};
+constexpr std::string_view kTopKeys[] = {"daemon",  "log",     "clock",  "source",
+                                         "local",   "server",  "access", "ratelimit",
+                                         "control", "metrics", "auth"};
 constexpr std::string_view kDaemonKeys[] = {"user", "pidfile", "keep_net_bind_service"};
 constexpr std::string_view kLogKeys[] = {"level"};
 constexpr std::string_view kClockKeys[] = {
     "mode",        "step_threshold", "step_limit", "panic_threshold",     "max_backward_step",
     "min_sources", "holdover",       "drift_file", "drift_save_interval", "max_slew_rate"};
-constexpr std::string_view kSourceKeys[] = {"mode",    "address", "iburst",   "minpoll",
-                                            "maxpoll", "prefer",  "noselect", "max_sources"};
+constexpr std::string_view kSourceKeys[] = {
+    "mode", "address", "iburst", "minpoll", "maxpoll", "prefer", "noselect", "max_sources", "key"};
 constexpr std::string_view kLocalKeys[] = {"stratum"};
 constexpr std::string_view kServerKeys[] = {"listen", "threads", "allow", "deny"};
 constexpr std::string_view kAccessKeys[] = {"allow", "deny"};
@@ -62,6 +63,7 @@ constexpr std::string_view kRateLimitKeys[] = {"enabled", "interval_log2", "burs
                                                "leak",    "kod",           "table_size"};
 constexpr std::string_view kControlKeys[] = {"socket", "socket_mode", "allow"};
 constexpr std::string_view kMetricsKeys[] = {"listen"};
+constexpr std::string_view kAuthKeys[] = {"keyfile"};
 
 constexpr TableKeys kKnownKeys[] = {
     {"", kTopKeys},
@@ -75,6 +77,7 @@ constexpr TableKeys kKnownKeys[] = {
     {"[ratelimit]", kRateLimitKeys},
     {"[control]", kControlKeys},
     {"[metrics]", kMetricsKeys},
+    {"[auth]", kAuthKeys},
 };
 
 std::span<const std::string_view> keys_of(std::string_view table) {
@@ -253,10 +256,32 @@ class Reader {
             read_server(*t, cfg.servers.emplace_back());
         if (auto* t = table(root, "ratelimit")) read_ratelimit(*t, cfg.ratelimit);
         if (auto* t = table(root, "clock")) read_clock(*t, cfg.clock);
-        for (auto* t : table_array(root, "source", kMaxSources))
+        for (auto* t : table_array(root, "source", kMaxSources)) {
+            source_tables_.push_back(t);
             read_source(*t, cfg.sources.emplace_back());
+        }
         if (auto* t = table(root, "control")) read_control(*t, cfg.control);
         if (auto* t = table(root, "metrics")) read_metrics(*t, cfg.metrics);
+        if (auto* t = table(root, "auth")) read_auth(*t, cfg.auth);
+        // A source asking for a key needs the keys file that holds it (whether the id is in the
+        // file is checked when the daemon reads the file).
+        for (std::size_t i = 0; i < cfg.sources.size(); ++i) {
+            const toml::table* st = i < source_tables_.size() ? source_tables_[i] : nullptr;
+            if (cfg.sources[i].key && cfg.auth.keyfile.empty() && st)
+                error(st->get("key")->source(),
+                      "\"key\" needs a keys file: [auth] keyfile = \"/path/to/keys\"");
+        }
+    }
+
+    void read_auth(const toml::table& t, AuthConfig& out) {
+        check_keys(t, "[auth]");
+        if (auto s = get_string(t, "keyfile")) {
+            if (s->first.empty() || s->first.size() > kMaxPathBytes ||
+                s->first.find('\0') != std::string::npos)
+                error(s->second, "\"keyfile\" must be a file path");
+            else
+                out.keyfile = s->first;
+        }
     }
 
     void read_daemon(const toml::table& t, DaemonConfig& out) {
@@ -391,6 +416,11 @@ class Reader {
         get_bool(t, "prefer", out.prefer);
         get_bool(t, "noselect", out.noselect);
         get_int(t, "max_sources", 1, 64, out.max_sources);
+        if (t.get("key")) {
+            int64_t key = 0;
+            get_int(t, "key", 1, 4294967295LL, key);
+            if (key != 0) out.key = static_cast<uint32_t>(key);
+        }
         if (const toml::node* n = t.get("max_sources"); n && out.mode != SourceMode::kPool) {
             error(n->source(), "\"max_sources\" only applies to mode = \"pool\"");
         }
@@ -444,6 +474,7 @@ class Reader {
 
   private:
     std::string file_;
+    std::vector<const toml::table*> source_tables_;  // [[source]] tables, in cfg.sources order
     std::vector<ConfigError> errors_;
 };
 

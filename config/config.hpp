@@ -121,6 +121,9 @@ struct SourceConfig {
     bool prefer = false;
     bool noselect = false;
     unsigned max_sources = 4;  ///< pools: distinct addresses used at once
+    /// Symmetric key id (1..2^32-1) from [auth] keyfile that requests and replies must carry;
+    /// absent = no symmetric-key authentication.
+    std::optional<uint32_t> key;
     SourcePos pos;
 };
 
@@ -136,6 +139,13 @@ struct MetricsConfig {
     std::optional<ListenSpec> listen;  ///< absent = no endpoint; port has no default (required)
 };
 
+/// [auth]: message authentication.
+struct AuthConfig {
+    /// Keys file in chrony's keyfile format ("ID TYPE HEX:..."); "" = no symmetric keys (a
+    /// request carrying a MAC is then dropped).
+    std::string keyfile;
+};
+
 /// The whole file.
 struct Config {
     std::string file;  ///< path it was read from (for messages)
@@ -149,6 +159,7 @@ struct Config {
     std::vector<SourceConfig> sources;
     ControlConfig control;
     MetricsConfig metrics;
+    AuthConfig auth;
 
     /// The access lists that apply to `server` (its own, else the top-level ones).
     const AccessConfig& access_for(const ServerConfig& server) const {

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Packets that must get no answer: mode 6 (control), mode 7, malformed (short, bad version),
-# other modes; each is counted under its reason. A request with a MAC still gets a 48-byte reply.
+# other modes; each is counted under its reason. A request with a MAC and no keys configured
+# gets no reply at all (issue 15: never an unauthenticated answer to an authenticated request).
 . "$NTPLITE_SRC/tests/system/lib.sh"
 PROBE="python3 $NTPLITE_SRC/tests/system/server_probe.py"
 
@@ -34,6 +35,7 @@ $PROBE 127.0.0.3 12123 --version 3 > "$T/v3.json"
 pass "NTPv3 client answered in version 3 with kernel receive timestamps"
 
 $PROBE 127.0.0.3 12123 --kind mac > "$T/mac.json"
-[ "$(json_get "$T/mac.json" '(j["normal"], j["request_len"], j["max_len"])')" = "(1, 72, 48)" ] ||
+[ "$(json_get "$T/mac.json" '(j["replies"], j["request_len"])')" = "(0, 72)" ] ||
     fail "request with a MAC: $(cat "$T/mac.json")"
-pass "request with a MAC (72 bytes) gets a 48-byte reply"
+[ "$(ntpd_counter auth_unknown_key drops)" = 1 ] || fail "MAC request not counted as auth_unknown_key"
+pass "request with a MAC (72 bytes, no keys configured): no reply, counted auth_unknown_key=1"

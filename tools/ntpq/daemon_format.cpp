@@ -105,7 +105,9 @@ std::string_view peers_legend() {
            "State: selected, candidate, outlier, falseticker (outside the majority),\n"
            "  too-far (root distance), unsynchronized (source has no time), time-loop\n"
            "  (it follows us), noselect, rate-limited/denied (kissed), unreachable,\n"
-           "  no-sample (no reply yet), unresolved (its name did not resolve)\n\n";
+           "  no-sample (no reply yet), unresolved (its name did not resolve)\n"
+           "auth (after the reason): key N (symmetric key) or nts; replies refused by\n"
+           "  authentication and the last reason (bad-mac, wrong-key, unauthenticated...)\n\n";
 }
 
 std::string state_sentence(const DaemonReport& r) {
@@ -147,6 +149,14 @@ std::string format_peers_table(const DaemonReport& r, bool verbose) {
     for (const PeerInfo& p : r.peers) {
         std::string reason = p.reason;
         if (reason.empty() && !p.kiss.empty()) reason = "kissed " + p.kiss;
+        // Authenticated sources say so (plain ones add nothing): method, and what was refused.
+        if (const std::string a = p.auth_text(); !a.empty()) {
+            std::string tail = "auth " + a;
+            if (p.auth_fail > 0)
+                tail += fmt::format(": {} refused, last {}", p.auth_fail,
+                                    p.auth_last.empty() ? "?" : p.auth_last);
+            reason = reason.empty() ? tail : reason + "; " + tail;
+        }
         const std::string head = remote_cell(p) + fmt::format(" {:<14} ", p.state);
         const std::size_t used =
             head.size() - (head.rfind('\n') == std::string::npos ? 0 : head.rfind('\n') + 1);
@@ -261,6 +271,18 @@ nlohmann::ordered_json peers_json(const DaemonReport& r) {
             p.reason.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.reason);
         e["kiss"] =
             p.kiss.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.kiss);
+        if (p.auth.empty()) {
+            e["auth"] = nullptr;  // not an ntpd-lite, or an older one
+        } else {
+            e["auth"] = {
+                {"kind", p.auth},
+                {"key_id", p.auth == "key" ? nlohmann::ordered_json(p.keyid)
+                                           : nlohmann::ordered_json(nullptr)},
+                {"authenticated", p.auth_ok},
+                {"failures", p.auth_fail},
+                {"last_failure", p.auth_last.empty() ? nlohmann::ordered_json(nullptr)
+                                                     : nlohmann::ordered_json(p.auth_last)}};
+        }
         e["remote"] = p.remote;
         e["refid"] = p.refid;
         e["stratum"] = p.stratum;

@@ -134,6 +134,17 @@ void interpret_peer(PeerInfo& p, int64_t now_unix_ns) {
     p.state = v.contains("state") ? to_str(v, "state") : state_of_selection(p.selection());
     p.reason = to_str(v, "reason");
     p.kiss = to_str(v, "kiss");
+    p.auth = to_str(v, "auth");
+    p.keyid = to_int(v, "keyid").value_or(0);
+    p.auth_ok = to_int(v, "authok").value_or(0);
+    p.auth_fail = to_int(v, "authfail").value_or(0);
+    p.auth_last = to_str(v, "authlast");
+}
+
+std::string PeerInfo::auth_text() const {
+    if (auth == "key") return "key " + std::to_string(keyid);
+    if (auth == "nts") return "nts";
+    return "";
 }
 
 void interpret_system(SystemInfo& s, int64_t now_unix_ns) {

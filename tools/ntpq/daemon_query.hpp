@@ -40,12 +40,18 @@ struct PeerInfo {
     std::string state;   ///< ntpd-lite's "state" if sent, else from the selection code
     std::string reason;  ///< ntpd-lite's "reason" (why that state), empty from other daemons
     std::string kiss;    ///< "kiss": the last KoD code while it matters ("" when none)
+    std::string auth;    ///< ntpd-lite's "auth": "none", "key", "nts" ("" from other daemons)
+    int64_t keyid = 0;   ///< "keyid" (0: none)
+    int64_t auth_ok = 0, auth_fail = 0;  ///< "authok"/"authfail": replies accepted / refused
+    std::string auth_last;               ///< "authlast": the last refusal's reason ("" if none)
 
     /// The selection code (RFC 9327 section 2.1.2), 0..7.
     unsigned selection() const { return (status >> 8) & 0x7u; }
     /// ntpq's tally character: " x.-+#*o"[selection()].
     char tally() const;
     bool reachable() const { return (status & 0x1000) != 0 || reach != 0; }
+    /// "key 1", "nts" or "" (not authenticated), for the state/reason block.
+    std::string auth_text() const;
 };
 
 /// The system (association 0).

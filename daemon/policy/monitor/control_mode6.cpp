@@ -183,6 +183,12 @@ uint16_t peer_status(const MonitorSnapshot&, const SourceView& v) {
     proto::PeerStatusFlags f;
     f.configured = true;
     f.reachable = v.snap.reach != 0;
+    // RFC 9327 / ntpd: auth enabled when the source is authenticated at all, authentic when its
+    // last reply passed (nothing was refused after the last accepted reply).
+    const auth::AuthStatus& a = v.snap.auth;
+    f.auth_enabled = a.kind != auth::AuthKind::kNone;
+    f.authentic = f.auth_enabled && a.authenticated > 0 &&
+                  v.snap.last_reply_time_ns >= a.last_failure_time_ns;
     return proto::peer_status_word(f, selection_of(v.snap.state), 0, 0);
 }
 
@@ -286,7 +292,7 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         integer("ppoll", s.poll_log2),
         integer("headway", 0),
         raw("flash", "0x0"),
-        integer("keyid", 0),
+        integer("keyid", s.auth.kind == auth::AuthKind::kKey ? s.auth.key_id : 0),
         // ntpq's convention is 0 for a source without a sample; `sampled` says whether these
         // are measured, so ntpq-lite shows "-" (and JSON null) instead of a made-up 0.
         integer("sampled", s.has_sample ? 1 : 0),
@@ -302,6 +308,14 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         // Always present (empty when the source never sent a KoD): ntpq's `rv &1 kiss` must
         // not fail on a source that was never kissed.
         quoted("kiss", s.last_kiss ? std::string(ntpq_kiss_name(*s.last_kiss)) : std::string()),
+        // Authentication: "none", "key" (keyid above) or "nts"; replies accepted and refused,
+        // the last refusal's reason ("" when none).
+        quoted("auth", auth::to_string(s.auth.kind)),
+        integer("authok", static_cast<int64_t>(s.auth.authenticated)),
+        integer("authfail", static_cast<int64_t>(s.auth.failures)),
+        quoted("authlast", s.auth.last_failure == auth::AuthFailure::kNone
+                               ? std::string()
+                               : std::string(auth::to_string(s.auth.last_failure))),
     };
     return join(vars, wanted, unknown);
 }

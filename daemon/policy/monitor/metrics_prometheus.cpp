@@ -155,6 +155,12 @@ std::string metrics_text(const MonitorSnapshot& m) {
          [](const SourceView& v) { return std::ldexp(1.0, v.snap.poll_log2); }},
         {"ntpd_lite_source_requests_sent_total", "counter", "Requests sent to the source",
          [](const SourceView& v) { return static_cast<double>(v.requests_sent); }},
+        {"ntpd_lite_source_auth_replies_total", "counter",
+         "Replies that passed the source's authentication (symmetric key or NTS)",
+         [](const SourceView& v) { return static_cast<double>(v.snap.auth.authenticated); }},
+        {"ntpd_lite_source_auth_failures_total", "counter",
+         "Replies refused (or requests not sent) by the source's authentication",
+         [](const SourceView& v) { return static_cast<double>(v.snap.auth.failures); }},
         {"ntpd_lite_source_last_kod_timestamp_seconds", "gauge",
          "Unix time of the last Kiss-o'-Death (0: none)",
          [](const SourceView& v) {
@@ -176,6 +182,17 @@ std::string metrics_text(const MonitorSnapshot& m) {
         w.sample("ntpd_lite_source_state",
                  label("source", v.snap.name) + "," + label("state", source_state_word(v)), 1);
     }
+    w.family("ntpd_lite_source_auth", "gauge",
+             "1 with how the source is authenticated (none, key, nts) and the key id");
+    for (const SourceView& v : m.sources) {
+        w.sample("ntpd_lite_source_auth",
+                 label("source", v.snap.name) + "," +
+                     label("kind", auth::to_string(v.snap.auth.kind)) + "," +
+                     label("key_id", v.snap.auth.kind == auth::AuthKind::kKey
+                                         ? std::to_string(v.snap.auth.key_id)
+                                         : std::string()),
+                 1);
+    }
     w.family("ntpd_lite_source_last_kod", "gauge",
              "1 with the code of the last Kiss-o'-Death of the source");
     for (const SourceView& v : m.sources) {
@@ -192,15 +209,27 @@ std::string metrics_text(const MonitorSnapshot& m) {
     w.sample("ntpd_lite_server_received_total", "", static_cast<double>(c.received));
     w.family("ntpd_lite_server_requests_total", "counter", "Server requests by outcome");
     const std::pair<const char*, uint64_t> outcomes[] = {
-        {"served", c.answered},           {"kod_rate", c.kod_rate},
-        {"rate_limited", c.rate_limited}, {"rate_dropped", c.dropped_rate},
-        {"denied", c.dropped_denied},     {"malformed", c.dropped_malformed},
-        {"control", c.dropped_control},   {"not_client", c.dropped_not_client},
+        {"served", c.answered},
+        {"kod_rate", c.kod_rate},
+        {"rate_limited", c.rate_limited},
+        {"rate_dropped", c.dropped_rate},
+        {"denied", c.dropped_denied},
+        {"malformed", c.dropped_malformed},
+        {"control", c.dropped_control},
+        {"not_client", c.dropped_not_client},
         {"send_error", c.send_errors},
+        // Authentication: failures are dropped (never answered unauthenticated).
+        {"auth_unknown_key", c.auth_unknown_key},
+        {"auth_bad_mac", c.auth_bad_mac},
+        {"auth_malformed", c.auth_malformed},
+        {"auth_unsupported", c.auth_unsupported},
     };
     for (const auto& [name, v] : outcomes) {
         w.sample("ntpd_lite_server_requests_total", label("outcome", name), static_cast<double>(v));
     }
+    w.family("ntpd_lite_server_auth_replies_total", "counter",
+             "Replies sent with a MAC (included in served and kod_rate)");
+    w.sample("ntpd_lite_server_auth_replies_total", "", static_cast<double>(c.auth_replies));
     w.family("ntpd_lite_control_requests_total", "counter", "Mode 6 (control) requests by outcome");
     const std::pair<const char*, uint64_t> control[] = {{"answered", m.control.answered},
                                                         {"denied", m.control.denied},
