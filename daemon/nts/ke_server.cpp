@@ -56,6 +56,13 @@ std::expected<void, std::string> KeServer::open() {
     return {};
 }
 
+std::vector<asio::ip::tcp::endpoint> KeServer::endpoints() const {
+    std::vector<asio::ip::tcp::endpoint> out;
+    boost::system::error_code ec;
+    for (const auto& a : acceptors_) out.push_back(a->local_endpoint(ec));
+    return out;
+}
+
 void KeServer::start() {
     for (std::size_t i = 0; i < acceptors_.size(); ++i)
         guards_[i]->start([this, i] { accept_next(i); });

@@ -54,6 +54,8 @@ class KeServer {
     /// Starts the KE thread.
     void start();
     const KeServerCounters& counters() const { return counters_; }
+    /// The bound listeners (after open(); port 0 in the settings gets the kernel's choice).
+    std::vector<asio::ip::tcp::endpoint> endpoints() const;
 
     // Used by the sessions (KE thread only).
     struct Session;
