@@ -120,6 +120,13 @@ std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
                     *evictions += w->clients().evictions();
                 }
             }});
+    if (!cfg_.nts.certificate.empty()) {
+        // Before the privilege drop: the key file, certificate and key, port 4460.
+        const uint16_t ntp_port = cfg_.servers.empty() ? 0 : cfg_.servers.front().listen.port;
+        nts_server_ = std::make_unique<nts::ServerService>(io_, cfg_.nts, ntp_port);
+        if (auto ok = nts_server_->open(); !ok)
+            return std::unexpected(StartError{ExitCode::kStartup, "[nts]: " + ok.error()});
+    }
     if (auto ok = open_servers(); !ok) return ok;
     if (cfg_.servers.empty()) spdlog::info("no [[server]] table: not serving time");
     if (!cfg_.control.socket.empty()) {
@@ -143,6 +150,7 @@ std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
         if (auto ok = before_threads(); !ok) return ok;
     }
     for (auto& w : workers_) w->start();
+    if (nts_server_) nts_server_->start();
     signals_.emplace(
         io_, [this](int signal) { shutdown(signal); },
         [this] {

@@ -105,6 +105,7 @@ void KeServer::read_request(std::shared_ptr<Session> s) {
         asio::buffer(s->in.data() + s->in_size, s->in.size() - s->in_size),
         [this, s](const boost::system::error_code& rec, std::size_t n) {
             if (rec) {
+                spdlog::debug("NTS-KE: read failed: {}", rec.message());
                 s->deadline.cancel();
                 return;
             }
@@ -171,6 +172,7 @@ std::size_t KeServer::answer(Session& s) {
         pn::write_response(s.out, aead, spans, settings_.ntp_server, settings_.ntp_port);
     if (n == 0) return pn::write_error(s.out, pn::KeErrorCode::kInternalServerError);
     counters_.sessions.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("NTS-KE: {} cookies (AEAD {}) for a client", pn::kKeMaxCookies, aead);
     counters_.cookies_issued.fetch_add(pn::kKeMaxCookies, std::memory_order_relaxed);
     return n;
 }
