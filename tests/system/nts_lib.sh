@@ -57,3 +57,54 @@ wait_tcp_port() {
         sleep 0.1
     done
 }
+
+# start_chronyd_nts_client NAME NTP_PORT KE_PORT CA: chronyd (never touching the clock) polling
+# 127.0.0.1 over NTS; its command socket is $T/NAME.sock (chronyc -h $T/NAME.sock).
+start_chronyd_nts_client() {
+    name=$1 ntp_port=$2 ke_port=$3 ca=$4
+    mkdir -p "$T/$name-dump"
+    cat > "$T/$name.conf" <<CONF
+port 0
+server 127.0.0.1 port $ntp_port nts ntsport $ke_port iburst minpoll 0 maxpoll 2
+ntstrustedcerts $ca
+nosystemcert
+ntsdumpdir $T/$name-dump
+cmdport 0
+bindcmdaddress $T/$name.sock
+pidfile $T/$name.pid
+CONF
+    # -u root: the test's files are private to root; CAP_SYS_TIME is dropped all the same.
+    $DROP_TIME --inh-caps=-sys_time chronyd -u root -x -d -f "$T/$name.conf" > "$T/$name.log" 2>&1 &
+    _PIDS="$_PIDS $!"
+}
+
+# start_chronyd_nts_server NAME NTP_PORT KE_PORT CERT KEY: chronyd serving its own clock at
+# stratum 10 with NTS.
+start_chronyd_nts_server() {
+    name=$1 ntp_port=$2 ke_port=$3 cert=$4 key=$5
+    mkdir -p "$T/$name-dump"
+    cat > "$T/$name.conf" <<CONF
+port $ntp_port
+bindaddress 127.0.0.1
+local stratum 10
+allow 127.0.0.1
+ntsservercert $cert
+ntsserverkey $key
+ntsport $ke_port
+ntsdumpdir $T/$name-dump
+ntsprocesses 0
+cmdport 0
+bindcmdaddress $T/$name.sock
+pidfile $T/$name.pid
+CONF
+    $DROP_TIME --inh-caps=-sys_time chronyd -u root -x -d -f "$T/$name.conf" > "$T/$name.log" 2>&1 &
+    _PIDS="$_PIDS $!"
+    wait_udp_port 127.0.0.1 "$ntp_port"
+    wait_tcp_port 127.0.0.1 "$ke_port"
+}
+
+# chrony_serverstat SOCK FIELD: one line of `chronyc serverstats` ("NTS-KE connections accepted",
+# "Authenticated NTP packets", "NTP packets received"), its number.
+chrony_serverstat() {
+    chronyc -h "$1" serverstats | sed -n "s/^$2 *: *\([0-9]*\).*/\1/p"
+}
