@@ -80,18 +80,39 @@ ServerVerdict NtsServer::check(const KeyRing& ring, std::span<const std::byte> r
     return ServerVerdict::kAuthenticated;
 }
 
+namespace {
+
+// Cookies that fit a reply no larger than the request (no amplification, RFC 8915 5.7) nor the
+// buffer, and the reply's size with them.
+std::pair<std::size_t, std::size_t> plan_reply(const ServerRequest& req, std::size_t out_size) {
+    const std::size_t at = kNtpHeaderSize + field_size(req.unique_id.size());
+    const std::size_t csize = cookie_size(req.keys.key_size());
+    auto reply_size = [&](std::size_t cookies) {
+        return at + authenticator_size(kNonceSize, kSivTagSize + cookies * field_size(csize));
+    };
+    std::size_t n = req.cookies_wanted;
+    while (n > 0 && reply_size(n) > std::min(req.request_size, out_size)) --n;
+    return {n, reply_size(n)};
+}
+
+}  // namespace
+
+std::size_t NtsServer::planned_reply_size(const ServerRequest& req, std::size_t out_size) {
+    const auto [n, size] = plan_reply(req, out_size);
+    return size <= out_size ? size : 0;
+}
+
+std::size_t NtsServer::planned_nak_size(std::span<const std::byte> request) {
+    const auto uid = find_unique_id(request);
+    return uid.empty() ? 0 : kNtpHeaderSize + field_size(uid.size());
+}
+
 std::size_t NtsServer::write_reply(const KeyRing& ring, const ServerRequest& req,
                                    std::span<std::byte> out) {
+    const auto [n, size] = plan_reply(req, out.size());
+    if (size > out.size()) return 0;
     auto at = write_field(out, kNtpHeaderSize, kEfUniqueId, req.unique_id);
     if (!at) return 0;
-    const std::size_t csize = cookie_size(req.keys.key_size());
-    std::size_t n = req.cookies_wanted;
-    auto reply_size = [&](std::size_t cookies) {
-        return *at + authenticator_size(kNonceSize, kSivTagSize + cookies * field_size(csize));
-    };
-    // Never larger than the request (no amplification, RFC 8915 5.7): drop cookies if needed.
-    while (n > 0 && reply_size(n) > std::min(req.request_size, out.size())) --n;
-    if (reply_size(n) > out.size()) return 0;
 
     std::size_t plain_size = 0;
     std::array<std::byte, kMaxOurCookieSize> cookie{};

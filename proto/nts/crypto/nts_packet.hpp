@@ -50,6 +50,10 @@ class NtsServer {
     /// the request (fewer cookies are sent if needed). Returns the datagram size, 0 on failure.
     std::size_t write_reply(const KeyRing& ring, const ServerRequest& req,
                             std::span<std::byte> out);
+    /// The size write_reply will produce for `req` into a buffer of `out_size` bytes (0: none).
+    static std::size_t planned_reply_size(const ServerRequest& req, std::size_t out_size);
+    /// The size write_nak will produce for `request` (0 = no unique identifier: drop).
+    static std::size_t planned_nak_size(std::span<const std::byte> request);
     /// An NTS NAK: turns the reply header in `out[0,48)` into a KoD "NTSN" (stratum 0) and appends
     /// the request's unique identifier. Returns the datagram size, 0 when the request had none.
     static std::size_t write_nak(std::span<const std::byte> request, std::span<std::byte> out);

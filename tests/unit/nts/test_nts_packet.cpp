@@ -60,7 +60,11 @@ struct Fixture : ::testing::Test {
         ServerRequest sr;
         const auto v = server.check(ring, std::span(request).first(req_size), sr);
         if (verdict) *verdict = v;
-        if (v == ServerVerdict::kAuthenticated) return server.write_reply(ring, sr, reply);
+        if (v == ServerVerdict::kAuthenticated) {
+            const std::size_t n = server.write_reply(ring, sr, reply);
+            EXPECT_EQ(n, NtsServer::planned_reply_size(sr, reply.size()));
+            return n;
+        }
         if (v == ServerVerdict::kNak || v == ServerVerdict::kBadAuthenticator)
             return NtsServer::write_nak(std::span(request).first(req_size), reply);
         return 0;
