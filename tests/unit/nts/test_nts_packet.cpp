@@ -1,6 +1,7 @@
 // NTS on NTP packets: our client against our server through the cookie, unique identifier and
 // authenticator rules of RFC 8915 section 5, plus the key ring and key file.
 #include "proto/nts/crypto/nts_packet.hpp"
+#include "proto/nts/crypto/server_handler.hpp"
 
 #include <gtest/gtest.h>
 
@@ -197,6 +198,38 @@ TEST(Exporter, ContextBytes) {
     const auto c = exporter_context(kAeadAesSivCmac256, true);
     EXPECT_EQ(c, (std::array<std::byte, 5>{std::byte{0}, std::byte{0}, std::byte{0}, std::byte{15},
                                            std::byte{1}}));
+}
+
+}  // namespace
+}  // namespace ntplite::proto::nts
+
+namespace ntplite::proto::nts {
+namespace {
+
+TEST_F(Fixture, WorkerHandlerChecksThenSealsAfterTheHeaderIsFinal) {
+    NtsServerHandler handler;
+    handler.set_ring(ring);
+    const std::size_t req = make_request();
+    uint32_t slot = 99;
+    std::size_t size = 0;
+    ASSERT_EQ(handler.check(std::span(request).first(req), reply.size(), &slot, &size),
+              NtsServerHandler::Verdict::kReply);
+    EXPECT_LE(size, req);
+    reply.fill(std::byte{0});
+    reply[0] = std::byte{0x24};
+    reply[40] = std::byte{0x77};  // the transmit timestamp, patched before sealing
+    ASSERT_EQ(handler.seal(slot, reply), size);
+    EXPECT_EQ(client.check_reply(client_aead, std::span(reply).first(size)),
+              ClientVerdict::kAuthenticated);
+    // A NAK for a cookie of a key the worker does not have.
+    handler.set_ring(KeyRing{});
+    const std::size_t req2 = make_request();
+    ASSERT_EQ(handler.check(std::span(request).first(req2), reply.size(), &slot, &size),
+              NtsServerHandler::Verdict::kNak);
+    ASSERT_EQ(handler.seal(slot, reply), size);
+    EXPECT_EQ(client.check_reply(client_aead, std::span(reply).first(size)), ClientVerdict::kNak);
+    std::array<std::byte, 48> plain{};
+    EXPECT_EQ(handler.check(plain, reply.size(), &slot, &size), NtsServerHandler::Verdict::kNotNts);
 }
 
 }  // namespace
