@@ -76,9 +76,14 @@ bool AesSiv::s2v(std::span<const std::byte> mac_key, bool wide,
     const OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher_name, 0),
         OSSL_PARAM_construct_end()};
+    // The cipher is set only when it changes: setting it fetches the algorithm again.
+    const int width = wide ? 256 : 128;
     if (EVP_MAC_init(mac_ctx_, reinterpret_cast<const unsigned char*>(mac_key.data()),
-                     mac_key.size(), params) != 1)
+                     mac_key.size(), width == mac_width_ ? nullptr : params) != 1) {
+        mac_width_ = 0;
         return false;
+    }
+    mac_width_ = width;
     std::byte d[16]{}, t[16];
     const std::byte zero[16]{};
     if (!cmac(zero, d)) return false;

@@ -67,6 +67,7 @@ class AesSiv {
     evp_cipher_st* ctr128_ = nullptr;
     evp_cipher_st* ctr256_ = nullptr;
     evp_cipher_ctx_st* cipher_ctx_ = nullptr;
+    int mac_width_ = 0;  ///< AES key bits the CMAC context is set up for (0 = none yet)
     bool ok_ = false;
 };
 
