@@ -1,9 +1,7 @@
 #include "proto/nts/crypto/aes_siv.hpp"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include <cstring>
 
@@ -42,48 +40,80 @@ std::size_t aead_key_size(uint16_t aead_id) {
 }
 
 AesSiv::AesSiv() {
-    mac_ = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
-    mac_ctx_ = mac_ ? EVP_MAC_CTX_new(mac_) : nullptr;
+    cbc128_ = EVP_CIPHER_fetch(nullptr, "AES-128-CBC", nullptr);
+    cbc256_ = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
+    cbc_ctx_ = EVP_CIPHER_CTX_new();
     ctr128_ = EVP_CIPHER_fetch(nullptr, "AES-128-CTR", nullptr);
     ctr256_ = EVP_CIPHER_fetch(nullptr, "AES-256-CTR", nullptr);
     cipher_ctx_ = EVP_CIPHER_CTX_new();
-    ok_ = mac_ctx_ && ctr128_ && ctr256_ && cipher_ctx_;
+    ok_ = cbc128_ && cbc256_ && cbc_ctx_ && ctr128_ && ctr256_ && cipher_ctx_;
 }
 
 AesSiv::~AesSiv() {
     EVP_CIPHER_CTX_free(cipher_ctx_);
     EVP_CIPHER_free(ctr256_);
     EVP_CIPHER_free(ctr128_);
-    EVP_MAC_CTX_free(mac_ctx_);
-    EVP_MAC_free(mac_);
+    EVP_CIPHER_CTX_free(cbc_ctx_);
+    EVP_CIPHER_free(cbc256_);
+    EVP_CIPHER_free(cbc128_);
+    OPENSSL_cleanse(k1_, sizeof k1_);
+    OPENSSL_cleanse(k2_, sizeof k2_);
+}
+
+bool AesSiv::cmac_key(std::span<const std::byte> key, bool wide) {
+    static constexpr unsigned char kZero[16] = {};
+    int len = 0;
+    std::byte l[16];
+    if (EVP_CipherInit_ex2(cbc_ctx_, wide ? cbc256_ : cbc128_,
+                           reinterpret_cast<const unsigned char*>(key.data()), kZero, 1,
+                           nullptr) != 1 ||
+        EVP_CIPHER_CTX_set_padding(cbc_ctx_, 0) != 1 ||
+        EVP_CipherUpdate(cbc_ctx_, reinterpret_cast<unsigned char*>(l), &len, kZero, 16) != 1 ||
+        len != 16)
+        return false;
+    // RFC 4493 2.3: K1 = dbl(AES(0)), K2 = dbl(K1).
+    std::memcpy(k1_, l, 16);
+    dbl(k1_);
+    std::memcpy(k2_, k1_, 16);
+    dbl(k2_);
+    OPENSSL_cleanse(l, sizeof l);
+    return true;
 }
 
 bool AesSiv::cmac(std::span<const std::byte> data, std::byte (&out)[16]) {
-    // Restart with the key set by s2v (a null key keeps it).
-    std::size_t len = 0;
-    return EVP_MAC_init(mac_ctx_, nullptr, 0, nullptr) == 1 &&
-           EVP_MAC_update(mac_ctx_, reinterpret_cast<const unsigned char*>(data.data()),
-                          data.size()) == 1 &&
-           EVP_MAC_final(mac_ctx_, reinterpret_cast<unsigned char*>(out), &len, kBlock) == 1 &&
-           len == kBlock;
+    static constexpr unsigned char kZero[16] = {};
+    // Restart the chain (same key): IV = 0.
+    if (EVP_CipherInit_ex2(cbc_ctx_, nullptr, nullptr, kZero, 1, nullptr) != 1) return false;
+    const std::size_t head = data.empty() ? 0 : (data.size() - 1) / kBlock * kBlock;
+    int len = 0;
+    for (std::size_t at = 0; at < head;) {
+        const std::size_t n = std::min(head - at, sizeof scratch_);
+        if (EVP_CipherUpdate(cbc_ctx_, reinterpret_cast<unsigned char*>(scratch_), &len,
+                             reinterpret_cast<const unsigned char*>(data.data() + at),
+                             static_cast<int>(n)) != 1)
+            return false;
+        at += n;
+    }
+    std::byte last[16]{};
+    const std::size_t rest = data.size() - head;  // 1..16, or 0 for an empty message
+    if (rest != 0) std::memcpy(last, data.data() + head, rest);
+    if (rest == kBlock) {
+        xor_into(last, k1_);
+    } else {
+        last[rest] = std::byte{0x80};
+        xor_into(last, k2_);
+    }
+    const bool ok = EVP_CipherUpdate(cbc_ctx_, reinterpret_cast<unsigned char*>(out), &len,
+                                     reinterpret_cast<const unsigned char*>(last), 16) == 1 &&
+                    len == 16;
+    OPENSSL_cleanse(last, sizeof last);
+    return ok;
 }
 
 bool AesSiv::s2v(std::span<const std::byte> mac_key, bool wide,
                  std::span<const std::span<const std::byte>> headers,
                  std::span<const std::byte> plaintext, std::byte (&v)[16]) {
-    char cipher_name[16];
-    std::memcpy(cipher_name, wide ? "AES-256-CBC" : "AES-128-CBC", 12);
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher_name, 0),
-        OSSL_PARAM_construct_end()};
-    // The cipher is set only when it changes: setting it fetches the algorithm again.
-    const int width = wide ? 256 : 128;
-    if (EVP_MAC_init(mac_ctx_, reinterpret_cast<const unsigned char*>(mac_key.data()),
-                     mac_key.size(), width == mac_width_ ? nullptr : params) != 1) {
-        mac_width_ = 0;
-        return false;
-    }
-    mac_width_ = width;
+    if (!cmac_key(mac_key, wide)) return false;
     std::byte d[16]{}, t[16];
     const std::byte zero[16]{};
     if (!cmac(zero, d)) return false;
@@ -93,20 +123,16 @@ bool AesSiv::s2v(std::span<const std::byte> mac_key, bool wide,
         xor_into(d, t);
     }
     if (plaintext.size() >= kBlock) {
-        // T = Sn xorend D: CMAC over the plaintext with D xored into its last block.
-        std::size_t len = 0;
-        const std::size_t head = plaintext.size() - kBlock;
-        std::byte last[16];
-        std::memcpy(last, plaintext.data() + head, kBlock);
-        xor_into(last, d);
-        bool ok =
-            EVP_MAC_init(mac_ctx_, nullptr, 0, nullptr) == 1 &&
-            EVP_MAC_update(mac_ctx_, reinterpret_cast<const unsigned char*>(plaintext.data()),
-                           head) == 1 &&
-            EVP_MAC_update(mac_ctx_, reinterpret_cast<const unsigned char*>(last), kBlock) == 1 &&
-            EVP_MAC_final(mac_ctx_, reinterpret_cast<unsigned char*>(v), &len, kBlock) == 1;
-        OPENSSL_cleanse(last, sizeof last);
-        return ok && len == kBlock;
+        // T = Sn xorend D: the plaintext with D xored into its last block.
+        if (plaintext.size() > sizeof scratch_) return false;
+        std::byte* t_buf = scratch_;
+        std::memcpy(t_buf, plaintext.data(), plaintext.size());
+        for (std::size_t i = 0; i < kBlock; ++i) t_buf[plaintext.size() - kBlock + i] ^= d[i];
+        // cmac() overwrites scratch_ only with whole blocks before the last one it reads, and
+        // reads each input block before writing its output block: in place is fine.
+        const bool ok = cmac(std::span<const std::byte>(t_buf, plaintext.size()), v);
+        OPENSSL_cleanse(scratch_, plaintext.size());
+        return ok;
     }
     // T = dbl(D) xor pad(Sn): Sn followed by 0x80 and zeros.
     dbl(d);

@@ -13,8 +13,6 @@
 #include <cstdint>
 #include <span>
 
-struct evp_mac_st;
-struct evp_mac_ctx_st;
 struct evp_cipher_st;
 struct evp_cipher_ctx_st;
 
@@ -58,16 +56,22 @@ class AesSiv {
     bool s2v(std::span<const std::byte> mac_key, bool wide,
              std::span<const std::span<const std::byte>> headers,
              std::span<const std::byte> plaintext, std::byte (&v)[16]);
+    bool cmac_key(std::span<const std::byte> key, bool wide);
     bool cmac(std::span<const std::byte> data, std::byte (&out)[16]);
     bool ctr(std::span<const std::byte> key, bool wide, const std::byte (&v)[16],
              std::span<const std::byte> in, std::span<std::byte> out);
 
-    evp_mac_st* mac_ = nullptr;
-    evp_mac_ctx_st* mac_ctx_ = nullptr;
+    // CMAC (RFC 4493) is CBC-MAC over AES-CBC with the subkeys k1_/k2_ on the last block: one
+    // EVP call per block run instead of OpenSSL's EVP_MAC (its per-call dispatch doubled the cost
+    // of an NTS response).
+    evp_cipher_st* cbc128_ = nullptr;
+    evp_cipher_st* cbc256_ = nullptr;
+    evp_cipher_ctx_st* cbc_ctx_ = nullptr;
+    std::byte k1_[16]{}, k2_[16]{};
+    std::byte scratch_[2048]{};  ///< CBC output nobody reads; the xorend copy of a plaintext
     evp_cipher_st* ctr128_ = nullptr;
     evp_cipher_st* ctr256_ = nullptr;
     evp_cipher_ctx_st* cipher_ctx_ = nullptr;
-    int mac_width_ = 0;  ///< AES key bits the CMAC context is set up for (0 = none yet)
     bool ok_ = false;
 };
 
