@@ -8,6 +8,7 @@
 
 #include "clock/defaults.hpp"
 #include "config/net.hpp"
+#include "proto/auth/client.hpp"
 
 namespace ntplite::clock {
 
@@ -25,6 +26,7 @@ struct SourceConfig {
     bool pool_member = false;  ///< ask the daemon to replace it when it goes bad
     int64_t max_root_distance_ns = 1'500'000'000;  ///< responses farther from a ref clock rejected
     int unreachable_polls_before_replace = 8;      ///< pool members: polls without reply
+    auth::SourceAuthConfig auth;                   ///< none, a symmetric key or NTS
 };
 
 /// Source selection (RFC 5905 section 11.2).

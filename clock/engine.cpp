@@ -112,10 +112,12 @@ SyncEngine::SyncEngine(const EngineConfig& cfg, SystemClock& clock, Random& rng,
 
 EngineUpdate SyncEngine::add_source(const SourceConfig& cfg, LocalTime now, SourceId* id) {
     EngineUpdate up;
-    sources_.push_back(Slot{Source(cfg)});
+    sources_.push_back(Slot{Source(cfg), auth::make_client_authenticator(cfg.auth, auth_ctx_), {}});
     const SourceId new_id = sources_.size() - 1;
     if (id) *id = new_id;
-    up.actions.emplace_back(new_id, sources_.back().source.start(now.ns, rng_));
+    SourceActions a = sources_.back().source.start(now.ns, rng_);
+    seal(sources_.back(), a, now);
+    up.actions.emplace_back(new_id, a);
     conclude(now, up);
     return up;
 }
@@ -143,9 +145,26 @@ EngineUpdate SyncEngine::burst_all(LocalTime now) {
 EngineUpdate SyncEngine::on_timer(SourceId id, LocalTime now) {
     EngineUpdate up;
     if (id >= sources_.size() || !sources_[id].live) return up;
-    up.actions.emplace_back(id, sources_[id].source.on_timer(now.ns, rng_));
+    SourceActions a = sources_[id].source.on_timer(now.ns, rng_);
+    seal(sources_[id], a, now);
+    up.actions.emplace_back(id, a);
     conclude(now, up);
     return up;
+}
+
+void SyncEngine::note_auth_failure(Slot& s, auth::AuthFailure f, LocalTime now) {
+    ++s.auth_status.failures;
+    s.auth_status.last_failure = f;
+    s.auth_status.last_failure_time_ns = now.ns;
+}
+
+void SyncEngine::seal(Slot& s, SourceActions& a, LocalTime now) {
+    if (!a.send) return;
+    const auth::AuthFailure f = s.auth->seal(a.request, rng_);
+    if (f == auth::AuthFailure::kNone) return;
+    // Nothing unauthenticated goes out instead: the poll counts as lost.
+    a.send = false;
+    note_auth_failure(s, f, now);
 }
 
 EngineUpdate SyncEngine::tick(LocalTime now) {
@@ -159,7 +178,22 @@ EngineUpdate SyncEngine::on_response(SourceId id, std::span<const std::byte> dat
     EngineUpdate up;
     if (id >= sources_.size() || !sources_[id].live) return up;
     Slot& slot = sources_[id];
-    ResponseResult r = slot.source.on_response(datagram, t4.ns, now.ns, clock_.pending_slew_ns());
+    // Authentication first: a reply that fails never reaches the Source (no sample, no reach
+    // bit, no KoD acted upon), it is counted with its reason.
+    if (const auth::AuthFailure f = slot.auth->open(datagram); f != auth::AuthFailure::kNone) {
+        note_auth_failure(slot, f, now);
+        ResponseResult r;
+        r.outcome = ResponseOutcome::kAuthFailed;
+        r.auth_failure = f;
+        up.response = std::move(r);
+        conclude(now, up);
+        return up;
+    }
+    ++slot.auth_status.authenticated;
+    ResponseResult r =
+        slot.source.on_response(datagram.first(std::min(datagram.size(), proto::kHeaderSize)),
+                                t4.ns, now.ns, clock_.pending_slew_ns());
+    seal(slot, r.actions, now);
     if (r.outcome == ResponseOutcome::kKissRate) {
         EngineEvent e;
         e.kind = EngineEvent::Kind::kKissRate;
@@ -637,6 +671,8 @@ std::vector<SourceSnapshot> SyncEngine::snapshot(LocalTime now) const {
         s.reach = src.reach();
         s.poll_log2 = src.poll_log2();
         s.prefer = src.config().prefer;
+        s.auth = slot.auth_status;
+        slot.auth->describe(s.auth);
         s.state = slot.reported;
         s.last_kiss = src.last_kiss();
         s.last_kiss_time_ns = src.last_kiss_time_ns();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -55,6 +56,7 @@ struct SourceSnapshot {
     int64_t last_reply_time_ns = 0;   ///< local time of the last valid reply (0: none) = when
     int64_t last_sample_time_ns = 0;  ///< local time of the filter's best sample (0: none)
     bool prefer = false;
+    auth::AuthStatus auth;  ///< how its replies are authenticated, and what was refused
 };
 
 /// The last discipline update (for monitoring and the simulator).
@@ -71,7 +73,10 @@ class SyncEngine {
     SyncEngine(const EngineConfig& cfg, SystemClock& clock, Random& rng,
                double initial_frequency_ppm = 0.0);
 
-    /// Add a source; the returned update carries its first timer and the new status.
+    /// What authenticators are built from (the keys file; NTS inputs). Call before add_source.
+    void set_auth_context(auth::ClientAuthContext ctx) { auth_ctx_ = std::move(ctx); }
+    /// Add a source; the returned update carries its first timer and the new status. Its
+    /// authenticator (cfg.auth) is built here: the core decides what is authentic.
     EngineUpdate add_source(const SourceConfig& cfg, LocalTime now, SourceId* id);
     /// Stop using a source (pool replacement, config reload). Its id is not reused.
     EngineUpdate remove_source(SourceId id, LocalTime now);
@@ -120,12 +125,18 @@ class SyncEngine {
   private:
     struct Slot {
         Source source;
+        std::unique_ptr<auth::ClientAuthenticator> auth;
+        auth::AuthStatus auth_status;  // counters; kind/key/NTS come from `auth`
         bool live = true;
         Verdict verdict = Verdict::kUnusable;
         SourceState reported = SourceState::kNoSample;
         bool loop_reported = false;
     };
     bool startup_gate_open() const;
+    /// Seals the request of `a` (if any) with the slot's authenticator; a failure cancels the
+    /// send and is counted.
+    void seal(Slot& s, SourceActions& a, LocalTime now);
+    void note_auth_failure(Slot& s, auth::AuthFailure f, LocalTime now);
     /// Selection round after a sample of `from`; `feed`: also hand the sample to the discipline.
     void select_and_update(SourceId from, LocalTime now, bool feed, EngineUpdate& up);
     void apply(const Adjustment& adj, SourceId peer, LocalTime now, EngineUpdate& up);
@@ -139,6 +150,7 @@ class SyncEngine {
     int64_t root_dispersion_at(int64_t now_ns) const;
 
     EngineConfig cfg_;
+    auth::ClientAuthContext auth_ctx_;
     SystemClock& clock_;
     Random& rng_;
     Discipline discipline_;

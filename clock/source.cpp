@@ -33,6 +33,8 @@ const char* to_string(ResponseOutcome o) {
             return "kod-deny";
         case ResponseOutcome::kKissOther:
             return "kod-other";
+        case ResponseOutcome::kAuthFailed:
+            return "auth-failed";
     }
     return "?";
 }
@@ -110,7 +112,7 @@ SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
     req.poll_log2 = static_cast<int8_t>(poll_log2_);
     req.transmit = proto::NtpTimestamp{rng.next_u64()};
     if (req.transmit.is_zero()) req.transmit.raw = 1;
-    proto::serialize(req, a.request);
+    a.request.size = proto::serialize(req, a.request.bytes);
     a.send = true;
     sent_transmit_ = req.transmit;
     sent_local_ns_ = now_ns;

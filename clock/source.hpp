@@ -12,6 +12,7 @@
 #include "clock/config.hpp"
 #include "clock/filter.hpp"
 #include "clock/random.hpp"
+#include "proto/auth/client.hpp"
 #include "proto/checks.hpp"
 #include "proto/packet.hpp"
 #include "proto/refid.hpp"
@@ -21,7 +22,9 @@ namespace ntplite::clock {
 /// What the IO layer must do for a source after an event.
 struct SourceActions {
     bool send = false;  ///< send `request` to the source
-    std::array<std::byte, proto::kHeaderSize> request{};
+    /// The request: the 48-byte header from the Source, then (sealed by the engine's
+    /// authenticator) a MAC or NTS extension fields.
+    auth::RequestBuffer request;
     std::optional<int64_t> timer_at_ns;  ///< (re)arm the poll timer (local time)
     bool demobilize = false;             ///< stop using this address for good
     bool reresolve = false;              ///< pool member gone bad: replace it
@@ -36,6 +39,7 @@ enum class ResponseOutcome : uint8_t {
     kKissRate,     ///< KoD RATE: poll backed off
     kKissDeny,     ///< KoD DENY/RSTR: source demobilized
     kKissOther,    ///< another KoD code: ignored as a sample
+    kAuthFailed,   ///< refused by the source's authenticator (see auth_failure): not a sample
 };
 const char* to_string(ResponseOutcome o);
 
@@ -43,7 +47,8 @@ struct ResponseResult {
     ResponseOutcome outcome = ResponseOutcome::kUnexpected;
     proto::ParseError parse_error{};
     proto::CheckFailure check = proto::CheckFailure::kNone;
-    std::optional<FilterOutput> filter;  ///< set when accepted
+    auth::AuthFailure auth_failure = auth::AuthFailure::kNone;  ///< kAuthFailed: why
+    std::optional<FilterOutput> filter;                         ///< set when accepted
     /// Accepted, but a popcorn spike (RFC 5905 clock filter): its offset is more than
     /// kSpikeGate x jitter away from the last sample used, which is recent. Kept in the filter,
     /// not fed to the discipline.

@@ -48,7 +48,7 @@ namespace {
 
 constexpr std::string_view kTopKeys[] = {"daemon",  "log",     "clock",  "source",
                                          "local",   "server",  "access", "ratelimit",
-                                         "control", "metrics", "nts"};
+                                         "control", "metrics", "nts", "auth"};
 constexpr std::string_view kDaemonKeys[] = {"user", "pidfile"};
 constexpr std::string_view kLogKeys[] = {"level"};
 constexpr std::string_view kClockKeys[] = {
@@ -56,7 +56,7 @@ constexpr std::string_view kClockKeys[] = {
     "min_sources", "holdover",       "drift_file", "drift_save_interval", "max_slew_rate"};
 constexpr std::string_view kSourceKeys[] = {"mode",    "address",    "iburst",   "minpoll",
                                             "maxpoll", "prefer",     "noselect", "max_sources",
-                                            "nts",     "trusted_ca", "ke_port"};
+                                            "nts",     "trusted_ca", "ke_port", "key"};
 constexpr std::string_view kLocalKeys[] = {"stratum"};
 constexpr std::string_view kServerKeys[] = {"listen", "threads", "allow", "deny"};
 constexpr std::string_view kAccessKeys[] = {"allow", "deny"};
@@ -66,6 +66,7 @@ constexpr std::string_view kControlKeys[] = {"socket", "socket_mode", "allow"};
 constexpr std::string_view kMetricsKeys[] = {"listen"};
 constexpr std::string_view kNtsKeys[] = {"certificate",  "private_key", "ke_listen", "key_file",
                                          "key_rotation", "ntp_server",  "ntp_port"};
+constexpr std::string_view kAuthKeys[] = {"keyfile"};
 
 constexpr TableKeys kKnownKeys[] = {
     {"", kTopKeys},
@@ -80,6 +81,7 @@ constexpr TableKeys kKnownKeys[] = {
     {"[control]", kControlKeys},
     {"[metrics]", kMetricsKeys},
     {"[nts]", kNtsKeys},
+    {"[auth]", kAuthKeys},
 };
 
 std::span<const std::string_view> keys_of(std::string_view table) {
@@ -258,11 +260,33 @@ class Reader {
             read_server(*t, cfg.servers.emplace_back());
         if (auto* t = table(root, "ratelimit")) read_ratelimit(*t, cfg.ratelimit);
         if (auto* t = table(root, "clock")) read_clock(*t, cfg.clock);
-        for (auto* t : table_array(root, "source", kMaxSources))
+        for (auto* t : table_array(root, "source", kMaxSources)) {
+            source_tables_.push_back(t);
             read_source(*t, cfg.sources.emplace_back());
+        }
         if (auto* t = table(root, "control")) read_control(*t, cfg.control);
         if (auto* t = table(root, "metrics")) read_metrics(*t, cfg.metrics);
         if (auto* t = table(root, "nts")) read_nts(*t, cfg.nts);
+        if (auto* t = table(root, "auth")) read_auth(*t, cfg.auth);
+        // A source asking for a key needs the keys file that holds it (whether the id is in the
+        // file is checked when the daemon reads the file).
+        for (std::size_t i = 0; i < cfg.sources.size(); ++i) {
+            const toml::table* st = i < source_tables_.size() ? source_tables_[i] : nullptr;
+            if (cfg.sources[i].key && cfg.auth.keyfile.empty() && st)
+                error(st->get("key")->source(),
+                      "\"key\" needs a keys file: [auth] keyfile = \"/path/to/keys\"");
+        }
+    }
+
+    void read_auth(const toml::table& t, AuthConfig& out) {
+        check_keys(t, "[auth]");
+        if (auto s = get_string(t, "keyfile")) {
+            if (s->first.empty() || s->first.size() > kMaxPathBytes ||
+                s->first.find('\0') != std::string::npos)
+                error(s->second, "\"keyfile\" must be a file path");
+            else
+                out.keyfile = s->first;
+        }
     }
 
     void read_daemon(const toml::table& t, DaemonConfig& out) {
@@ -399,6 +423,11 @@ class Reader {
         get_bool(t, "nts", out.nts);
         if (auto s = get_string(t, "trusted_ca")) out.trusted_ca = read_path(*s, "trusted_ca");
         get_int(t, "ke_port", 1, 65535, out.ke_port);
+        if (t.get("key")) {
+            int64_t key = 0;
+            get_int(t, "key", 1, 4294967295LL, key);
+            if (key != 0) out.key = static_cast<uint32_t>(key);
+        }
         if (const toml::node* n = t.get("max_sources"); n && out.mode != SourceMode::kPool) {
             error(n->source(), "\"max_sources\" only applies to mode = \"pool\"");
         }
@@ -497,6 +526,7 @@ class Reader {
 
   private:
     std::string file_;
+    std::vector<const toml::table*> source_tables_;  // [[source]] tables, in cfg.sources order
     std::vector<ConfigError> errors_;
 };
 

@@ -122,6 +122,9 @@ struct SourceConfig {
     bool nts = false;
     std::string trusted_ca;   ///< PEM bundle to verify the NTS-KE server; "" = system CA store
     uint16_t ke_port = 4460;  ///< NTS-KE TCP port (proto::nts::kKePort)
+    /// Symmetric key id (1..2^32-1) from [auth] keyfile that requests and replies must carry;
+    /// absent = no symmetric-key authentication.
+    std::optional<uint32_t> key;
     SourcePos pos;
 };
 
@@ -152,6 +155,13 @@ struct MetricsConfig {
     std::optional<ListenSpec> listen;  ///< absent = no endpoint; port has no default (required)
 };
 
+/// [auth]: message authentication.
+struct AuthConfig {
+    /// Keys file in chrony's keyfile format ("ID TYPE HEX:..."); "" = no symmetric keys (a
+    /// request carrying a MAC is then dropped).
+    std::string keyfile;
+};
+
 /// The whole file.
 struct Config {
     std::string file;  ///< path it was read from (for messages)
@@ -166,6 +176,7 @@ struct Config {
     ControlConfig control;
     MetricsConfig metrics;
     NtsConfig nts;
+    AuthConfig auth;
 
     /// The access lists that apply to `server` (its own, else the top-level ones).
     const AccessConfig& access_for(const ServerConfig& server) const {

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "config/os/config_file.hpp"
+#include "config/os/key_file.hpp"
 #include "daemon/common/log_setup.hpp"
 #include "daemon/control/control_socket.hpp"
 #include "daemon/policy/server/serve.hpp"
@@ -40,6 +41,27 @@ Engine::Engine(config::Config cfg)
 
 Engine::~Engine() {
     for (auto& w : workers_) w->stop();
+}
+
+std::expected<void, StartError> Engine::load_keys() {
+    if (cfg_.auth.keyfile.empty()) return {};
+    auto loaded = config::load_key_file(cfg_.auth.keyfile);
+    if (!loaded) {
+        std::string msg;
+        for (const auto& e : loaded.error()) msg += (msg.empty() ? "" : "\n") + e;
+        return std::unexpected(StartError{ExitCode::kStartup, msg});
+    }
+    for (const auto& w : loaded->warnings) spdlog::warn("{}", w);
+    keys_ = std::move(loaded->keys);
+    // A source whose key is not in the file could never be authenticated: refuse to start.
+    for (const auto& s : cfg_.sources) {
+        if (s.key && !keys_->find(*s.key))
+            return std::unexpected(StartError{
+                ExitCode::kStartup, fmt::format("{}:{}: [[source]] key {} is not in {}", cfg_.file,
+                                                s.pos.line, *s.key, cfg_.auth.keyfile)});
+    }
+    spdlog::info("loaded {} symmetric key(s) from {}", keys_->size(), cfg_.auth.keyfile);
+    return {};
 }
 
 std::expected<void, StartError> Engine::open_servers() {
@@ -81,6 +103,7 @@ std::expected<void, StartError> Engine::open_servers() {
                     return std::unexpected(StartError{ExitCode::kStartup, ok.error()});
             }
             worker->set_control(control_->udp());
+            worker->set_keys(keys_);
             workers_.push_back(std::move(worker));
         }
         // Two daemons starting at once both pass the first look; whoever sees the other after
@@ -127,6 +150,7 @@ std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
         if (auto ok = nts_server_->open(); !ok)
             return std::unexpected(StartError{ExitCode::kStartup, "[nts]: " + ok.error()});
     }
+    if (auto ok = load_keys(); !ok) return ok;
     if (auto ok = open_servers(); !ok) return ok;
     if (cfg_.servers.empty()) spdlog::info("no [[server]] table: not serving time");
     if (!cfg_.control.socket.empty()) {
@@ -146,6 +170,7 @@ std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
     // here, still as root; polling starts after the privilege drop.
     sync_ = std::make_unique<SyncClient>(
         io_, cfg_, [this](const proto::SystemState& s) { publish_state(s); }, precision_log2_);
+    sync_->set_auth_context(auth::ClientAuthContext{keys_});
     if (before_threads) {
         if (auto ok = before_threads(); !ok) return ok;
     }
@@ -211,6 +236,7 @@ std::vector<std::string> restart_only_changes(const config::Config& a, const con
     std::vector<std::string> out;
     if (a.daemon.user != b.daemon.user) out.push_back("[daemon] user");
     if (a.daemon.pidfile != b.daemon.pidfile) out.push_back("[daemon] pidfile");
+    if (a.auth.keyfile != b.auth.keyfile) out.push_back("[auth] keyfile");
     const config::ClockConfig &x = a.clock, &y = b.clock;
     if (x.mode != y.mode || x.step_threshold_s != y.step_threshold_s ||
         x.step_limit != y.step_limit || x.panic_threshold_s != y.panic_threshold_s ||
@@ -250,6 +276,7 @@ bool Engine::reload() {
     next.daemon = cfg_.daemon;
     next.clock = cfg_.clock;
     next.local = cfg_.local;
+    next.auth = cfg_.auth;
     if (next.servers.size() != cfg_.servers.size()) {
         next.servers = cfg_.servers;  // tables added or removed: the running ones stay as they are
     } else {

@@ -77,6 +77,7 @@ class Engine {
     void schedule_watchdog();
     /// Opens the [[server]] sockets (workers not started yet).
     std::expected<void, StartError> open_servers();
+    std::expected<void, StartError> load_keys();
     /// What the sync client hands over: published to the workers, STATUS= when it changed.
     void publish_state(const proto::SystemState& s);
     void schedule_summary();
@@ -88,6 +89,8 @@ class Engine {
     int8_t precision_log2_;
     /// One per [[server]] table, shared by its workers (a reload swaps in new ones).
     std::vector<std::shared_ptr<const Acl>> acls_;
+    /// [auth] keyfile, read once at start (as root, before the privilege drop); null = none.
+    std::shared_ptr<const auth::KeySet> keys_;
     /// The workers of [[server]] table i are workers_[worker_begin_[i] .. worker_begin_[i+1]).
     std::vector<std::size_t> worker_begin_;
     SystemdNotifier notifier_;

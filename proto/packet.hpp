@@ -14,8 +14,10 @@
 namespace ntplite::proto {
 
 inline constexpr std::size_t kHeaderSize = 48;
-/// Largest datagram we ever accept or build (header + extension fields + MAC).
-inline constexpr std::size_t kMaxPacketSize = 1024;
+/// Largest datagram we ever accept or build (header + extension fields + MAC): 1280 (the IPv6
+/// minimum MTU) less the IPv6 and UDP headers, so an NTS request with cookie placeholders is never
+/// fragmented.
+inline constexpr std::size_t kMaxPacketSize = 1232;
 
 enum class LeapIndicator : uint8_t {
     kNone = 0,

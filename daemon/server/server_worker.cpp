@@ -36,6 +36,11 @@ ServerWorker::ServerWorker(std::string name, std::shared_ptr<const Acl> acl,
     }
 }
 
+void ServerWorker::set_keys(std::shared_ptr<const auth::KeySet> keys) {
+    auth_.emplace(std::move(keys));
+    ctx_.auth = &*auth_;
+}
+
 ServerWorker::~ServerWorker() {
     stop();
 }
@@ -163,9 +168,10 @@ void ServerWorker::process_batch(int fd, unsigned n) {
             }
             continue;
         }
-        const std::size_t out = serve_one(
-            std::span<const std::byte>(rx_buf_[i].data(), len), truncated, client,
-            proto::NtpTimestamp::from_unix_ns(rx_ns), now_mono_ns, state, ctx_, tx_buf_[replies]);
+        const std::size_t out =
+            serve_one(std::span<const std::byte>(rx_buf_[i].data(), len), truncated, client,
+                      proto::NtpTimestamp::from_unix_ns(rx_ns), now_mono_ns, state, ctx_,
+                      tx_buf_[replies], &tx_seal_[replies]);
         if (out == 0) continue;
         msghdr& t = tx_msgs_[replies].msg_hdr;
         t.msg_name = &rx_addr_[i];
@@ -178,6 +184,33 @@ void ServerWorker::process_batch(int fd, unsigned n) {
     // T3 as late as possible: one clock read for the whole batch, just before the send call.
     const proto::NtpTimestamp tx_time = proto::NtpTimestamp::from_unix_ns(realtime_ns());
     for (unsigned i = 0; i < replies; ++i) proto::patch_transmit(tx_buf_[i], tx_time);
+    // The MAC covers T3, so it is computed after the patch. A reply that cannot be sealed is
+    // never sent unauthenticated: it is dropped and the rest of the batch moves up.
+    if (auth_) {
+        unsigned kept = 0;
+        for (unsigned i = 0; i < replies; ++i) {
+            std::size_t len = tx_iov_[i].iov_len;
+            if (tx_seal_[i].kind != auth::AuthKind::kNone)
+                len = auth_->seal_reply(tx_seal_[i], tx_buf_[i], len);
+            if (len == 0) {
+                counters_.send_errors.bump();
+                continue;
+            }
+            if (kept != i) {
+                tx_buf_[kept] = tx_buf_[i];
+                tx_msgs_[kept].msg_hdr.msg_name = tx_msgs_[i].msg_hdr.msg_name;
+                tx_msgs_[kept].msg_hdr.msg_namelen = tx_msgs_[i].msg_hdr.msg_namelen;
+                tx_ctrl_[kept] = tx_ctrl_[i];
+                tx_msgs_[kept].msg_hdr.msg_control =
+                    tx_msgs_[i].msg_hdr.msg_control ? tx_ctrl_[kept].data() : nullptr;
+                tx_msgs_[kept].msg_hdr.msg_controllen = tx_msgs_[i].msg_hdr.msg_controllen;
+            }
+            tx_iov_[kept].iov_len = len;
+            ++kept;
+        }
+        replies = kept;
+        if (replies == 0) return;
+    }
     // A reply the kernel refuses (e.g. an unreachable destination) is skipped, not the rest of
     // the batch; a full socket buffer drops the remainder.
     unsigned done = 0;

@@ -55,6 +55,9 @@ class ServerWorker {
 
     /// Opens and binds one more socket (before start()). Error text names endpoint and step.
     std::expected<void, std::string> add_endpoint(const Endpoint& endpoint);
+    /// The symmetric keys requests may be authenticated with (before start()); each worker
+    /// builds its own MAC contexts. Without keys every request carrying a MAC is dropped.
+    void set_keys(std::shared_ptr<const auth::KeySet> keys);
     /// A reload: new access lists and rate limits, applied on the worker's own thread between
     /// two batches (thread-safe; the client table of an existing limiter is kept).
     void reconfigure(std::shared_ptr<const Acl> acl, const config::RateLimitConfig& ratelimit);
@@ -85,7 +88,8 @@ class ServerWorker {
     ServerCounters counters_;
     ClientTable clients_{kClientSlots};
     ServeContext ctx_;
-    ControlUdp* control_ = nullptr;  ///< monitoring's mode 6 path (not owned)
+    std::optional<auth::ServerAuth> auth_;  ///< this thread's MAC contexts
+    ControlUdp* control_ = nullptr;         ///< monitoring's mode 6 path (not owned)
 
     std::unique_ptr<asio::io_context> own_io_;  ///< null when running on a shared io_context
     asio::io_context& io_;
@@ -103,7 +107,8 @@ class ServerWorker {
     // Send side: replies point at the sender's address in rx_addr_.
     std::array<mmsghdr, kBatch> tx_msgs_{};
     std::array<iovec, kBatch> tx_iov_{};
-    std::array<std::array<std::byte, proto::kHeaderSize>, kBatch> tx_buf_{};
+    std::array<std::array<std::byte, proto::kMaxPacketSize>, kBatch> tx_buf_{};
+    std::array<auth::ReplySeal, kBatch> tx_seal_{};  ///< MAC to append once T3 is patched
     // Source-address control messages for replies from wildcard sockets (IP(V6)_PKTINFO).
     alignas(alignof(cmsghdr)) std::array<std::array<std::byte, kCtrlSize>, kBatch> tx_ctrl_{};
 };

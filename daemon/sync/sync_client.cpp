@@ -297,7 +297,7 @@ void SyncClient::execute(clock::SourceId id, const clock::SourceActions& a) {
     auto it = members_.find(id);
     if (it == members_.end() || stopped_) return;
     Member& m = *it->second;
-    if (a.send) send_request(m, a.request);
+    if (a.send) send_request(m, a.request.view());
     if (a.timer_at_ns) arm_timer(m, *a.timer_at_ns);
     if (a.demobilize) {
         drop_member(id, DropReason::kDenied);
@@ -361,7 +361,7 @@ void SyncClient::wait_readable(Member& m) {
 
 void SyncClient::receive(clock::SourceId id, uint64_t generation) {
     // Replies may carry extension fields; anything longer than this is not for us.
-    std::array<std::byte, 1024> buf;
+    std::array<std::byte, proto::kMaxPacketSize> buf;
     alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec)) + 64> ctrl;
     for (;;) {
         auto it = members_.find(id);

@@ -62,6 +62,10 @@ class SyncClient {
                int8_t precision_log2);
     /// Never throws: the drift file is saved in stop(), whose failures are logged.
     ~SyncClient() noexcept;
+    /// What source authenticators are built from (the keys file); before start().
+    void set_auth_context(auth::ClientAuthContext ctx) {
+        engine_->set_auth_context(std::move(ctx));
+    }
     SyncClient(const SyncClient&) = delete;
     SyncClient& operator=(const SyncClient&) = delete;
 

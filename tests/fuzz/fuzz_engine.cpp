@@ -6,7 +6,8 @@
 // behaviour (signed overflow, float-to-int overflow) anywhere in clock/ or proto/; the engine
 // never asks the clock for a step or slew beyond the saturated int64 range.
 // clang-format off
-// fuzz-sources: clock/engine.cpp clock/source.cpp clock/filter.cpp clock/selection.cpp clock/discipline.cpp clock/leap.cpp proto/packet.cpp proto/respond.cpp proto/refid.cpp proto/md5.cpp proto/checks.cpp proto/exchange.cpp
+// fuzz-sources: clock/engine.cpp clock/source.cpp clock/filter.cpp clock/selection.cpp clock/discipline.cpp clock/leap.cpp proto/packet.cpp proto/respond.cpp proto/refid.cpp proto/md5.cpp proto/checks.cpp proto/exchange.cpp proto/auth/client.cpp proto/auth/mac.cpp proto/auth/keys.cpp proto/auth/tail.cpp
+// fuzz-flags: -lcrypto
 // clang-format on
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -78,7 +79,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto record = [&](const clock::EngineUpdate& up) {
         for (const auto& [sid, a] : up.actions) {
             if (a.send && sid < last_request.size())
-                last_request[sid] = std::vector<std::byte>(a.request.begin(), a.request.end());
+                last_request[sid] =
+                    std::vector<std::byte>(a.request.view().begin(), a.request.view().end());
         }
     };
     using clock::LocalTime;

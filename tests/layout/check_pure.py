@@ -35,8 +35,13 @@ DENIED_SYMBOLS = {
     "clock_gettime", "clock_settime", "clock_adjtime", "clock_getres", "gettimeofday",
     "settimeofday", "adjtimex", "ntp_adjtime", "ntp_gettime", "adjtime", "time", "timerfd_create",
     "timerfd_settime", "nanosleep", "clock_nanosleep", "usleep", "sleep",
-    # entropy
-    "getrandom", "getentropy",
+    # entropy (OpenSSL's too: the auth core takes injected randomness)
+    "getrandom", "getentropy", "RAND_bytes", "RAND_priv_bytes", "RAND_bytes_ex",
+    "RAND_priv_bytes_ex", "RAND_seed", "RAND_poll",
+    # OpenSSL IO and configuration files (the auth core computes only; TLS is edge code)
+    "BIO_new_file", "BIO_new_fd", "BIO_new_socket", "BIO_new_connect", "BIO_new_accept",
+    "OSSL_LIB_CTX_load_config", "CONF_modules_load_file", "OPENSSL_init_ssl", "SSL_CTX_new",
+    "SSL_new", "OSSL_PROVIDER_load",
     # files
     "open", "open64", "openat", "openat64", "__open_2", "__open64_2", "__openat_2", "creat",
     "read", "__read_chk", "pread", "pread64", "write", "pwrite", "pwrite64", "readv", "writev",
@@ -71,13 +76,19 @@ DENIED_INCLUDE = re.compile(
     r"daemon/common/|daemon/server/|daemon/sync/|daemon/control/|daemon/engine\.hpp|config/os/|"
     r"daemon/signals\.hpp|clock/os/|tools/|"
     r"sys/timex\.h|sys/random\.h|sys/utsname\.h|sys/epoll\.h|sys/ioctl\.h|sys/stat\.h|"
-    r"sys/socket\.h|ifaddrs\.h|netdb\.h|fcntl\.h|unistd\.h|thread[>\"]"
+    r"sys/socket\.h|ifaddrs\.h|netdb\.h|fcntl\.h|unistd\.h|thread[>\"]|"
+    r"openssl/ssl\.h|openssl/rand\.h|openssl/bio\.h|openssl/conf\.h"
     r")"
 )
 
 # Libraries a pure target may link besides pure targets: header-only, no IO (ntplite_version:
 # the generated constexpr version string).
 HEADER_ONLY_OK = {"nlohmann_json::nlohmann_json", "ntplite_fmt", "ntplite_version"}
+
+# Libraries one pure target may link directly (and others only through it): the auth core's
+# cryptographic computation. Its symbols are checked like ours (no entropy, no file or TLS IO),
+# and it creates a private OSSL_LIB_CTX, so no openssl.cnf is read.
+CRYPTO_LINKS = {"ntplite_auth": {"OpenSSL::Crypto"}}
 
 
 def symbols(nm, library):
@@ -156,8 +167,12 @@ def check_links(pure, edges):
                 if dep not in seen:
                     seen.add(dep)
                     todo.append(dep)
-        for dep in sorted(seen - set(pure) - HEADER_ONLY_OK):
+        crypto_ok = set().union(*CRYPTO_LINKS.values())
+        for dep in sorted(seen - set(pure) - HEADER_ONLY_OK - crypto_ok):
             problems.append(f"{name}: links non-pure target '{dep}'")
+        direct = edges.get(name, set()) & crypto_ok
+        for dep in sorted(direct - CRYPTO_LINKS.get(name, set())):
+            problems.append(f"{name}: links '{dep}' directly (only {', '.join(CRYPTO_LINKS)} may)")
     return problems
 
 

@@ -149,9 +149,13 @@ class Simulation {
         int64_t now_true = clock_.true_now_ns();
         if (a.send) {
             const ServerParams& s = p_.servers[server];
-            if (!lost(s.link))
+            if (!lost(s.link)) {
+                // Simulated sources are unauthenticated: the request is the bare header.
+                std::array<std::byte, proto::kHeaderSize> header{};
+                std::copy_n(a.request.bytes.begin(), header.size(), header.begin());
                 push(Event{now_true + one_way_delay(s.link, true), 0, EvKind::kAtServer, server, 0,
-                           a.request});
+                           header});
+            }
         }
         if (a.timer_at_ns) {
             int64_t at_true = std::max(now_true, clock_.true_at(*a.timer_at_ns));

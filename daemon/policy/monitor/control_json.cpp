@@ -9,6 +9,27 @@ std::string_view kiss_text(const std::optional<proto::KissCode>& k) {
     return k ? proto::kiss_name(*k) : std::string_view{};
 }
 
+nlohmann::ordered_json auth_json(const auth::AuthStatus& a) {
+    using J = nlohmann::ordered_json;
+    J j;
+    j["kind"] = auth::to_string(a.kind);
+    j["key_id"] = a.kind == auth::AuthKind::kKey ? J(a.key_id) : J(nullptr);
+    j["authenticated"] = a.authenticated;
+    j["failures"] = a.failures;
+    j["last_failure"] = a.last_failure == auth::AuthFailure::kNone
+                            ? J(nullptr)
+                            : J(auth::to_string(a.last_failure));
+    j["last_failure_unix_ns"] = a.last_failure_time_ns ? J(a.last_failure_time_ns) : J(nullptr);
+    if (a.kind == auth::AuthKind::kNts) {
+        j["nts"] = {{"cookies", a.nts.cookies},
+                    {"ke_state", a.nts.ke_state},
+                    {"ke_error", a.nts.ke_error.empty() ? J(nullptr) : J(a.nts.ke_error)}};
+    } else {
+        j["nts"] = nullptr;
+    }
+    return j;
+}
+
 nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
     using J = nlohmann::ordered_json;
     const SystemSnapshot& s = m.system;
@@ -78,6 +99,7 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
         e["last_kiss"] = x.last_kiss ? J(kiss_text(x.last_kiss)) : J(nullptr);
         e["last_kiss_unix_ns"] = x.last_kiss ? J(x.last_kiss_time_ns) : J(nullptr);
         e["requests_sent"] = v.requests_sent;
+        e["auth"] = auth_json(x.auth);
         sources.push_back(std::move(e));
     }
     j["sources"] = std::move(sources);
@@ -92,7 +114,12 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
                    {"dropped_control", c.dropped_control},
                    {"dropped_not_client", c.dropped_not_client},
                    {"dropped_rate", c.dropped_rate},
-                   {"send_errors", c.send_errors}};
+                   {"send_errors", c.send_errors},
+                   {"auth_replies", c.auth_replies},
+                   {"auth_unknown_key", c.auth_unknown_key},
+                   {"auth_bad_mac", c.auth_bad_mac},
+                   {"auth_malformed", c.auth_malformed},
+                   {"auth_unsupported", c.auth_unsupported}};
     j["control"] = {{"answered", m.control.answered},
                     {"denied", m.control.denied},
                     {"malformed", m.control.malformed},

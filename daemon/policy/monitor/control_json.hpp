@@ -15,6 +15,9 @@ namespace ntplite::daemon {
 inline constexpr std::string_view kSnapshotJsonSchema = "ntpd-lite.snapshot/1";
 inline constexpr std::string_view kClientsJsonSchema = "ntpd-lite.clients/1";
 
+/// A source's authentication as JSON: kind ("none"/"key"/"nts"), key_id, counters, the last
+/// failure's reason and time, and the NTS state (null unless kind is "nts").
+nlohmann::ordered_json auth_json(const auth::AuthStatus& a);
 /// Times are Unix ns (integers) plus seconds/ms as floats where people read them.
 nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m);
 

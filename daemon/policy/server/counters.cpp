@@ -15,6 +15,11 @@ void CounterTotals::add(const ServerCounters& c) {
     dropped_rate += c.dropped_rate.get();
     send_errors += c.send_errors.get();
     rx_no_timestamp += c.rx_no_timestamp.get();
+    auth_replies += c.auth_replies.get();
+    auth_unknown_key += c.auth_unknown_key.get();
+    auth_bad_mac += c.auth_bad_mac.get();
+    auth_malformed += c.auth_malformed.get();
+    auth_unsupported += c.auth_unsupported.get();
 }
 
 std::string CounterTotals::to_string() const {
@@ -37,6 +42,11 @@ std::string CounterTotals::to_string() const {
     field("rate_dropped", dropped_rate);
     field("send_errors", send_errors);
     field("rx_no_timestamp", rx_no_timestamp);
+    field("auth_replies", auth_replies);
+    field("auth_unknown_key", auth_unknown_key);
+    field("auth_bad_mac", auth_bad_mac);
+    field("auth_malformed", auth_malformed);
+    field("auth_unsupported", auth_unsupported);
     return s;
 }
 

@@ -36,6 +36,13 @@ struct alignas(64) ServerCounters {
     Counter dropped_rate;        ///< rate-limited and not answered at all
     Counter send_errors;         ///< replies the kernel refused to send
     Counter rx_no_timestamp;     ///< datagrams without a kernel RX timestamp (clock read instead)
+    // Authentication (requests with a MAC or extension fields). Failures are dropped, never
+    // answered unauthenticated (chronyd drops them too; no crypto-NAK is sent).
+    Counter auth_replies;      ///< replies sent with a MAC (normal and KoD)
+    Counter auth_unknown_key;  ///< MAC with a key id not in the keys file: dropped
+    Counter auth_bad_mac;      ///< MAC that did not match: dropped
+    Counter auth_malformed;    ///< crypto-NAK or unreadable trailer in a request: dropped
+    Counter auth_unsupported;  ///< extension fields (NTS or others) not served: dropped
 };
 
 /// A plain-value sum of any number of ServerCounters.
@@ -43,6 +50,8 @@ struct CounterTotals {
     uint64_t received = 0, answered = 0, kod_rate = 0, rate_limited = 0, leaked = 0;
     uint64_t dropped_malformed = 0, dropped_denied = 0, dropped_control = 0, dropped_not_client = 0;
     uint64_t dropped_rate = 0, send_errors = 0, rx_no_timestamp = 0;
+    uint64_t auth_replies = 0, auth_unknown_key = 0, auth_bad_mac = 0, auth_malformed = 0;
+    uint64_t auth_unsupported = 0;
 
     void add(const ServerCounters& c);
     /// "received=N answered=N kod_rate=N ..." (one line, stable key=value pairs for scripts).

@@ -12,6 +12,7 @@
 #include "daemon/policy/server/client_table.hpp"
 #include "daemon/policy/server/counters.hpp"
 #include "daemon/policy/server/rate_limiter.hpp"
+#include "proto/auth/server.hpp"
 #include "proto/respond.hpp"
 #include "proto/timestamp.hpp"
 
@@ -23,6 +24,7 @@ struct ServeContext {
     RateLimiter* limiter = nullptr;      ///< nullptr = no rate limiting
     ServerCounters* counters = nullptr;  ///< required
     ClientTable* clients = nullptr;      ///< nullptr = per-client counts not kept
+    auth::ServerAuth* auth = nullptr;    ///< nullptr = no keys (every MAC request dropped)
 };
 
 /// Handles one datagram from `client` received at `rx_time` (T2, kernel timestamp when there is
@@ -30,9 +32,12 @@ struct ServeContext {
 /// clock for the rate limiter. Writes the reply (transmit timestamp = rx_time, to be patched
 /// right before sending) into `reply` and returns its length, never more than the request's;
 /// returns 0 when the datagram gets no answer (the reason is counted).
+/// A reply to an authenticated request is returned unsealed with `*seal` set: the caller patches
+/// the transmit timestamp, then appends the MAC with ServerAuth::seal_reply() (the MAC covers
+/// T3). With `seal` null, authenticated requests are dropped (nobody would seal the reply).
 std::size_t serve_one(std::span<const std::byte> request, bool truncated,
                       const config::IpAddress& client, proto::NtpTimestamp rx_time,
                       int64_t now_mono_ns, const proto::SystemState& state, ServeContext& ctx,
-                      std::span<std::byte> reply);
+                      std::span<std::byte> reply, auth::ReplySeal* seal = nullptr);
 
 }  // namespace ntplite::daemon

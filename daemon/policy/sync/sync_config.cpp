@@ -69,6 +69,10 @@ clock::SourceConfig source_config_from(const config::SourceConfig& src, const So
     s.iburst = src.iburst;
     s.prefer = src.prefer;
     s.noselect = src.noselect;
+    if (src.key) {
+        s.auth.kind = auth::AuthKind::kKey;
+        s.auth.key_id = *src.key;
+    }
     s.pool_member = src.mode == config::SourceMode::kPool;
     return s;
 }

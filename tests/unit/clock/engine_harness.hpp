@@ -147,7 +147,7 @@ struct Harness {
     std::array<std::byte, proto::kHeaderSize> reply(std::size_t i, const SourceActions& req,
                                                     int64_t true_rx_ns) {
         FakeServer& s = servers[i];
-        auto q = proto::parse(req.request);
+        auto q = proto::parse(req.request.view());
         proto::Packet p;
         p.mode = proto::Mode::kServer;
         p.leap = s.leap;

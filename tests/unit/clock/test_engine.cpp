@@ -126,7 +126,7 @@ TEST(SyncEngine, ObserveModeMeasuresButNeverAdjusts) {
         up = e.on_timer(id, LocalTime{fake_now});
         const SourceActions& a = up.actions.at(0).second;
         timer = *a.timer_at_ns;
-        auto q = proto::parse(a.request);
+        auto q = proto::parse(a.request.view());
         proto::Packet p;
         p.mode = proto::Mode::kServer;
         p.stratum = 1;

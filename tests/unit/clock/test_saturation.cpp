@@ -67,7 +67,7 @@ TEST(Saturation, ExchangeSanityBound) {
 // A reply to the engine's outstanding request with the given server timestamps.
 std::array<std::byte, proto::kHeaderSize> reply_to(const SourceActions& req, proto::NtpTimestamp rx,
                                                    proto::NtpTimestamp tx) {
-    auto q = proto::parse(req.request);
+    auto q = proto::parse(req.request.view());
     proto::Packet p;
     p.mode = proto::Mode::kServer;
     p.stratum = 2;

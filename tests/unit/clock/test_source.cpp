@@ -19,7 +19,7 @@ struct Reply {
 // A server reply to `request` (the bytes the source sent): server clock = client clock + offset.
 Reply make_reply(const SourceActions& request, int64_t t1_ns, int64_t offset_ns, int64_t one_way_ns,
                  uint8_t stratum = 1, uint32_t refid = proto::refid_from_ascii("GPS")) {
-    auto req = proto::parse(request.request);
+    auto req = proto::parse(request.request.view());
     EXPECT_TRUE(req.has_value());
     proto::Packet p;
     p.mode = proto::Mode::kServer;
@@ -38,7 +38,7 @@ Reply make_reply(const SourceActions& request, int64_t t1_ns, int64_t offset_ns,
 
 Reply make_kod(const SourceActions& request, const char* code, bool right_origin = true,
                int8_t poll = 0) {
-    auto req = proto::parse(request.request);
+    auto req = proto::parse(request.request.view());
     proto::Packet p;
     p.mode = proto::Mode::kServer;
     p.leap = proto::LeapIndicator::kUnsynchronized;
@@ -80,8 +80,8 @@ TEST(Source, TransmitTimestampIsRandomNotTheClock) {
     Source s(cfg());
     SourceActions a = s.on_timer(kT0, rng);
     SourceActions b = s.on_timer(kT0 + 16 * kS, rng);
-    auto pa = proto::parse(a.request);
-    auto pb = proto::parse(b.request);
+    auto pa = proto::parse(a.request.view());
+    auto pb = proto::parse(b.request.view());
     ASSERT_TRUE(pa && pb);
     EXPECT_NE(pa->transmit, proto::NtpTimestamp::from_unix_ns(kT0));
     EXPECT_NE(pa->transmit, pb->transmit);
@@ -111,8 +111,8 @@ TEST(Source, OriginMismatchIsRejected) {
     Source s(cfg());
     SourceActions a = s.on_timer(kT0, rng);
     SourceActions other = a;
-    other.request[40] = std::byte{0x12};  // a request we never sent
-    other.request[47] = std::byte{0x34};
+    other.request.bytes[40] = std::byte{0x12};  // a request we never sent
+    other.request.bytes[47] = std::byte{0x34};
     Reply r = make_reply(other, kT0, 0, 1000);
     ResponseResult res = s.on_response(r.bytes, kT0 + 3000, kT0 + 3000);
     EXPECT_EQ(res.outcome, ResponseOutcome::kFailedCheck);

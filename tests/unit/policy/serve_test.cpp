@@ -164,10 +164,18 @@ TEST_F(Serve, RateLimitedClientsGetKodOrNothingWhileOthersAreAnswered) {
     EXPECT_EQ(totals().dropped_rate, 6u);
 }
 
-TEST_F(Serve, ReplyIsNeverLongerThanTheRequestAndIgnoresExtensions) {
-    // A request with a 24-byte MAC: the reply is still the bare 48-byte header.
-    auto req = request(4, proto::Mode::kClient, 7, 48 + 24);
-    EXPECT_EQ(serve(req), 48u);
+TEST_F(Serve, MacOrExtensionsWithoutKeysAreDroppedNeverAnsweredPlain) {
+    // Issue 15: a request carrying a MAC (key id 0 here, no keys configured) or extension
+    // fields is never answered with an unauthenticated reply.
+    auto mac = request(4, proto::Mode::kClient, 7, 48 + 24);
+    EXPECT_EQ(serve(mac), 0u);
+    auto ef = request(4, proto::Mode::kClient, 7, 48 + 28);
+    ef[48 + 3] = std::byte{28};  // one 28-byte extension field (type 0)
+    EXPECT_EQ(serve(ef), 0u);
+    const CounterTotals t = totals();
+    EXPECT_EQ(t.auth_unknown_key, 1u);
+    EXPECT_EQ(t.auth_unsupported, 1u);
+    EXPECT_EQ(t.answered, 0u);
 }
 
 TEST(Counters, SumAndFormat) {
@@ -181,9 +189,11 @@ TEST(Counters, SumAndFormat) {
     CounterTotals t = sum(all);
     EXPECT_EQ(t.received, 4u);
     EXPECT_EQ(t.answered, 2u);
-    EXPECT_EQ(t.to_string(),
-              "received=4 answered=2 kod_rate=0 rate_limited=0 leaked=0 malformed=4 denied=0 "
-              "control=1 not_client=0 rate_dropped=0 send_errors=0 rx_no_timestamp=0");
+    EXPECT_EQ(
+        t.to_string(),
+        "received=4 answered=2 kod_rate=0 rate_limited=0 leaked=0 malformed=4 denied=0 "
+        "control=1 not_client=0 rate_dropped=0 send_errors=0 rx_no_timestamp=0 auth_replies=0 "
+        "auth_unknown_key=0 auth_bad_mac=0 auth_malformed=0 auth_unsupported=0");
 }
 
 }  // namespace
