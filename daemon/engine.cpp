@@ -104,6 +104,7 @@ std::expected<void, StartError> Engine::open_servers() {
             }
             worker->set_control(control_->udp());
             worker->set_keys(keys_);
+            if (nts_server_) worker->set_nts(&nts_server_->keys());
             workers_.push_back(std::move(worker));
         }
         // Two daemons starting at once both pass the first look; whoever sees the other after
@@ -170,7 +171,9 @@ std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
     // here, still as root; polling starts after the privilege drop.
     sync_ = std::make_unique<SyncClient>(
         io_, cfg_, [this](const proto::SystemState& s) { publish_state(s); }, precision_log2_);
-    sync_->set_auth_context(auth::ClientAuthContext{keys_});
+    auth::ClientAuthContext auth_ctx;
+    auth_ctx.keys = keys_;
+    sync_->set_auth_context(std::move(auth_ctx));
     if (before_threads) {
         if (auto ok = before_threads(); !ok) return ok;
     }

@@ -28,6 +28,7 @@ class ClientSource {
     /// the configured one is not resolved and keeps the address) and port.
     const asio::ip::udp::endpoint& ntp_endpoint() const { return ntp_endpoint_; }
     void poll();
+    void set_on_keyed(std::function<void()> f) { on_keyed_ = std::move(f); }
     KeyingStatus keying_status() const { return keying_.status_now(); }
 
   private:

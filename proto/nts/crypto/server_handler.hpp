@@ -9,21 +9,17 @@
 #include <cstdint>
 #include <span>
 
+#include "proto/auth/server.hpp"
 #include "proto/nts/crypto/nts_packet.hpp"
 
 namespace ntplite::proto::nts {
 
-class NtsServerHandler {
+class NtsServerHandler final : public auth::NtsRequestHandler {
   public:
     /// Pending replies kept between check and seal; more than a worker's receive batch.
     static constexpr std::size_t kSlots = 64;
 
-    enum class Verdict : uint8_t {
-        kNotNts,     ///< no NTS fields: not ours
-        kReply,      ///< authenticated: answer, then seal(slot)
-        kNak,        ///< unknown cookie or failed authenticator: answer with seal(slot) = NAK
-        kMalformed,  ///< NTS fields present but broken, or no unique id to NAK: drop
-    };
+    using Verdict = auth::NtsRequestHandler::Verdict;
 
     /// Replaces the master keys (the worker calls it when the published ring changed).
     void set_ring(const KeyRing& ring) { ring_ = ring; }
@@ -32,10 +28,10 @@ class NtsServerHandler {
     /// Checks `request` (valid until seal). For kReply and kNak, `*slot` and `*reply_size` (the
     /// whole datagram, at most min(request size, out_size)) are set.
     Verdict check(std::span<const std::byte> request, std::size_t out_size, uint32_t* slot,
-                  std::size_t* reply_size);
+                  std::size_t* reply_size) override;
     /// Appends the NTS fields (or makes the NAK) to the reply whose final 48-byte header is in
     /// `out`. Returns the datagram size, 0 when it cannot be sealed (drop it).
-    std::size_t seal(uint32_t slot, std::span<std::byte> out);
+    std::size_t seal(uint32_t slot, std::span<std::byte> out) override;
 
   private:
     struct Pending {
