@@ -428,10 +428,12 @@ void SyncClient::receive(clock::SourceId id, uint64_t generation) {
             clock::LocalTime{t4}, clock::LocalTime{now});
         if (up.response && up.response->outcome != clock::ResponseOutcome::kAccepted) {
             const clock::ResponseResult& r = *up.response;
-            spdlog::debug("sync: {}: reply not used: {}{}{}", to_string(address),
-                          clock::to_string(r.outcome),
-                          r.check != proto::CheckFailure::kNone ? ", " : "",
-                          r.check != proto::CheckFailure::kNone ? proto::to_string(r.check) : "");
+            spdlog::debug(
+                "sync: {}: reply not used: {}{}{}{}{}", to_string(address),
+                clock::to_string(r.outcome), r.check != proto::CheckFailure::kNone ? ", " : "",
+                r.check != proto::CheckFailure::kNone ? proto::to_string(r.check) : "",
+                r.auth_failure != auth::AuthFailure::kNone ? ", auth " : "",
+                r.auth_failure != auth::AuthFailure::kNone ? auth::to_string(r.auth_failure) : "");
         }
         const bool accepted =
             up.response && up.response->outcome == clock::ResponseOutcome::kAccepted;

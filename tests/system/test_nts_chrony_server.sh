@@ -100,4 +100,6 @@ tamper() {  # tamper MODE EXPECTED_LOG_PATTERN
     kill "$NTPD_PID" "$relay_pid"; wait "$NTPD_PID" 2>/dev/null || true
     pass "$1: refused ($(grep -c -- "$2" "$LOG") replies; relay $(cat "$T/relay-$1.count"))"
 }
-tamper pass "source 127.0.0.1:.* -> selected"
+tamper flip "bad-mac"
+tamper replay "nts-bad-unique-id"
+kill "$SERVER_PID"
