@@ -6,7 +6,9 @@ auth::AuthFailure NtsClientAuthenticator::seal(auth::RequestBuffer& request, pro
     NtsClientShared& s = *shared_;
     if (!s.keyed || s.session.cookies_left() == 0) {
         s.rekey_wanted = true;  // cookie exhaustion (or never keyed): a new key exchange
-        return s.keyed ? auth::AuthFailure::kNtsNoCookies : auth::AuthFailure::kNtsKeFailed;
+        // Waiting for the first key exchange is "no cookies"; "ke-failed" once one failed.
+        return s.ke_state == "failed" ? auth::AuthFailure::kNtsKeFailed
+                                      : auth::AuthFailure::kNtsNoCookies;
     }
     const std::size_t n = s.session.write_request(aead_, request.bytes);
     if (n == 0) return auth::AuthFailure::kCrypto;
