@@ -48,14 +48,15 @@ namespace {
 
 constexpr std::string_view kTopKeys[] = {"daemon",  "log",     "clock",  "source",
                                          "local",   "server",  "access", "ratelimit",
-                                         "control", "metrics", "auth"};
+                                         "control", "metrics", "nts",   "auth"};
 constexpr std::string_view kDaemonKeys[] = {"user", "pidfile", "keep_net_bind_service"};
 constexpr std::string_view kLogKeys[] = {"level"};
 constexpr std::string_view kClockKeys[] = {
     "mode",        "step_threshold", "step_limit", "panic_threshold",     "max_backward_step",
     "min_sources", "holdover",       "drift_file", "drift_save_interval", "max_slew_rate"};
-constexpr std::string_view kSourceKeys[] = {
-    "mode", "address", "iburst", "minpoll", "maxpoll", "prefer", "noselect", "max_sources", "key"};
+constexpr std::string_view kSourceKeys[] = {"mode",    "address",    "iburst",   "minpoll",
+                                            "maxpoll", "prefer",     "noselect", "max_sources",
+                                            "nts",     "trusted_ca", "ke_port", "key"};
 constexpr std::string_view kLocalKeys[] = {"stratum"};
 constexpr std::string_view kServerKeys[] = {"listen", "threads", "allow", "deny"};
 constexpr std::string_view kAccessKeys[] = {"allow", "deny"};
@@ -63,6 +64,8 @@ constexpr std::string_view kRateLimitKeys[] = {"enabled", "interval_log2", "burs
                                                "leak",    "kod",           "table_size"};
 constexpr std::string_view kControlKeys[] = {"socket", "socket_mode", "allow"};
 constexpr std::string_view kMetricsKeys[] = {"listen"};
+constexpr std::string_view kNtsKeys[] = {"certificate",  "private_key", "ke_listen", "key_file",
+                                         "key_rotation", "ntp_server",  "ntp_port"};
 constexpr std::string_view kAuthKeys[] = {"keyfile"};
 
 constexpr TableKeys kKnownKeys[] = {
@@ -77,6 +80,7 @@ constexpr TableKeys kKnownKeys[] = {
     {"[ratelimit]", kRateLimitKeys},
     {"[control]", kControlKeys},
     {"[metrics]", kMetricsKeys},
+    {"[nts]", kNtsKeys},
     {"[auth]", kAuthKeys},
 };
 
@@ -262,6 +266,7 @@ class Reader {
         }
         if (auto* t = table(root, "control")) read_control(*t, cfg.control);
         if (auto* t = table(root, "metrics")) read_metrics(*t, cfg.metrics);
+        if (auto* t = table(root, "nts")) read_nts(*t, cfg.nts);
         if (auto* t = table(root, "auth")) read_auth(*t, cfg.auth);
         // A source asking for a key needs the keys file that holds it (whether the id is in the
         // file is checked when the daemon reads the file).
@@ -416,6 +421,9 @@ class Reader {
         get_bool(t, "prefer", out.prefer);
         get_bool(t, "noselect", out.noselect);
         get_int(t, "max_sources", 1, 64, out.max_sources);
+        get_bool(t, "nts", out.nts);
+        if (auto s = get_string(t, "trusted_ca")) out.trusted_ca = read_path(*s, "trusted_ca");
+        get_int(t, "ke_port", 1, 65535, out.ke_port);
         if (t.get("key")) {
             int64_t key = 0;
             get_int(t, "key", 1, 4294967295LL, key);
@@ -469,6 +477,51 @@ class Reader {
                 error(s->second,
                       spec ? "metrics \"listen\" must be an IP address and port" : spec.error());
             }
+        }
+    }
+
+    std::string read_path(const std::pair<std::string, toml::source_region>& s,
+                          std::string_view key) {
+        if (s.first.empty() || s.first.size() > kMaxPathBytes ||
+            s.first.find('\0') != std::string::npos) {
+            error(s.second, std::string(key) + " must be a file path");
+            return {};
+        }
+        return s.first;
+    }
+
+    void read_nts(const toml::table& t, NtsConfig& out) {
+        check_keys(t, "[nts]");
+        if (auto s = get_string(t, "certificate")) out.certificate = read_path(*s, "certificate");
+        if (auto s = get_string(t, "private_key")) out.private_key = read_path(*s, "private_key");
+        if (auto s = get_string(t, "key_file")) out.key_file = read_path(*s, "key_file");
+        if (out.certificate.empty() != out.private_key.empty())
+            error(t.source(), "[nts] needs both \"certificate\" and \"private_key\"");
+        if (const toml::node* n = t.get("ke_listen")) {
+            const toml::array* a = n->as_array();
+            if (!a) error(n->source(), "\"ke_listen\" must be a list of \"ADDR:PORT\" strings");
+            for (std::size_t i = 0; a && i < a->size() && i < kMaxServers; ++i) {
+                const auto* v = (*a)[i].as_string();
+                auto spec = v ? parse_listen(v->get()) : std::expected<ListenSpec, std::string>();
+                if (v && spec && spec->kind == ListenSpec::Kind::kAddress) {
+                    // parse_listen's default port is NTP's; an NTS-KE listener's is 4460.
+                    if (spec->port == kNtpPort && !v->get().ends_with(":123")) spec->port = 4460;
+                    out.ke_listen.push_back(*spec);
+                } else
+                    error((*a)[i].source(), "\"ke_listen\" entries must be \"ADDR:PORT\"");
+            }
+        }
+        get_double(t, "key_rotation", 60.0, 1e9, out.key_rotation_s);
+        if (auto s = get_string(t, "ntp_server")) {
+            if (s->first.empty() || s->first.size() > 255)
+                error(s->second, "\"ntp_server\" must be a host name or address");
+            else
+                out.ntp_server = s->first;
+        }
+        if (t.get("ntp_port")) {
+            uint16_t port = 123;
+            get_int(t, "ntp_port", 1, 65535, port);
+            out.ntp_port = port;
         }
     }
 

@@ -121,10 +121,30 @@ struct SourceConfig {
     bool prefer = false;
     bool noselect = false;
     unsigned max_sources = 4;  ///< pools: distinct addresses used at once
+    /// NTS (RFC 8915): key exchange with the server over TLS, every packet authenticated; plain
+    /// NTP is never used for this source instead.
+    bool nts = false;
+    std::string trusted_ca;   ///< PEM bundle to verify the NTS-KE server; "" = system CA store
+    uint16_t ke_port = 4460;  ///< NTS-KE TCP port (proto::nts::kKePort)
     /// Symmetric key id (1..2^32-1) from [auth] keyfile that requests and replies must carry;
     /// absent = no symmetric-key authentication.
     std::optional<uint32_t> key;
     SourcePos pos;
+};
+
+/// [nts]: the NTS server (NTS-KE listener and cookie keys). Off unless `certificate` is set.
+struct NtsConfig {
+    std::string certificate;  ///< PEM certificate chain of the NTS-KE server
+    std::string private_key;  ///< PEM private key
+    /// NTS-KE listeners; empty (the default) = every address, port 4460 ("0.0.0.0:4460" and
+    /// "[::]:4460").
+    std::vector<ListenSpec> ke_listen;
+    /// Master key file ("" = "nts-keys" in $STATE_DIRECTORY when systemd sets it, else keys
+    /// live in memory only and a restart invalidates every cookie).
+    std::string key_file;
+    double key_rotation_s = 86400.0;   ///< seconds between master key rotations (>= 60)
+    std::string ntp_server;            ///< advertised NTPv4 server ("" = the NTS-KE address)
+    std::optional<uint16_t> ntp_port;  ///< advertised NTPv4 port (absent = not advertised)
 };
 
 /// [control]: local monitoring/control access.
@@ -159,6 +179,7 @@ struct Config {
     std::vector<SourceConfig> sources;
     ControlConfig control;
     MetricsConfig metrics;
+    NtsConfig nts;
     AuthConfig auth;
 
     /// The access lists that apply to `server` (its own, else the top-level ones).

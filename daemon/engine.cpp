@@ -104,6 +104,7 @@ std::expected<void, StartError> Engine::open_servers() {
             }
             worker->set_control(control_->udp());
             worker->set_keys(keys_);
+            if (nts_server_) worker->set_nts(&nts_server_->keys());
             workers_.push_back(std::move(worker));
         }
         // Two daemons starting at once both pass the first look; whoever sees the other after
@@ -143,6 +144,13 @@ std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
                     *evictions += w->clients().evictions();
                 }
             }});
+    if (!cfg_.nts.certificate.empty()) {
+        // Before the privilege drop: the key file, certificate and key, port 4460.
+        const uint16_t ntp_port = cfg_.servers.empty() ? 0 : cfg_.servers.front().listen.port;
+        nts_server_ = std::make_unique<nts::ServerService>(io_, cfg_.nts, ntp_port);
+        if (auto ok = nts_server_->open(); !ok)
+            return std::unexpected(StartError{ExitCode::kStartup, "[nts]: " + ok.error()});
+    }
     if (auto ok = load_keys(); !ok) return ok;
     if (auto ok = open_servers(); !ok) return ok;
     if (cfg_.servers.empty()) spdlog::info("no [[server]] table: not serving time");
@@ -163,11 +171,14 @@ std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
     // here, still as root; polling starts after the privilege drop.
     sync_ = std::make_unique<SyncClient>(
         io_, cfg_, [this](const proto::SystemState& s) { publish_state(s); }, precision_log2_);
-    sync_->set_auth_context(auth::ClientAuthContext{keys_});
+    auth::ClientAuthContext auth_ctx;
+    auth_ctx.keys = keys_;
+    sync_->set_auth_context(std::move(auth_ctx));
     if (before_threads) {
         if (auto ok = before_threads(); !ok) return ok;
     }
     for (auto& w : workers_) w->start();
+    if (nts_server_) nts_server_->start();
     signals_.emplace(
         io_, [this](int signal) { shutdown(signal); },
         [this] {

@@ -20,6 +20,7 @@
 #include "daemon/common/exit_codes.hpp"
 #include "daemon/common/systemd_notify.hpp"
 #include "daemon/control/control_service.hpp"
+#include "daemon/nts/server_service.hpp"
 #include "daemon/policy/server/acl.hpp"
 #include "daemon/policy/server/counters.hpp"
 #include "daemon/policy/server/state_publisher.hpp"
@@ -94,6 +95,9 @@ class Engine {
     std::vector<std::size_t> worker_begin_;
     SystemdNotifier notifier_;
     asio::steady_timer watchdog_timer_{io_};
+    /// NTS server ([nts] with a certificate): master keys and NTS-KE; before the workers, which
+    /// borrow its key ring.
+    std::unique_ptr<nts::ServerService> nts_server_;
     /// Monitoring (mode 6, control socket, metrics); before the workers, which borrow it.
     std::unique_ptr<ControlService> control_;
     std::vector<std::unique_ptr<ServerWorker>> workers_;

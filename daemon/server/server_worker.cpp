@@ -38,6 +38,17 @@ ServerWorker::ServerWorker(std::string name, std::shared_ptr<const Acl> acl,
 
 void ServerWorker::set_keys(std::shared_ptr<const auth::KeySet> keys) {
     auth_.emplace(std::move(keys));
+    if (nts_) auth_->set_nts(nts_.get());
+    ctx_.auth = &*auth_;
+}
+
+void ServerWorker::set_nts(const nts::KeyRingPublisher* keys) {
+    nts_keys_ = keys;
+    nts_ = std::make_unique<proto::nts::NtsServerHandler>();
+    nts_version_ = keys->version();
+    nts_->set_ring(keys->read());
+    if (!auth_) auth_.emplace(nullptr);
+    auth_->set_nts(nts_.get());
     ctx_.auth = &*auth_;
 }
 
@@ -145,6 +156,11 @@ void ServerWorker::drain(std::size_t socket_index) {
 }
 
 void ServerWorker::process_batch(int fd, unsigned n) {
+    if (nts_keys_ && nts_keys_->version() != nts_version_) {
+        // A master key rotation: one copy per rotation, not per packet.
+        nts_version_ = nts_keys_->version();
+        nts_->set_ring(nts_keys_->read());
+    }
     // One clock read serves every datagram that came without a kernel timestamp: it is taken
     // right after the receive call returned, as close as user space can get.
     const int64_t fallback_rx_ns = realtime_ns();

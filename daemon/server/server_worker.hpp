@@ -19,6 +19,7 @@
 
 #include "config/config.hpp"
 #include "daemon/common/asio.hpp"
+#include "daemon/nts/key_store.hpp"
 #include "daemon/policy/server/acl.hpp"
 #include "daemon/policy/server/client_table.hpp"
 #include "daemon/policy/server/counters.hpp"
@@ -26,6 +27,7 @@
 #include "daemon/policy/server/serve.hpp"
 #include "daemon/policy/server/state_publisher.hpp"
 #include "daemon/server/listen.hpp"
+#include "proto/nts/crypto/server_handler.hpp"
 #include "proto/packet.hpp"
 #include "sysutil/clock_read.hpp"
 
@@ -58,6 +60,9 @@ class ServerWorker {
     /// The symmetric keys requests may be authenticated with (before start()); each worker
     /// builds its own MAC contexts. Without keys every request carrying a MAC is dropped.
     void set_keys(std::shared_ptr<const auth::KeySet> keys);
+    /// Serve NTS (RFC 8915) with the master keys `keys` publishes (before start(); not owned).
+    /// The worker copies the key ring when its version changes, checked once per batch.
+    void set_nts(const nts::KeyRingPublisher* keys);
     /// A reload: new access lists and rate limits, applied on the worker's own thread between
     /// two batches (thread-safe; the client table of an existing limiter is kept).
     void reconfigure(std::shared_ptr<const Acl> acl, const config::RateLimitConfig& ratelimit);
@@ -89,7 +94,10 @@ class ServerWorker {
     ClientTable clients_{kClientSlots};
     ServeContext ctx_;
     std::optional<auth::ServerAuth> auth_;  ///< this thread's MAC contexts
-    ControlUdp* control_ = nullptr;         ///< monitoring's mode 6 path (not owned)
+    const nts::KeyRingPublisher* nts_keys_ = nullptr;
+    uint64_t nts_version_ = 0;
+    std::unique_ptr<proto::nts::NtsServerHandler> nts_;  ///< this thread's NTS contexts
+    ControlUdp* control_ = nullptr;                      ///< monitoring's mode 6 path (not owned)
 
     std::unique_ptr<asio::io_context> own_io_;  ///< null when running on a shared io_context
     asio::io_context& io_;

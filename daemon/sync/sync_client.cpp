@@ -13,6 +13,7 @@
 
 #include "clock/os/linux_clock.hpp"
 #include "daemon/server/server_worker.hpp"
+#include "proto/nts/crypto/client_auth.hpp"
 #include "proto/refid.hpp"
 #include "sysutil/random.hpp"
 #include "sysutil/rx_meta.hpp"
@@ -252,16 +253,41 @@ void SyncClient::on_resolved(std::size_t gi, std::vector<SourceAddress> addrs,
     }
 }
 
+void SyncClient::set_auth_context(auth::ClientAuthContext ctx) {
+    ctx.make_nts =
+        [](const auth::SourceAuthConfig& c) -> std::unique_ptr<auth::ClientAuthenticator> {
+        if (!c.nts_state) return nullptr;
+        return std::make_unique<proto::nts::NtsClientAuthenticator>(
+            std::static_pointer_cast<proto::nts::NtsClientShared>(c.nts_state));
+    };
+    engine_->set_auth_context(std::move(ctx));
+}
+
 void SyncClient::add_member(std::size_t gi, const SourceAddress& addr) {
     Group& g = *groups_[gi];
     clock::SourceId id = 0;
-    clock::EngineUpdate up =
-        engine_->add_source(source_config_from(g.cfg, addr), clock::LocalTime{now_ns()}, &id);
+    clock::SourceConfig sc = source_config_from(g.cfg, addr);
+    std::unique_ptr<nts::ClientSource> nts_source;
+    if (g.cfg.nts) {
+        // The key exchange goes to the resolved address; the certificate must name the
+        // configured host. Until it succeeds the authenticator sends nothing.
+        if (auto tls = nts::client_context_for(g.cfg.trusted_ca)) {
+            nts_source = std::make_unique<nts::ClientSource>(io_, *tls, to_endpoint(addr).address(),
+                                                             g.cfg.ke_port, addr.port,
+                                                             g.cfg.address.host, nullptr);
+            sc.auth.nts_state = nts_source->shared();
+        } else {
+            spdlog::error("sync: {}: NTS: {}; the source stays unusable", g.label, tls.error());
+        }
+    }
+    clock::EngineUpdate up = engine_->add_source(sc, clock::LocalTime{now_ns()}, &id);
     auto m = std::make_unique<Member>(io_);
     m->id = id;
     m->group = gi;
     m->address = addr;
-    m->endpoint = to_endpoint(addr);
+    m->endpoint = nts_source ? nts_source->ntp_endpoint() : to_endpoint(addr);
+    if (nts_source) nts_source->set_on_keyed([this, id] { on_nts_keyed(id); });
+    m->nts = std::move(nts_source);
     members_.emplace(id, std::move(m));
     g.members.add(addr);
     spdlog::info("sync: {}: polling {}", g.label, to_string(addr));
@@ -407,7 +433,7 @@ void SyncClient::receive(clock::SourceId id, uint64_t generation) {
                 "sync: {}: reply not used: {}{}{}{}{}", to_string(address),
                 clock::to_string(r.outcome), r.check != proto::CheckFailure::kNone ? ", " : "",
                 r.check != proto::CheckFailure::kNone ? proto::to_string(r.check) : "",
-                r.auth_failure != auth::AuthFailure::kNone ? ", " : "",
+                r.auth_failure != auth::AuthFailure::kNone ? ", auth " : "",
                 r.auth_failure != auth::AuthFailure::kNone ? auth::to_string(r.auth_failure) : "");
         }
         const bool accepted =
@@ -439,7 +465,18 @@ std::string SyncClient::source_name(clock::SourceId id) const {
 void SyncClient::carry_out(const clock::EngineUpdate& up) {
     log_update(up);
     for (const auto& [id, actions] : up.actions) execute(id, actions);
+    // NTS sources whose authenticator ran out of cookies or got a NAK: key again (at most one
+    // exchange at a time per source, with backoff after failures).
+    for (auto& [id, m] : members_)
+        if (m->nts) m->nts->poll();
     publish();
+}
+
+void SyncClient::on_nts_keyed(clock::SourceId id) {
+    auto it = members_.find(id);
+    if (it == members_.end() || stopped_ || !it->second->nts) return;
+    it->second->endpoint = it->second->nts->ntp_endpoint();
+    carry_out(engine_->on_timer(id, clock::LocalTime{now_ns()}));
 }
 
 void SyncClient::log_update(const clock::EngineUpdate& up) const {

@@ -19,6 +19,7 @@
 #include "clock/system_clock.hpp"
 #include "config/config.hpp"
 #include "daemon/common/asio.hpp"
+#include "daemon/nts/client_source.hpp"
 #include "daemon/policy/sync/sync_config.hpp"
 #include "daemon/policy/sync/sync_pool.hpp"
 #include "daemon/sync/clock_setup.hpp"
@@ -62,10 +63,9 @@ class SyncClient {
                int8_t precision_log2);
     /// Never throws: the drift file is saved in stop(), whose failures are logged.
     ~SyncClient() noexcept;
-    /// What source authenticators are built from (the keys file); before start().
-    void set_auth_context(auth::ClientAuthContext ctx) {
-        engine_->set_auth_context(std::move(ctx));
-    }
+    /// What source authenticators are built from (the keys file); before start(). NTS
+    /// authenticators are added here (their state is shared with the key exchange at the edge).
+    void set_auth_context(auth::ClientAuthContext ctx);
     SyncClient(const SyncClient&) = delete;
     SyncClient& operator=(const SyncClient&) = delete;
 
@@ -108,6 +108,7 @@ class SyncClient {
         std::unique_ptr<asio::ip::udp::socket> socket;  // the current request's socket
         uint64_t socket_generation = 0;                 // stale wait handlers compare this
         asio::steady_timer timer;
+        std::unique_ptr<nts::ClientSource> nts;  ///< NTS sources: key exchange, NTP endpoint
         explicit Member(asio::io_context& io) : timer(io) {}
     };
 
@@ -117,6 +118,8 @@ class SyncClient {
     void schedule_resolve(std::size_t group, int64_t delay_ns);
     void add_member(std::size_t group, const SourceAddress& addr);
     void drop_member(clock::SourceId id, DropReason why);
+    /// An NTS source finished a key exchange: its NTP endpoint may change; poll it now.
+    void on_nts_keyed(clock::SourceId id);
     /// Carries out one update of the core: IO actions, logs, pool verdicts, publishing.
     void carry_out(const clock::EngineUpdate& up);
     void log_update(const clock::EngineUpdate& up) const;

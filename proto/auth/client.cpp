@@ -156,7 +156,10 @@ std::unique_ptr<ClientAuthenticator> make_client_authenticator(const SourceAuthC
             return std::make_unique<SymmetricAuthenticator>(
                 cfg.key_id, ctx.keys ? ctx.keys->find(cfg.key_id) : nullptr);
         case AuthKind::kNts:
-            break;  // the NTS authenticator plugs in here
+            if (ctx.make_nts) {
+                if (auto a = ctx.make_nts(cfg)) return a;
+            }
+            break;
     }
     return std::make_unique<RefusingAuthenticator>(cfg.kind);
 }

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -96,11 +97,17 @@ class ClientAuthenticator {
 struct SourceAuthConfig {
     AuthKind kind = AuthKind::kNone;
     uint32_t key_id = 0;  ///< kKey
+    /// kNts: the per-source NTS state the daemon's key exchange shares with the authenticator
+    /// (proto::nts::NtsClientShared; opaque here, handed to ClientAuthContext::make_nts).
+    std::shared_ptr<void> nts_state;
 };
 
 /// Shared inputs authenticators are built from (the daemon loads them at the edge).
 struct ClientAuthContext {
     std::shared_ptr<const KeySet> keys;  ///< the keys file; nullptr = none configured
+    /// Builds the authenticator of a kNts source (proto/nts, supplied by the daemon); empty or
+    /// returning null = NTS refused (kUnsupported: nothing is sent).
+    std::function<std::unique_ptr<ClientAuthenticator>(const SourceAuthConfig&)> make_nts;
 };
 
 /// The authenticator for `cfg`. Never null: a kKey source whose key is missing gets an

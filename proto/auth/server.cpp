@@ -20,6 +20,10 @@ const char* to_string(RequestAuth r) {
             return "malformed";
         case RequestAuth::kUnsupported:
             return "unsupported";
+        case RequestAuth::kNts:
+            return "nts";
+        case RequestAuth::kNtsNak:
+            return "nts-nak";
     }
     return "?";
 }
@@ -39,8 +43,18 @@ RequestAuth ServerAuth::check_request(std::span<const std::byte> request,
             return RequestAuth::kCryptoNak;
         case TailKind::kMalformed:
             return RequestAuth::kMalformed;
-        case TailKind::kExtensions:
-            return RequestAuth::kUnsupported;  // NTS plugs in here
+        case TailKind::kExtensions: {
+            if (!t.nts || !nts_) return RequestAuth::kUnsupported;
+            std::size_t bytes = 0;
+            const auto v = nts_->check(request, proto::kMaxPacketSize, &seal->nts_slot, &bytes);
+            if (v == NtsRequestHandler::Verdict::kNotNts) return RequestAuth::kUnsupported;
+            if (v == NtsRequestHandler::Verdict::kMalformed || bytes < proto::kHeaderSize)
+                return RequestAuth::kMalformed;
+            const bool nak = v == NtsRequestHandler::Verdict::kNak;
+            seal->kind = AuthKind::kNts;
+            seal->nts_bytes = static_cast<uint16_t>(bytes - proto::kHeaderSize);
+            return nak ? RequestAuth::kNtsNak : RequestAuth::kNts;
+        }
         case TailKind::kMac:
             break;
     }
@@ -61,6 +75,7 @@ RequestAuth ServerAuth::check_request(std::span<const std::byte> request,
 }
 
 std::size_t ServerAuth::seal_bytes(const ReplySeal& seal) const {
+    if (seal.kind == AuthKind::kNts) return seal.nts_bytes;
     if (seal.kind != AuthKind::kKey || !mac_ || seal.key_index >= mac_->keys().size()) return 0;
     return kKeyIdBytes + digest_bytes(mac_->keys().keys()[seal.key_index].type);
 }
@@ -68,6 +83,12 @@ std::size_t ServerAuth::seal_bytes(const ReplySeal& seal) const {
 std::size_t ServerAuth::seal_reply(const ReplySeal& seal, std::span<std::byte> out,
                                    std::size_t size) {
     if (seal.kind == AuthKind::kNone) return size;
+    if (seal.kind == AuthKind::kNts) {
+        // The NTS fields follow the 48-byte header (no MAC, nothing else).
+        if (!nts_ || size != proto::kHeaderSize) return 0;
+        const std::size_t n = nts_->seal(seal.nts_slot, out);
+        return n == size + seal.nts_bytes ? n : 0;
+    }
     const std::size_t extra = seal_bytes(seal);
     if (extra == 0 || size > out.size() || out.size() - size < extra) return 0;
     proto::wire::store_be32(out, size, seal.key_id);

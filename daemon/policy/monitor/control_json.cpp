@@ -119,7 +119,8 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
                    {"auth_unknown_key", c.auth_unknown_key},
                    {"auth_bad_mac", c.auth_bad_mac},
                    {"auth_malformed", c.auth_malformed},
-                   {"auth_unsupported", c.auth_unsupported}};
+                   {"auth_unsupported", c.auth_unsupported},
+                   {"auth_nts_nak", c.auth_nts_nak}};
     j["control"] = {{"answered", m.control.answered},
                     {"denied", m.control.denied},
                     {"malformed", m.control.malformed},

@@ -20,6 +20,7 @@ void CounterTotals::add(const ServerCounters& c) {
     auth_bad_mac += c.auth_bad_mac.get();
     auth_malformed += c.auth_malformed.get();
     auth_unsupported += c.auth_unsupported.get();
+    auth_nts_nak += c.auth_nts_nak.get();
 }
 
 std::string CounterTotals::to_string() const {
@@ -47,6 +48,7 @@ std::string CounterTotals::to_string() const {
     field("auth_bad_mac", auth_bad_mac);
     field("auth_malformed", auth_malformed);
     field("auth_unsupported", auth_unsupported);
+    field("auth_nts_nak", auth_nts_nak);
     return s;
 }
 

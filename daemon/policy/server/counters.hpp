@@ -43,6 +43,7 @@ struct alignas(64) ServerCounters {
     Counter auth_bad_mac;      ///< MAC that did not match: dropped
     Counter auth_malformed;    ///< crypto-NAK or unreadable trailer in a request: dropped
     Counter auth_unsupported;  ///< extension fields (NTS or others) not served: dropped
+    Counter auth_nts_nak;      ///< NTS request with an unknown cookie or bad authenticator: NAK
 };
 
 /// A plain-value sum of any number of ServerCounters.
@@ -51,7 +52,7 @@ struct CounterTotals {
     uint64_t dropped_malformed = 0, dropped_denied = 0, dropped_control = 0, dropped_not_client = 0;
     uint64_t dropped_rate = 0, send_errors = 0, rx_no_timestamp = 0;
     uint64_t auth_replies = 0, auth_unknown_key = 0, auth_bad_mac = 0, auth_malformed = 0;
-    uint64_t auth_unsupported = 0;
+    uint64_t auth_unsupported = 0, auth_nts_nak = 0;
 
     void add(const ServerCounters& c);
     /// "received=N answered=N kod_rate=N ..." (one line, stable key=value pairs for scripts).

@@ -85,6 +85,10 @@ std::size_t decide(std::span<const std::byte> request, bool truncated,
         switch (ra) {
             case auth::RequestAuth::kPlain:
             case auth::RequestAuth::kValidMac:
+            case auth::RequestAuth::kNts:
+                break;
+            case auth::RequestAuth::kNtsNak:
+                c.auth_nts_nak.bump();  // answered: the NAK tells the client to key again
                 break;
             case auth::RequestAuth::kUnknownKey:
                 c.auth_unknown_key.bump();

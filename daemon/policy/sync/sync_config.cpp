@@ -69,7 +69,10 @@ clock::SourceConfig source_config_from(const config::SourceConfig& src, const So
     s.iburst = src.iburst;
     s.prefer = src.prefer;
     s.noselect = src.noselect;
-    if (src.key) {
+    if (src.nts) {
+        // The NTS state itself is made at the edge (the key exchange lives there).
+        s.auth.kind = auth::AuthKind::kNts;
+    } else if (src.key) {
         s.auth.kind = auth::AuthKind::kKey;
         s.auth.key_id = *src.key;
     }

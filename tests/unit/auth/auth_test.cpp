@@ -191,7 +191,7 @@ struct RoundTrip : ::testing::Test {
 
 TEST_F(RoundTrip, EveryKeyTypeAuthenticatesBothWays) {
     for (uint32_t id : {1u, 2u, 3u, 4u}) {
-        auto client = make_client_authenticator({AuthKind::kKey, id}, {keys});
+        auto client = make_client_authenticator({AuthKind::kKey, id, {}}, {keys, {}});
         RequestBuffer req;
         auto h = header(proto::Mode::kClient);
         std::copy(h.begin(), h.end(), req.bytes.begin());
@@ -216,7 +216,7 @@ TEST_F(RoundTrip, EveryKeyTypeAuthenticatesBothWays) {
 }
 
 TEST_F(RoundTrip, RefusalsAreTyped) {
-    auto client = make_client_authenticator({AuthKind::kKey, 1}, {keys});
+    auto client = make_client_authenticator({AuthKind::kKey, 1, {}}, {keys, {}});
     RequestBuffer req;
     auto h = header(proto::Mode::kClient);
     std::copy(h.begin(), h.end(), req.bytes.begin());
@@ -235,7 +235,7 @@ TEST_F(RoundTrip, RefusalsAreTyped) {
     // Client: a plain reply, a reply by another key, a crypto-NAK.
     auto plain = header(proto::Mode::kServer);
     EXPECT_EQ(client->open(plain), AuthFailure::kUnauthenticated);
-    auto other_client = make_client_authenticator({AuthKind::kKey, 3}, {keys});
+    auto other_client = make_client_authenticator({AuthKind::kKey, 3, {}}, {keys, {}});
     RequestBuffer r3;
     std::copy(h.begin(), h.end(), r3.bytes.begin());
     r3.size = 48;
@@ -246,15 +246,15 @@ TEST_F(RoundTrip, RefusalsAreTyped) {
     nak.resize(52);
     EXPECT_EQ(client->open(nak), AuthFailure::kCryptoNak);
     // A key id missing from the file: nothing is sent.
-    auto missing = make_client_authenticator({AuthKind::kKey, 42}, {keys});
+    auto missing = make_client_authenticator({AuthKind::kKey, 42, {}}, {keys, {}});
     RequestBuffer r42;
     r42.size = 48;
     EXPECT_EQ(missing->seal(r42, rng), AuthFailure::kNoKey);
     // A plain source refuses an authenticated reply; NTS is refused until it is implemented.
-    auto none = make_client_authenticator({}, {keys});
+    auto none = make_client_authenticator({}, {keys, {}});
     EXPECT_EQ(none->open(plain), AuthFailure::kNone);
     EXPECT_EQ(none->open(by3), AuthFailure::kUnexpectedAuth);
-    auto nts = make_client_authenticator({AuthKind::kNts, 0}, {keys});
+    auto nts = make_client_authenticator({AuthKind::kNts, 0, {}}, {keys, {}});
     EXPECT_NE(nts->seal(r42, rng), AuthFailure::kNone);
 }
 

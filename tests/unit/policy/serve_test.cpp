@@ -193,7 +193,7 @@ TEST(Counters, SumAndFormat) {
         t.to_string(),
         "received=4 answered=2 kod_rate=0 rate_limited=0 leaked=0 malformed=4 denied=0 "
         "control=1 not_client=0 rate_dropped=0 send_errors=0 rx_no_timestamp=0 auth_replies=0 "
-        "auth_unknown_key=0 auth_bad_mac=0 auth_malformed=0 auth_unsupported=0");
+        "auth_unknown_key=0 auth_bad_mac=0 auth_malformed=0 auth_unsupported=0 auth_nts_nak=0");
 }
 
 }  // namespace

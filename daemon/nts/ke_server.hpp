@@ -1,0 +1,82 @@
+// NTS-KE server (RFC 8915 section 4): TLS 1.3 listeners that hand out kKeMaxCookies cookies
+// per session. Runs on its own thread and io_context, so TLS handshakes never delay the engine
+// or the NTP server workers. Bounded: at most kMaxConnections sessions (AcceptGuard), each
+// within kSessionDeadline, each request at most kKeMaxMessage bytes.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/common/asio.hpp"
+#include "daemon/control/accept_guard.hpp"
+#include "daemon/nts/key_store.hpp"
+#include "daemon/nts/tls.hpp"
+#include "proto/nts/crypto/aes_siv.hpp"
+
+namespace ntplite::daemon::nts {
+
+struct KeServerSettings {
+    std::string certificate;  ///< PEM certificate chain
+    std::string private_key;  ///< PEM private key
+    std::vector<asio::ip::tcp::endpoint> listen;
+    std::string ntp_server;            ///< advertised NTPv4 server ("" = the KE address)
+    std::optional<uint16_t> ntp_port;  ///< advertised NTPv4 port (absent = 123)
+};
+
+/// Counters (relaxed atomics: written on the KE thread, read by monitoring).
+struct KeServerCounters {
+    std::atomic<uint64_t> sessions{0};      ///< completed with cookies
+    std::atomic<uint64_t> tls_failures{0};  ///< handshake failed or no ntske/1
+    std::atomic<uint64_t> bad_requests{0};  ///< answered with an Error record
+    std::atomic<uint64_t> timeouts{0};      ///< closed at the deadline
+    std::atomic<uint64_t> cookies_issued{0};
+};
+
+class KeServer {
+  public:
+    static constexpr std::size_t kMaxConnections = 64;
+    static constexpr std::chrono::seconds kSessionDeadline{5};
+
+    KeServer(KeServerSettings settings, const KeyRingPublisher& keys);
+    ~KeServer();
+    KeServer(const KeServer&) = delete;
+    KeServer& operator=(const KeServer&) = delete;
+
+    /// Loads the certificate and key and binds the listeners (before privileges are dropped).
+    std::expected<void, std::string> open();
+    /// Starts the KE thread.
+    void start();
+    const KeServerCounters& counters() const { return counters_; }
+    /// The bound listeners (after open(); port 0 in the settings gets the kernel's choice).
+    std::vector<asio::ip::tcp::endpoint> endpoints() const;
+
+    // Used by the sessions (KE thread only).
+    struct Session;
+    void serve(std::shared_ptr<Session> s);
+    void read_request(std::shared_ptr<Session> s);
+    std::size_t answer(Session& s);
+
+  private:
+    void accept_next(std::size_t i);
+
+    KeServerSettings settings_;
+    const KeyRingPublisher& keys_;
+    asio::io_context io_{1};
+    std::unique_ptr<ssl::context> tls_;
+    std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+    std::vector<std::unique_ptr<AcceptGuard>> guards_;  ///< one per acceptor
+    std::thread thread_;
+    KeServerCounters counters_;
+    proto::nts::AesSiv aead_;
+    proto::nts::KeyRing ring_;
+    uint64_t ring_version_ = 0;
+};
+
+}  // namespace ntplite::daemon::nts
