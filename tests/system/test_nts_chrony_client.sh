@@ -7,7 +7,7 @@
 . "$NTPLITE_SRC/tests/system/lib.sh"
 . "$NTPLITE_SRC/tests/system/nts_lib.sh"
 
-NTP=15123; KE=15460
+NTP=15223; KE=15460
 make_test_pki
 server_conf() {
     printf '[local]\nstratum = 5\n\n[[server]]\nlisten = "127.0.0.1:%s"\nthreads = 1\n\n' "$NTP"
