@@ -48,7 +48,7 @@ namespace {
 
 constexpr std::string_view kTopKeys[] = {"daemon",  "log",     "clock",  "source",
                                          "local",   "server",  "access", "ratelimit",
-                                         "control", "metrics", "nts",   "auth"};
+                                         "control", "metrics", "nts",    "auth"};
 constexpr std::string_view kDaemonKeys[] = {"user", "pidfile", "keep_net_bind_service"};
 constexpr std::string_view kLogKeys[] = {"level"};
 constexpr std::string_view kClockKeys[] = {
@@ -56,7 +56,7 @@ constexpr std::string_view kClockKeys[] = {
     "min_sources", "holdover",       "drift_file", "drift_save_interval", "max_slew_rate"};
 constexpr std::string_view kSourceKeys[] = {"mode",    "address",    "iburst",   "minpoll",
                                             "maxpoll", "prefer",     "noselect", "max_sources",
-                                            "nts",     "trusted_ca", "ke_port", "key"};
+                                            "nts",     "trusted_ca", "ke_port",  "key"};
 constexpr std::string_view kLocalKeys[] = {"stratum"};
 constexpr std::string_view kServerKeys[] = {"listen", "threads", "allow", "deny"};
 constexpr std::string_view kAccessKeys[] = {"allow", "deny"};
@@ -428,6 +428,11 @@ class Reader {
             int64_t key = 0;
             get_int(t, "key", 1, 4294967295LL, key);
             if (key != 0) out.key = static_cast<uint32_t>(key);
+        }
+        // One way to authenticate a source: NTS and a symmetric key would each have to be
+        // appended to every request and the reply could only carry one of them.
+        if (const toml::node* n = t.get("key"); n && out.nts) {
+            error(n->source(), "\"key\" and \"nts = true\" on the same source: choose one");
         }
         if (const toml::node* n = t.get("max_sources"); n && out.mode != SourceMode::kPool) {
             error(n->source(), "\"max_sources\" only applies to mode = \"pool\"");

@@ -50,6 +50,17 @@ TEST(AuthConfig, KeyWithoutKeyfileOrOutOfRangeIsAnError) {
     }
 }
 
+TEST(AuthConfig, NtsAndKeyOnOneSourceIsAnError) {
+    auto c = parse_config(
+        "[auth]\nkeyfile = \"/k\"\n"
+        "[[source]]\nmode = \"server\"\naddress = \"192.0.2.1\"\nnts = true\nkey = 7\n",
+        "t");
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().front().to_string().find("choose one"), std::string::npos)
+        << c.error().front().to_string();
+    EXPECT_EQ(c.error().front().pos.line, 7);
+}
+
 TEST(KeyFileOnDisk, ReadsRegularFilesOnlyAndWarnsWhenWorldReadable) {
     TempDir d;
     const std::string path = d.path + "/keys";
