@@ -83,6 +83,9 @@ struct Pki {
     // A CA in ca.pem, and a leaf <name>.pem/.key for `san` signed by it (or self-signed by
     // another CA when `other_ca`).
     void make_ca(const std::string& name) {
+        // A second CA replaces the first as the signer of later leaves: free the old one.
+        X509_free(ca);
+        EVP_PKEY_free(ca_key);
         ca_key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
         ca = make(ca_key, "test CA", nullptr, nullptr, nullptr, 86400);
         write(dir / (name + ".pem"), ca);
