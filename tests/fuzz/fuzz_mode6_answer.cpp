@@ -3,8 +3,8 @@
 // and drops are never larger than the request; every datagram parses as a response to the
 // request's opcode and sequence, and the fragments reassemble in order.
 // clang-format off
-// fuzz-sources: daemon/policy/monitor/control_mode6.cpp proto/control.cpp proto/packet.cpp proto/refid.cpp proto/md5.cpp proto/checks.cpp proto/exchange.cpp clock/engine.cpp clock/source.cpp clock/filter.cpp clock/selection.cpp clock/discipline.cpp clock/leap.cpp daemon/policy/monitor/status_text.cpp
-// fuzz-flags: -DFMT_HEADER_ONLY=1
+// fuzz-sources: daemon/policy/monitor/control_mode6.cpp proto/control.cpp proto/packet.cpp proto/refid.cpp proto/md5.cpp proto/checks.cpp proto/exchange.cpp clock/engine.cpp clock/source.cpp clock/filter.cpp clock/selection.cpp clock/discipline.cpp clock/leap.cpp daemon/policy/monitor/status_text.cpp proto/auth/client.cpp proto/auth/mac.cpp proto/auth/keys.cpp proto/auth/tail.cpp
+// fuzz-flags: -DFMT_HEADER_ONLY=1 -lcrypto
 // clang-format on
 #include <cstddef>
 #include <cstdint>
