@@ -22,8 +22,8 @@ void require(bool ok) {
     if (!ok) std::abort();
 }
 bool inside(std::span<const std::byte> part, std::span<const std::byte> whole) {
-    return part.empty() ||
-           (part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size());
+    return part.empty() || (part.data() >= whole.data() &&
+                            part.data() + part.size() <= whole.data() + whole.size());
 }
 }  // namespace
 

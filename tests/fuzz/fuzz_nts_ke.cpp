@@ -49,9 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             cookies[i] = std::span(resp.cookies[i]).first(resp.cookie_sizes[i]);
         }
         static std::array<std::byte, kKeMaxMessage> out{};
-        const std::size_t n = write_response(out, resp.aead,
-                                             std::span(cookies).first(resp.cookie_count),
-                                             resp.server_name(), resp.port);
+        const std::size_t n =
+            write_response(out, resp.aead, std::span(cookies).first(resp.cookie_count),
+                           resp.server_name(), resp.port);
         require(n > 0);
         static KeResponse again;
         require(parse_response(std::span(out).first(n), offered, again).has_value());
