@@ -56,10 +56,11 @@ void ClockFilter::rebase(int64_t slew_ns, double dfreq_ppm, int64_t at_ns) {
     for (int i = 0; i < count_; ++i) {
         FilterSample& s = samples_[(next_ - 1 - i + kSize) % kSize];
         s.offset_ns = rebased_offset(s.offset_ns, s.local_time_ns, slew_ns, dfreq_ppm, at_ns);
-        s.local_time_ns +=
-            slew_ns;  // keep the time axis on the corrected scale (matters for steps)
+        // Keep the time axis on the corrected scale (matters for steps).
+        s.local_time_ns = proto::sat_add(s.local_time_ns, slew_ns);
     }
-    if (last_used_time_ns_ != INT64_MIN) last_used_time_ns_ += slew_ns;
+    if (last_used_time_ns_ != INT64_MIN)
+        last_used_time_ns_ = proto::sat_add(last_used_time_ns_, slew_ns);
 }
 
 void ClockFilter::clear() {

@@ -52,4 +52,14 @@ inline int64_t sat_round(double x) {
     return static_cast<int64_t>(r);
 }
 
+/// `x` truncated toward zero (as static_cast does) and clamped to [-INT64_MAX, INT64_MAX]; NaN
+/// gives 0. For callers whose in-range results must stay exactly what a plain cast gives.
+inline int64_t sat_trunc(double x) {
+    if (std::isnan(x)) return 0;
+    constexpr double kLimit = 9223372036854775808.0;
+    if (x >= kLimit) return kInt64Max;
+    if (x <= -kLimit) return -kInt64Max;
+    return static_cast<int64_t>(x);
+}
+
 }  // namespace ntplite::proto

@@ -7,6 +7,7 @@
 
 #include "clock/discipline.hpp"
 #include "clock/engine.hpp"
+#include "clock/filter.hpp"
 #include "clock/system_clock.hpp"
 #include "proto/exchange.hpp"
 #include "proto/packet.hpp"
@@ -116,6 +117,23 @@ TEST(Saturation, ReplyWithAbsurdDelayNeverReachesTheFilter) {
     r = *engine.on_response(id, wild, LocalTime{kT0 + 2 * kS}, LocalTime{kT0 + 2 * kS}).response;
     EXPECT_EQ(r.outcome, ResponseOutcome::kAccepted);
     for (const auto& s : engine.snapshot(LocalTime{kT0 + 3 * kS})) EXPECT_GE(s.root_distance_ns, 0);
+}
+
+TEST(Saturation, FilterRebaseAcrossAnyTimeDifference) {
+    // Found by fuzz_engine (corpus engine/crash_filter_rebase_time_difference): after the local
+    // clock had been jumped near the bottom of the int64 range, a correction at -INT64_MAX ns
+    // rebased samples taken at +1.3e12 ns, and `sample_time - at` overflowed.
+    ClockFilter f;
+    f.add(FilterSample{
+        .offset_ns = 5, .delay_ns = 1, .dispersion_ns = 1, .local_time_ns = 1'297'701'417'805});
+    f.rebase(proto::kInt64Max, 500.0, -proto::kInt64Max);
+    EXPECT_EQ(f.newest().offset_ns, proto::kInt64Min);  // 5 - INT64_MAX - 500 ppm x ~9.2e9 s
+    EXPECT_EQ(f.newest().local_time_ns, proto::kInt64Max);
+    f.rebase(proto::kInt64Min, -500.0, proto::kInt64Max);
+    EXPECT_EQ(f.newest().local_time_ns, proto::kInt64Max + proto::kInt64Min);
+    // The ordinary case is unchanged: exact difference, truncated toward zero like a plain cast.
+    EXPECT_EQ(rebased_offset(1000, 3 * kS, 10, 1.5, kS), 1000 - 10 - 3000);
+    EXPECT_EQ(rebased_offset(0, 0, 0, 0.0015, kS), 1);
 }
 
 }  // namespace
