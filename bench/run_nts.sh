@@ -229,6 +229,6 @@ done
 python3 "$SRC/bench/summarize_nts.py" "$W/runs.tsv" "$OUT" \
     --command "bench/run_nts.sh $* (BENCH_RUNS=$RUNS BENCH_SECONDS=$DUR BENCH_LOADGEN_ARGS='$LOADGEN_ARGS' BENCH_NTS_ARGS='$NTS_ARGS')" \
     --revision "$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
-        [ -z "$(git -C "$SRC" status --porcelain -- proto daemon config clock sysutil tools 2>/dev/null)" ] || echo ' + uncommitted changes')" \
+        [ -z "$(git -C "$SRC" status --porcelain -- proto daemon config clock sysutil tools ':!*.md' 2>/dev/null)" ] || echo ' + uncommitted changes')" \
     --labels "$(for s in $started; do printf '%s=%s;' "$s" "${LABEL_OF[$s]}"; done)"
 echo "bench: wrote $OUT"
