@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "sysutil/clock_read.hpp"
@@ -31,6 +32,10 @@ constexpr uint64_t kRingMask = kRingSize - 1;
 // Receive buffers are larger than a request so that an over-long reply is seen, not truncated.
 constexpr std::size_t kRecvBufferBytes = 1100;
 constexpr int kSocketBufferBytes = 4 << 20;
+// Largest NTS request we send, bytes (servers, ours included, read datagrams up to 1024 bytes).
+constexpr std::size_t kMaxNtsRequestBytes = 1024;
+// A GSO write is one UDP datagram before the kernel splits it: at most 65507 bytes of payload.
+constexpr std::size_t kMaxGsoBytes = 65507;
 // Sequence numbers are 32 bits; stop well before they would wrap.
 constexpr uint64_t kMaxSequence = 0xFFF00000u;
 
@@ -141,6 +146,12 @@ class Worker {
     std::string setup_error() const {
         if (o_.nts && !codec_->ok())
             return "NTS credentials unusable (no cookie, unequal cookie sizes or unknown AEAD)";
+        // Replies are read into kRecvBufferBytes; NTS servers take datagrams up to 1024 bytes.
+        if (req_bytes_ > kMaxNtsRequestBytes)
+            return "NTS request of " + std::to_string(req_bytes_) +
+                   " bytes is too large: use fewer --nts-placeholders";
+        if (o_.gso && req_bytes_ * o_.batch > kMaxGsoBytes)
+            return "--gso: batch x request size exceeds a UDP datagram; use a smaller --batch";
         return {};
     }
     std::size_t request_bytes() const { return req_bytes_; }
