@@ -5,6 +5,8 @@
 # over the servers) so background load on this shared machine hits every server alike; medians
 # go to bench/RESULTS.md (between the bench:begin/end markers; text outside them is kept).
 #
+# The NTS variant (ntpd-lite vs chronyd as NTS servers) is bench/run_nts.sh, same method.
+#
 # Usage: bench/run.sh [BUILD_DIR]        (default: ./build)
 # Environment (all optional):
 #   BENCH_RUNS=5             measured runs per server

@@ -12,9 +12,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <random>
+#include <string>
 #include <vector>
 
 #include "sysutil/clock_read.hpp"
+#include "tools/loadgen/nts_request.hpp"
 #include "tools/loadgen/wire.hpp"
 
 namespace ntplite::tools::loadgen {
@@ -28,6 +32,10 @@ constexpr uint64_t kRingMask = kRingSize - 1;
 // Receive buffers are larger than a request so that an over-long reply is seen, not truncated.
 constexpr std::size_t kRecvBufferBytes = 1100;
 constexpr int kSocketBufferBytes = 4 << 20;
+// Largest NTS request we send, bytes (servers, ours included, read datagrams up to 1024 bytes).
+constexpr std::size_t kMaxNtsRequestBytes = 1024;
+// A GSO write is one UDP datagram before the kernel splits it: at most 65507 bytes of payload.
+constexpr std::size_t kMaxGsoBytes = 65507;
 // Sequence numbers are 32 bits; stop well before they would wrap.
 constexpr uint64_t kMaxSequence = 0xFFF00000u;
 
@@ -48,7 +56,8 @@ struct Fds {
     }
 };
 
-std::string open_socket(const Options& o, unsigned global_index, int& fd_out) {
+std::string open_socket(const Options& o, unsigned global_index, std::size_t request_bytes,
+                        int& fd_out) {
     int fd = socket(o.target.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return errno_text("socket");
     fd_out = fd;
@@ -59,9 +68,9 @@ std::string open_socket(const Options& o, unsigned global_index, int& fd_out) {
     if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     if (o.gso) {
-        // The kernel splits each write into 48-byte datagrams: one pass through the send path
+        // The kernel splits each write into request-sized datagrams: one pass through the send path
         // per batch instead of per request, so the generator spends less CPU than the server.
-        int segment = static_cast<int>(kNtpHeaderBytes);
+        int segment = static_cast<int>(request_bytes);
         if (setsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, sizeof segment) != 0)
             return errno_text("setsockopt UDP_SEGMENT (try without --gso)");
     }
@@ -101,8 +110,10 @@ class Worker {
           thread_(static_cast<uint8_t>(thread_index)),
           nonce24_(nonce24),
           st_(stats),
+          codec_(make_codec(o)),
+          req_bytes_(codec_ ? codec_->request_size() : kNtpHeaderBytes),
           ring_(kRingSize, 0),
-          send_buf_(o.batch * kNtpHeaderBytes),
+          send_buf_(o.batch * req_bytes_),
           recv_buf_(o.batch * kRecvBufferBytes),
           send_iov_(o.batch),
           recv_iov_(o.batch),
@@ -110,7 +121,7 @@ class Worker {
           recv_msgs_(o.batch),
           send_cmsg_(o.spoof_sources > 0 ? o.batch : 0) {
         for (unsigned i = 0; i < o.batch; ++i) {
-            send_iov_[i] = {send_buf_.data() + i * kNtpHeaderBytes, kNtpHeaderBytes};
+            send_iov_[i] = {send_buf_.data() + i * req_bytes_, req_bytes_};
             send_msgs_[i].msg_hdr.msg_iov = &send_iov_[i];
             send_msgs_[i].msg_hdr.msg_iovlen = 1;
             if (o.spoof_sources > 0) {
@@ -131,13 +142,37 @@ class Worker {
         }
     }
 
+    /// Empty when the worker is usable (the NTS codec accepted the credentials).
+    std::string setup_error() const {
+        if (o_.nts && !codec_->ok())
+            return "NTS credentials unusable (no cookie, unequal cookie sizes or unknown AEAD)";
+        // Replies are read into kRecvBufferBytes; NTS servers take datagrams up to 1024 bytes.
+        if (req_bytes_ > kMaxNtsRequestBytes)
+            return "NTS request of " + std::to_string(req_bytes_) +
+                   " bytes is too large: use fewer --nts-placeholders";
+        if (o_.gso && req_bytes_ * o_.batch > kMaxGsoBytes)
+            return "--gso: batch x request size exceeds a UDP datagram; use a smaller --batch";
+        return {};
+    }
+    std::size_t request_bytes() const { return req_bytes_; }
+
     // Send up to `n` requests on `fd`; requests the kernel does not take are not retried (open
     // loop) and count as blocked or errors.
     void send_batch(int fd, unsigned n, uint64_t now_ns) {
         for (unsigned i = 0; i < n; ++i) {
             uint32_t seq = next_seq_ + i;
-            build_request(send_buf_.data() + i * kNtpHeaderBytes, o_.ntp_version,
-                          encode_tag({nonce24_, thread_, seq}));
+            unsigned char* req = send_buf_.data() + i * req_bytes_;
+            const uint64_t tag = encode_tag({nonce24_, thread_, seq});
+            if (codec_) {
+                // The authenticator covers the transmit timestamp: seal after the tag is set.
+                if (!codec_->build(o_.ntp_version, tag, seq,
+                                   std::as_writable_bytes(std::span(req, req_bytes_)))) {
+                    st_.send_errors += n;
+                    return;
+                }
+            } else {
+                build_request(req, o_.ntp_version, tag);
+            }
             ring_[seq & kRingMask] = now_ns;
             if (o_.spoof_sources > 0) {
                 in_pktinfo info{};
@@ -148,13 +183,12 @@ class Worker {
         }
         int r = 0;
         if (o_.gso) {
-            iovec iov{send_buf_.data(), n * kNtpHeaderBytes};
+            iovec iov{send_buf_.data(), n * req_bytes_};
             msghdr msg{};
             msg.msg_iov = &iov;
             msg.msg_iovlen = 1;
             ssize_t bytes = sendmsg(fd, &msg, 0);
-            r = bytes < 0 ? -1
-                          : static_cast<int>(static_cast<std::size_t>(bytes) / kNtpHeaderBytes);
+            r = bytes < 0 ? -1 : static_cast<int>(static_cast<std::size_t>(bytes) / req_bytes_);
         } else {
             r = sendmmsg(fd, send_msgs_.data(), n, 0);
         }
@@ -197,7 +231,12 @@ class Worker {
     void handle_reply(const unsigned char* p, std::size_t len, uint64_t now_ns) {
         ++st_.received;
         uint64_t raw_tag = 0;
-        switch (classify_reply(p, len, o_.ntp_version, raw_tag)) {
+        const ReplyKind kind = classify_reply(p, len, o_.ntp_version, raw_tag, req_bytes_);
+        if (codec_ && (kind == ReplyKind::kAnswer || kind == ReplyKind::kKissOfDeath)) {
+            handle_nts_reply(p, len, kind, raw_tag, now_ns);
+            return;
+        }
+        switch (kind) {
             case ReplyKind::kTooShort:
                 ++st_.invalid_short;
                 return;
@@ -219,6 +258,47 @@ class Worker {
                     st_.latency.record(lat);
                 }
                 return;
+        }
+    }
+
+    // NTS: the unique id must be the one the origin's request carried, the NTS fields well formed
+    // and (on every --nts-verify-every'th reply) the authenticator must verify under S2C. A reply
+    // failing a check does not mark its request answered (a forgery must not cancel the real one).
+    void handle_nts_reply(const unsigned char* p, std::size_t len, ReplyKind kind, uint64_t raw_tag,
+                          uint64_t now_ns) {
+        RequestTag tag = decode_tag(raw_tag);
+        if (tag.nonce24 != (nonce24_ & 0xFFFFFFu) || tag.thread != thread_ ||
+            tag.sequence >= next_seq_) {
+            ++st_.invalid_origin;
+            return;
+        }
+        const bool verify = verify_countdown_ <= 1;
+        verify_countdown_ = verify ? o_.nts_verify_every : verify_countdown_ - 1;
+        switch (codec_->check(std::as_bytes(std::span(p, len)), raw_tag, verify)) {
+            case NtsReplyKind::kBadUniqueId:
+                ++st_.invalid_nts_uid;
+                return;
+            case NtsReplyKind::kMalformed:
+                ++st_.invalid_nts_malformed;
+                return;
+            case NtsReplyKind::kBadAuth:
+                ++st_.invalid_nts_auth;
+                return;
+            case NtsReplyKind::kNak:
+                if (match(raw_tag, now_ns)) ++st_.nts_naks;
+                return;
+            case NtsReplyKind::kAuthenticated:
+            case NtsReplyKind::kUnverified:
+                break;
+        }
+        if (kind == ReplyKind::kKissOfDeath) {
+            if (match(raw_tag, now_ns)) ++st_.kod;
+            return;
+        }
+        if (auto lat = match(raw_tag, now_ns)) {
+            ++st_.valid;
+            if (verify) ++st_.nts_verified;
+            st_.latency.record(lat);
         }
     }
 
@@ -266,10 +346,22 @@ class Worker {
     }
 
   private:
+    static std::unique_ptr<NtsRequestCodec> make_codec(const Options& o) {
+        if (!o.nts) return nullptr;
+        // Per-thread random salt: unique ids differ between runs and threads.
+        std::array<std::byte, kNtsUidSaltBytes> salt{};
+        std::random_device rd;
+        for (auto& b : salt) b = std::byte(rd() & 0xFFu);
+        return std::make_unique<NtsRequestCodec>(*o.nts, o.nts_placeholders, salt);
+    }
+
     const Options& o_;
     uint8_t thread_;
     uint32_t nonce24_;
     ThreadStats& st_;
+    std::unique_ptr<NtsRequestCodec> codec_;  // NTS mode only
+    std::size_t req_bytes_;                   // size of every request, bytes
+    unsigned verify_countdown_ = 1;           // NTS: verify the authenticator when it reaches 1
     uint32_t next_seq_ = 0;
     uint32_t oldest_ = 0;              // first request still counted in flight (--window)
     uint64_t answered_in_window_ = 0;  // answered requests in [oldest_, next_seq_)
@@ -304,6 +396,11 @@ void ThreadStats::add(const ThreadStats& o) {
     duplicates += o.duplicates;
     late += o.late;
     refused += o.refused;
+    nts_naks += o.nts_naks;
+    nts_verified += o.nts_verified;
+    invalid_nts_uid += o.invalid_nts_uid;
+    invalid_nts_malformed += o.invalid_nts_malformed;
+    invalid_nts_auth += o.invalid_nts_auth;
     send_phase_s = std::max(send_phase_s, o.send_phase_s);
     idle_s += o.idle_s;
     latency.merge(o.latency);
@@ -314,10 +411,14 @@ std::string run_generator_thread(const Options& o, unsigned thread_index, unsign
                                  ThreadStats& st) {
     if (!o.cpus.empty()) pin_to_cpu(o.cpus[thread_index % o.cpus.size()]);
 
+    Worker w(o, thread_index, nonce24, st);
+    if (auto err = w.setup_error(); !err.empty()) return err;
     Fds owned;
     owned.fds.assign(socket_count, -1);
     for (unsigned i = 0; i < socket_count; ++i)
-        if (auto err = open_socket(o, first_socket + i, owned.fds[i]); !err.empty()) return err;
+        if (auto err = open_socket(o, first_socket + i, w.request_bytes(), owned.fds[i]);
+            !err.empty())
+            return err;
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) return errno_text("epoll_create1");
     owned.fds.push_back(ep);
@@ -328,7 +429,6 @@ std::string run_generator_thread(const Options& o, unsigned thread_index, unsign
         if (epoll_ctl(ep, EPOLL_CTL_ADD, owned.fds[i], &ev) != 0) return errno_text("epoll_ctl");
     }
 
-    Worker w(o, thread_index, nonce24, st);
     std::vector<epoll_event> events(std::min<unsigned>(socket_count, 256));
     // Returns how many datagrams arrived.
     auto poll_replies = [&](int timeout_ms) {
@@ -386,7 +486,7 @@ std::string run_generator_thread(const Options& o, unsigned thread_index, unsign
 
     // Drain: late replies still count, until every request is answered or the drain time ends.
     const uint64_t drain_end = now + uint64_t{o.drain_ms} * 1'000'000u;
-    while (now < drain_end && st.valid + st.kod < st.sent) {
+    while (now < drain_end && st.valid + st.kod + st.nts_naks < st.sent) {
         uint64_t left_ms = (drain_end - now) / 1'000'000u;
         poll_replies(static_cast<int>(std::min<uint64_t>(left_ms + 1, 50)));
         now = monotonic_ns();

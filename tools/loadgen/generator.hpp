@@ -28,14 +28,21 @@ struct ThreadStats {
     uint64_t late = 0;             ///< reply to a request older than the send-time ring
     uint64_t timed_out = 0;        ///< with --window: requests given up on after --timeout-ms
     uint64_t refused = 0;          ///< ICMP port unreachable seen (ECONNREFUSED on receive)
-    double send_phase_s = 0;       ///< measured length of the sending phase, seconds
-    double idle_s = 0;             ///< sending phase spent waiting for replies (window full or
-                                   ///< pacing) with none arriving: the generator was not the limit
-    LatencyHistogram latency;      ///< send -> receive, ns, of valid answers
+    // NTS mode only.
+    uint64_t nts_naks = 0;               ///< matched NTS NAKs (not counted as valid)
+    uint64_t nts_verified = 0;           ///< valid replies whose authenticator was verified
+    uint64_t invalid_nts_uid = 0;        ///< unique id missing or not the origin request's
+    uint64_t invalid_nts_malformed = 0;  ///< NTS fields missing or broken
+    uint64_t invalid_nts_auth = 0;       ///< authenticator does not verify (S2C)
+    double send_phase_s = 0;             ///< measured length of the sending phase, seconds
+    double idle_s = 0;         ///< sending phase spent waiting for replies (window full or
+                               ///< pacing) with none arriving: the generator was not the limit
+    LatencyHistogram latency;  ///< send -> receive, ns, of valid answers
 
     void add(const ThreadStats& o);
     uint64_t invalid() const {
-        return invalid_short + invalid_long + invalid_mode + invalid_version + invalid_origin;
+        return invalid_short + invalid_long + invalid_mode + invalid_version + invalid_origin +
+               invalid_nts_uid + invalid_nts_malformed + invalid_nts_auth;
     }
 };
 

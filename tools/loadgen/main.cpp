@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -11,8 +12,10 @@
 
 #include "sysutil/clock_read.hpp"
 #include "tools/loadgen/generator.hpp"
+#include "tools/loadgen/nts_ke.hpp"
 #include "tools/loadgen/options.hpp"
 #include "tools/loadgen/report.hpp"
+#include "tools/loadgen/wire.hpp"
 
 using namespace ntplite::tools::loadgen;
 
@@ -34,8 +37,9 @@ double wall_seconds() {
 int main(int argc, char** argv) {
     Options o;
     CLI::App app{"ntp-loadgen: open-loop NTP (mode 3) load generator, loopback targets only"};
-    app.add_option("-t,--target", o.target_text, "server as ADDR:PORT or [V6ADDR]:PORT (loopback)")
-        ->required();
+    app.add_option("-t,--target", o.target_text,
+                   "server as ADDR:PORT or [V6ADDR]:PORT (loopback); with --nts-ke, default: "
+                   "the negotiated NTP server and port");
     app.add_option("-d,--duration", o.duration_s, "sending phase in seconds (max 20)")
         ->capture_default_str();
     app.add_option("-r,--rate", o.rate_per_s, "offered requests/s over all threads; 0 = max")
@@ -66,9 +70,57 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_flag("--gso", o.gso, "send each batch as one UDP GSO write (cheaper generator)");
     app.add_flag("--json", o.json, "print one JSON object instead of text");
+    app.add_option("--nts-ke", o.nts_ke_text,
+                   "NTS mode: NTS-KE server ADDR:PORT (loopback); one key exchange, then NTS "
+                   "requests (AES-SIV-CMAC-256)");
+    app.add_option("--nts-ca", o.nts_ca, "NTS mode: PEM CA file for the server's certificate");
+    app.add_option("--nts-name", o.nts_name,
+                   "NTS mode: name checked in the certificate (default: the NTS-KE address)");
+    app.add_option("--nts-placeholders", o.nts_placeholders,
+                   "NTS mode: cookie placeholders per request (0..7)")
+        ->capture_default_str();
+    app.add_option("--nts-verify-every", o.nts_verify_every,
+                   "NTS mode: verify the authenticator of every Nth reply (1 = all)")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     o.ntp_version = static_cast<uint8_t>(version > 7 ? 0 : version);
 
+    NtsKeResult ke;
+    if (!o.nts_ke_text.empty()) {
+        sockaddr_storage ke_addr{};
+        socklen_t ke_len = 0;
+        if (auto r = parse_loopback_target(o.nts_ke_text, ke_addr, ke_len); !r) {
+            std::fprintf(stderr, "ntp-loadgen: --nts-ke: %s\n", r.error().c_str());
+            return 2;
+        }
+        if (o.nts_ca.empty()) {
+            std::fprintf(stderr, "ntp-loadgen: --nts-ke needs --nts-ca\n");
+            return 2;
+        }
+        // The address part of ADDR:PORT / [V6]:PORT: the default certificate name and NTP host.
+        std::string ke_host = o.nts_ke_text.substr(0, o.nts_ke_text.rfind(':'));
+        if (ke_host.size() >= 2 && ke_host.front() == '[')
+            ke_host = ke_host.substr(1, ke_host.size() - 2);
+        if (o.nts_name.empty()) o.nts_name = ke_host;
+        auto r = nts_key_exchange(ke_addr, ke_len, o.nts_ca, o.nts_name);
+        if (!r) {
+            std::fprintf(stderr, "ntp-loadgen: NTS-KE with %s failed: %s\n", o.nts_ke_text.c_str(),
+                         r.error().c_str());
+            return 1;
+        }
+        ke = std::move(*r);
+        o.nts = &ke.creds;
+        if (o.target_text.empty()) {
+            // RFC 8915 4.1.7/4.1.8: the negotiated server and port, else the NTS-KE host and 123.
+            std::string host = ke.ntp_server.empty() ? ke_host : ke.ntp_server;
+            if (host.find(':') != std::string::npos) host = "[" + host + "]";
+            o.target_text = host + ":" + std::to_string(ke.port.value_or(123));
+        }
+    }
+    if (o.target_text.empty()) {
+        std::fprintf(stderr, "ntp-loadgen: --target (or --nts-ke) is required\n");
+        return 2;
+    }
     if (auto r = parse_loopback_target(o.target_text, o.target, o.target_len); !r) {
         std::fprintf(stderr, "ntp-loadgen: %s\n", r.error().c_str());
         return 2;
@@ -105,7 +157,13 @@ int main(int argc, char** argv) {
         first_socket += count;
     }
     for (auto& t : threads) t.join();
-    RunInfo info{cpu_seconds_of_process() - cpu0, wall_seconds() - wall0};
+    RunInfo info{cpu_seconds_of_process() - cpu0, wall_seconds() - wall0, kNtpHeaderBytes,
+                 ke.elapsed_ms};
+    if (o.nts) {
+        // Every thread's codec has the same layout; one more here gives its size.
+        std::array<std::byte, kNtsUidSaltBytes> salt{};
+        info.request_bytes = NtsRequestCodec(ke.creds, o.nts_placeholders, salt).request_size();
+    }
 
     for (unsigned i = 0; i < o.threads; ++i) {
         if (!errors[i].empty()) {

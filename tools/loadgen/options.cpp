@@ -93,6 +93,12 @@ std::expected<void, std::string> validate(const Options& o) {
         if (o.source_addrs > 1)
             return std::unexpected("--spoof-sources and --source-addrs exclude each other");
     }
+    if (o.nts_placeholders > 7) return std::unexpected("--nts-placeholders must be in 0..7");
+    if (o.nts_verify_every < 1) return std::unexpected("--nts-verify-every must be >= 1");
+    if (!o.nts_ke_text.empty() && o.nts_ca.empty())
+        return std::unexpected("--nts-ke needs --nts-ca (the CA of the server's certificate)");
+    if (!o.nts_ke_text.empty() && o.spoof_sources > 0)
+        return std::unexpected("--nts-ke and --spoof-sources exclude each other");
     for (int c : o.cpus)
         if (c < 0 || c >= 1024) return std::unexpected("--cpu values must be in 0..1023");
     return {};

@@ -12,6 +12,8 @@
 
 namespace ntplite::tools::loadgen {
 
+struct NtsCredentials;
+
 /// Hard bound on one run's sending phase, in seconds (the benchmark must stay short).
 inline constexpr double kMaxDurationS = 20.0;
 
@@ -36,6 +38,15 @@ struct Options {
     unsigned timeout_ms = 100;  ///< with --window: an unanswered request stops counting after this
     bool gso = false;           ///< send each batch as one UDP GSO write (batch <= 64)
     bool json = false;          ///< machine-readable report on stdout
+    // NTS mode (RFC 8915): one NTS-KE exchange before the load, then authenticated requests.
+    std::string nts_ke_text;        ///< NTS-KE server "ADDR:PORT" (loopback); "" = plain NTP
+    std::string nts_ca;             ///< PEM CA file the NTS-KE server's certificate must chain to
+    std::string nts_name;           ///< name checked in the certificate; "" = the NTS-KE address
+    unsigned nts_placeholders = 0;  ///< cookie placeholders per request (0..7)
+    /// Verify the authenticator (S2C) of every Nth NTS reply (1 = all); the unique identifier,
+    /// origin and framing of every reply are always checked.
+    unsigned nts_verify_every = 1;
+    const NtsCredentials* nts = nullptr;  ///< set after the key exchange; null = plain NTP
 };
 
 /// Parse "ADDR:PORT" / "[V6]:PORT" (numeric addresses only) and accept only loopback targets

@@ -17,7 +17,7 @@ double us(uint64_t ns) {
 
 // Requests that got neither an answer nor a KoD (answers arriving after the drain count here).
 uint64_t lost(const ThreadStats& t) {
-    uint64_t answered = t.valid + t.kod;
+    uint64_t answered = t.valid + t.kod + t.nts_naks;
     return t.sent > answered ? t.sent - answered : 0;
 }
 
@@ -60,6 +60,17 @@ void print_text(std::FILE* out, const Options& o, const ThreadStats& t, const Ru
         static_cast<unsigned long long>(t.invalid_version),
         static_cast<unsigned long long>(t.invalid_origin),
         static_cast<unsigned long long>(t.duplicates), static_cast<unsigned long long>(t.late));
+    if (o.nts)
+        std::fprintf(out,
+                     "nts               %zu-byte requests, key exchange %.1f ms; NAK %llu, "
+                     "invalid unique id %llu, malformed %llu, bad authenticator %llu; "
+                     "authenticators verified %llu (every %u)\n",
+                     info.request_bytes, info.nts_ke_ms,
+                     static_cast<unsigned long long>(t.nts_naks),
+                     static_cast<unsigned long long>(t.invalid_nts_uid),
+                     static_cast<unsigned long long>(t.invalid_nts_malformed),
+                     static_cast<unsigned long long>(t.invalid_nts_auth),
+                     static_cast<unsigned long long>(t.nts_verified), o.nts_verify_every);
     if (t.timed_out)
         std::fprintf(out, "timed out         %llu (window accounting, --timeout-ms)\n",
                      static_cast<unsigned long long>(t.timed_out));
@@ -98,6 +109,13 @@ void print_json(std::FILE* out, const Options& o, const ThreadStats& t, const Ru
                  "\"late\":%llu,\"timed_out\":%llu,\"refused\":%llu,",
                  u(t.invalid_short), u(t.invalid_long), u(t.invalid_mode), u(t.invalid_version),
                  u(t.invalid_origin), u(t.duplicates), u(t.late), u(t.timed_out), u(t.refused));
+    std::fprintf(out,
+                 "\"nts\":%s,\"request_bytes\":%zu,\"nts_ke_ms\":%.3f,\"nts_naks\":%llu,"
+                 "\"invalid_nts_uid\":%llu,\"invalid_nts_malformed\":%llu,"
+                 "\"invalid_nts_auth\":%llu,\"nts_verified\":%llu,\"nts_verify_every\":%u,",
+                 o.nts ? "true" : "false", info.request_bytes, info.nts_ke_ms, u(t.nts_naks),
+                 u(t.invalid_nts_uid), u(t.invalid_nts_malformed), u(t.invalid_nts_auth),
+                 u(t.nts_verified), o.nts_verify_every);
     std::fprintf(out,
                  "\"latency_us\":{\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
                  "\"p99_9\":%.3f,\"max\":%.3f},",

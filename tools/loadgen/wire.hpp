@@ -60,10 +60,11 @@ enum class ReplyKind : uint8_t {
 };
 
 /// Classify a reply of `len` bytes; on kAnswer/kKissOfDeath, `tag_out` gets the origin timestamp.
+/// `max_len` is the request's size (an NTS reply carries extension fields, but is never larger).
 inline ReplyKind classify_reply(const unsigned char* p, std::size_t len, uint8_t version,
-                                uint64_t& tag_out) {
+                                uint64_t& tag_out, std::size_t max_len = kNtpHeaderBytes) {
     if (len < kNtpHeaderBytes) return ReplyKind::kTooShort;
-    if (len > kNtpHeaderBytes) return ReplyKind::kTooLong;
+    if (len > max_len) return ReplyKind::kTooLong;
     if ((p[0] & 7u) != 4u) return ReplyKind::kBadMode;
     if (((p[0] >> 3) & 7u) != version) return ReplyKind::kBadVersion;
     tag_out = load_be64(p + 24);
