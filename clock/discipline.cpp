@@ -302,9 +302,9 @@ void Discipline::estimate_pll(const DisciplineSample& s, double* offset_now, dou
         pll_last_offset_ns_ = theta;
         return;
     }
-    double mu_s = static_cast<double>(s.sample_time_ns - pll_last_time_ns_) * 1e-9;
+    double mu_s = proto::diff_double(s.sample_time_ns, pll_last_time_ns_) * 1e-9;
     if (pll_phase_ == 1) {
-        double span_s = static_cast<double>(s.sample_time_ns - pll_first_time_ns_) * 1e-9;
+        double span_s = proto::diff_double(s.sample_time_ns, pll_first_time_ns_) * 1e-9;
         *offset_now = theta;
         if (span_s >= 4.0 * poll_s) {
             *dfreq = (theta - pll_first_offset_ns_) / (span_s * 1e9) * 1e6;  // ppm
@@ -441,11 +441,11 @@ void Discipline::rebase(double slew_ns, double dfreq_ppm, int64_t at_ns, bool is
         if (is_step) p.t_ns += slew_ns;
     }
     pll_first_offset_ns_ -=
-        slew_ns + dfreq_ppm * 1e-6 * static_cast<double>(pll_first_time_ns_ - at_ns);
-    if (is_step) pll_first_time_ns_ += static_cast<int64_t>(slew_ns);
+        slew_ns + dfreq_ppm * 1e-6 * proto::diff_double(pll_first_time_ns_, at_ns);
+    if (is_step) pll_first_time_ns_ = proto::sat_add(pll_first_time_ns_, proto::sat_trunc(slew_ns));
     pll_last_offset_ns_ -=
-        slew_ns + dfreq_ppm * 1e-6 * static_cast<double>(pll_last_time_ns_ - at_ns);
-    if (is_step) pll_last_time_ns_ += static_cast<int64_t>(slew_ns);
+        slew_ns + dfreq_ppm * 1e-6 * proto::diff_double(pll_last_time_ns_, at_ns);
+    if (is_step) pll_last_time_ns_ = proto::sat_add(pll_last_time_ns_, proto::sat_trunc(slew_ns));
 }
 
 void Discipline::on_external_step(int64_t offset_ns) {

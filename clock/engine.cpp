@@ -22,15 +22,10 @@ constexpr int64_t kMinDispersion_ns = 10'000'000;
 // maximum, 16 s).
 constexpr int64_t kUnknownError_ns = 16'000'000'000;
 
-int64_t sat_add(int64_t a, int64_t b) {
-    int64_t r = 0;
-    return __builtin_add_overflow(a, b, &r) ? (b > 0 ? INT64_MAX : INT64_MIN) : r;
-}
 // Times come from the edge and a hostile or broken clock can jump anywhere: differences saturate.
-int64_t sat_sub(int64_t a, int64_t b) {
-    int64_t r = 0;
-    return __builtin_sub_overflow(a, b, &r) ? (b < 0 ? INT64_MAX : INT64_MIN) : r;
-}
+using proto::sat_abs;
+using proto::sat_add;
+using proto::sat_sub;
 }  // namespace
 
 const char* to_string(SourceState s) {
@@ -279,8 +274,7 @@ namespace {
 int64_t residual_after(const Adjustment& adj) {
     if (adj.wanted_offset_ns == INT64_MIN) return INT64_MAX;
     bool step = adj.action == ClockAction::kStep || adj.action == ClockAction::kStepCapped;
-    int64_t left = adj.wanted_offset_ns - (step ? adj.offset_ns : 0);
-    return left == INT64_MIN ? INT64_MAX : std::abs(left);
+    return sat_abs(sat_sub(adj.wanted_offset_ns, step ? adj.offset_ns : 0));
 }
 }  // namespace
 
@@ -363,7 +357,8 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
                 DisciplineSample b = ds;
                 b.offset_ns = fs.offset_ns;
                 b.sample_time_ns = fs.local_time_ns;
-                b.delay_ns = std::max<int64_t>(fs.delay_ns - fo->best.delay_ns, 0) + 1;
+                b.delay_ns =
+                    sat_add(std::max<int64_t>(sat_sub(fs.delay_ns, fo->best.delay_ns), 0), 1);
                 batch[batch_n++] = b;
             }
             sources_[i].source.note_sample_used(f.newest().offset_ns, f.newest().local_time_ns);
@@ -377,7 +372,7 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
         ds.sample_time_ns = fed.local_time_ns;
         auto fo = fs.filter().current(now.ns);
         if (!fo) return;
-        ds.delay_ns = std::max<int64_t>(fed.delay_ns - fo->best.delay_ns, 0) + 1;
+        ds.delay_ns = sat_add(std::max<int64_t>(sat_sub(fed.delay_ns, fo->best.delay_ns), 0), 1);
         if (held) {
             // The sample the spike gate held back goes in first, together with this one (for
             // a confirmed move: two samples that say the offset moved, see
@@ -386,7 +381,8 @@ void SyncEngine::select_and_update(SourceId from, LocalTime now, bool feed, Engi
             DisciplineSample h = ds;
             h.offset_ns = held->offset_ns;
             h.sample_time_ns = held->local_time_ns;
-            h.delay_ns = std::max<int64_t>(held->delay_ns - fo->best.delay_ns, 0) + 1;
+            h.delay_ns =
+                sat_add(std::max<int64_t>(sat_sub(held->delay_ns, fo->best.delay_ns), 0), 1);
             batch[batch_n++] = h;
             batch[batch_n++] = ds;
         }
@@ -459,9 +455,9 @@ void SyncEngine::apply(const Adjustment& adj, SourceId peer, LocalTime now, Engi
                 // (or, for a capped backward step, slew it with the rest, monotonically).
                 int64_t pending_ns = clock_.pending_slew_ns();
                 bool capped = adj.action == ClockAction::kStepCapped;
-                clock_.step(adj.offset_ns + (capped ? 0 : pending_ns));
-                if (clock_.adjusts()) update_time_ns += adj.offset_ns;
-                if (capped) clock_.slew(adj.slew_ns + pending_ns);
+                clock_.step(sat_add(adj.offset_ns, capped ? 0 : pending_ns));
+                if (clock_.adjusts()) update_time_ns = sat_add(update_time_ns, adj.offset_ns);
+                if (capped) clock_.slew(sat_add(adj.slew_ns, pending_ns));
             }
             EngineEvent e;
             e.kind = adj.action == ClockAction::kStep ? EngineEvent::Kind::kStep
@@ -474,7 +470,7 @@ void SyncEngine::apply(const Adjustment& adj, SourceId peer, LocalTime now, Engi
             break;
         }
         case ClockAction::kSlew:
-            clock_.slew(clock_.pending_slew_ns() + adj.offset_ns);
+            clock_.slew(sat_add(clock_.pending_slew_ns(), adj.offset_ns));
             break;
     }
     if (!clock_.adjusts()) clock_.adjust_frequency(adj.frequency_ppm);  // recorded only
@@ -482,8 +478,8 @@ void SyncEngine::apply(const Adjustment& adj, SourceId peer, LocalTime now, Engi
         if (adj.frequency_change_ppm != 0.0) clock_.adjust_frequency(adj.frequency_ppm);
         bool was_step = adj.action == ClockAction::kStep || adj.action == ClockAction::kStepCapped;
         for (auto& s : sources_)
-            s.source.on_clock_correction(adj.offset_ns + adj.slew_ns, adj.frequency_change_ppm,
-                                         now.ns, was_step);
+            s.source.on_clock_correction(sat_add(adj.offset_ns, adj.slew_ns),
+                                         adj.frequency_change_ppm, now.ns, was_step);
     }
     last_update_time_ns_ = update_time_ns;
     state_.reference_time = proto::NtpTimestamp::from_unix_ns(update_time_ns);
@@ -492,7 +488,7 @@ void SyncEngine::apply(const Adjustment& adj, SourceId peer, LocalTime now, Engi
     KernelStatus k;
     k.synced = true;
     k.maxerror_ns = sat_add(state_.root_delay.to_ns() / 2, root_disp_base_ns_);
-    k.esterror_ns = sat_add(static_cast<int64_t>(adj.estimated_error_ns), sys_jitter_ns_);
+    k.esterror_ns = sat_add(proto::sat_trunc(adj.estimated_error_ns), sys_jitter_ns_);
     clock_.set_sync_status(k.maxerror_ns, k.esterror_ns, true);
     if (!kernel_synced_) up.kernel = k;
     kernel_synced_ = true;
@@ -502,7 +498,7 @@ int64_t SyncEngine::root_dispersion_at(int64_t now_ns) const {
     // Dispersion grows with the time since the last update (RFC 5905 PHI).
     const int64_t since_ns = std::max<int64_t>(0, sat_sub(now_ns, last_update_time_ns_));
     return sat_add(root_disp_base_ns_,
-                   static_cast<int64_t>(ClockFilter::kPhi * static_cast<double>(since_ns)));
+                   proto::sat_trunc(ClockFilter::kPhi * static_cast<double>(since_ns)));
 }
 
 bool SyncEngine::within_max_distance(int64_t now_ns) const {

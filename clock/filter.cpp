@@ -35,20 +35,22 @@ std::optional<FilterOutput> ClockFilter::evaluate(int64_t now_ns) const {
     double weight = 0.5;
     double jitter_sq = 0.0;
     for (int i = 0; i < count_; ++i) {
+        // Saturating differences: a clock jumped by someone else (or a step) can put stored
+        // sample times anywhere in the int64 range.
         double age_s =
-            std::max<double>(0.0, static_cast<double>(now_ns - order[i]->local_time_ns) * 1e-9);
+            std::max<double>(0.0, proto::diff_double(now_ns, order[i]->local_time_ns) * 1e-9);
         disp += weight * (static_cast<double>(order[i]->dispersion_ns) + kPhi * 1e9 * age_s);
         weight *= 0.5;
-        double d = static_cast<double>(order[i]->offset_ns - out.best.offset_ns);
+        double d = proto::diff_double(order[i]->offset_ns, out.best.offset_ns);
         jitter_sq += d * d;
     }
-    out.measured_dispersion_ns = static_cast<int64_t>(disp);
+    out.measured_dispersion_ns = proto::sat_trunc(disp);
     for (int i = count_; i < kSize; ++i) {
         disp += weight * static_cast<double>(kMaxDispersion_ns);
         weight *= 0.5;
     }
-    out.dispersion_ns = static_cast<int64_t>(disp);
-    out.jitter_ns = count_ > 1 ? static_cast<int64_t>(std::sqrt(jitter_sq / (count_ - 1))) : 0;
+    out.dispersion_ns = proto::sat_trunc(disp);
+    out.jitter_ns = count_ > 1 ? proto::sat_trunc(std::sqrt(jitter_sq / (count_ - 1))) : 0;
     return out;
 }
 

@@ -72,13 +72,8 @@ class ClockFilter {
 /// (or from hostile replies), and signed overflow would be undefined behaviour.
 inline int64_t rebased_offset(int64_t offset_ns, int64_t sample_time_ns, int64_t slew_ns,
                               double dfreq_ppm, int64_t at_ns) {
-    int64_t dt_ns = 0;
-    // Exact when the difference fits (the normal case, bit-identical simulations); otherwise the
-    // difference is only needed to ~1e-16 relative precision, which double gives.
-    const double dt_s =
-        __builtin_sub_overflow(sample_time_ns, at_ns, &dt_ns)
-            ? (static_cast<double>(sample_time_ns) - static_cast<double>(at_ns)) * 1e-9
-            : static_cast<double>(dt_ns) * 1e-9;
+    // Exact when the difference fits (the normal case: bit-identical simulations).
+    const double dt_s = proto::diff_double(sample_time_ns, at_ns) * 1e-9;
     return proto::sat_sub(proto::sat_sub(offset_ns, slew_ns),
                           proto::sat_trunc(dfreq_ppm * 1e3 * dt_s));
 }

@@ -1,5 +1,7 @@
 #include "clock/selection.hpp"
 
+#include "proto/saturate.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -42,9 +44,9 @@ int intersect(std::span<const Candidate> c, std::span<Verdict> verdicts) {
     for (std::size_t i = 0; i < c.size(); ++i) {
         if (verdicts[i] != Verdict::kCandidate) continue;
         ++n;
-        ends.push_back({c[i].offset_ns - c[i].root_distance_ns, -1});
+        ends.push_back({proto::sat_sub(c[i].offset_ns, c[i].root_distance_ns), -1});
         ends.push_back({c[i].offset_ns, 0});
-        ends.push_back({c[i].offset_ns + c[i].root_distance_ns, +1});
+        ends.push_back({proto::sat_add(c[i].offset_ns, c[i].root_distance_ns), +1});
     }
     if (n == 0) return 0;
     std::sort(ends.begin(), ends.end(), [](const Endpoint& a, const Endpoint& b) {
@@ -86,8 +88,9 @@ int intersect(std::span<const Candidate> c, std::span<Verdict> verdicts) {
     int truechimers = 0;
     for (std::size_t i = 0; i < c.size(); ++i) {
         if (verdicts[i] != Verdict::kCandidate) continue;
-        bool inside = found_interval && c[i].offset_ns + c[i].root_distance_ns >= low &&
-                      c[i].offset_ns - c[i].root_distance_ns <= high;
+        bool inside = found_interval &&
+                      proto::sat_add(c[i].offset_ns, c[i].root_distance_ns) >= low &&
+                      proto::sat_sub(c[i].offset_ns, c[i].root_distance_ns) <= high;
         verdicts[i] = inside ? Verdict::kCandidate : Verdict::kFalseticker;
         if (inside) ++truechimers;
     }
@@ -138,7 +141,7 @@ SelectionResult select_sources(std::span<const Candidate> c, const SelectionConf
             if (ck.prefer) continue;
             double sum = 0.0;
             for (std::size_t j : survivors) {
-                double d = static_cast<double>(c[j].offset_ns - ck.offset_ns);
+                double d = proto::diff_double(c[j].offset_ns, ck.offset_ns);
                 sum += d * d;
             }
             double sel_jitter = std::sqrt(sum / static_cast<double>(survivors.size() - 1));
@@ -184,13 +187,13 @@ SelectionResult select_sources(std::span<const Candidate> c, const SelectionConf
     double jsum = 0.0;
     for (std::size_t i : survivors) {
         double w = 1.0 / static_cast<double>(std::max<int64_t>(c[i].root_distance_ns, 1));
-        double d = static_cast<double>(c[i].offset_ns - c[peer].offset_ns);
+        double d = proto::diff_double(c[i].offset_ns, c[peer].offset_ns);
         jsum += w * d * d;
     }
     double sel_jitter = std::sqrt(jsum / wsum);
     double pj = static_cast<double>(c[peer].jitter_ns);
-    r.offset_ns = static_cast<int64_t>(std::llround(offset));
-    r.jitter_ns = static_cast<int64_t>(std::sqrt(sel_jitter * sel_jitter + pj * pj));
+    r.offset_ns = proto::sat_round(offset);
+    r.jitter_ns = proto::sat_trunc(std::sqrt(sel_jitter * sel_jitter + pj * pj));
     return r;
 }
 

@@ -80,7 +80,7 @@ SourceActions Source::start(int64_t now_ns, Random& rng) {
         a.timer_at_ns = now_ns;
     } else {
         // Spread the first requests of many sources over a couple of seconds.
-        a.timer_at_ns = now_ns + static_cast<int64_t>(rng.next_unit() * 2e9);
+        a.timer_at_ns = proto::sat_add(now_ns, static_cast<int64_t>(rng.next_unit() * 2e9));
     }
     return a;
 }
@@ -94,7 +94,8 @@ SourceActions Source::burst(int64_t now_ns) {
     SourceActions a;
     if (demobilized_ || bursting()) return a;
     const int64_t min_interval_ns = proto::PollInterval{cfg_.minpoll_log2}.to_ns();
-    if (last_burst_ns_ != INT64_MIN && now_ns - last_burst_ns_ < min_interval_ns) return a;
+    if (last_burst_ns_ != INT64_MIN && proto::sat_sub(now_ns, last_burst_ns_) < min_interval_ns)
+        return a;
     last_burst_ns_ = now_ns;
     burst_left_ = kBurstMaxRequests;
     burst_sent_ = 0;
@@ -112,7 +113,7 @@ SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
         burst_left_ = 0;
         if (startup_burst_) ramp_interval_ns_ = kRampFirstFactor * kBurstSpacing_ns;
         startup_burst_ = false;
-        a.timer_at_ns = sent_local_ns_ + next_ramp_interval(poll_interval_ns());
+        a.timer_at_ns = proto::sat_add(sent_local_ns_, next_ramp_interval(poll_interval_ns()));
         return a;
     }
     reach_ = static_cast<uint8_t>(reach_ << 1);
@@ -146,7 +147,7 @@ SourceActions Source::on_timer(int64_t now_ns, Random& rng) {
         if (burst_left_ > 0)
             interval = std::min(kBurstSpacing_ns, proto::PollInterval{cfg_.minpoll_log2}.to_ns());
     }
-    a.timer_at_ns = now_ns + interval;
+    a.timer_at_ns = proto::sat_add(now_ns, interval);
     if (cfg_.pool_member && ever_reached_ &&
         polls_since_reply_ >= cfg_.unreachable_polls_before_replace)
         a.reresolve = true;
@@ -189,7 +190,7 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
             poll_log2_ = effective_poll();
             r.outcome = ResponseOutcome::kKissRate;
             ramp_interval_ns_ = 0;  // asked to slow down: no faster start-up polls
-            r.actions.timer_at_ns = sent_local_ns_ + poll_interval_ns();
+            r.actions.timer_at_ns = proto::sat_add(sent_local_ns_, poll_interval_ns());
         } else if (last_kiss_ == proto::KissCode::kDeny || last_kiss_ == proto::KissCode::kRstr) {
             demobilized_ = true;
             r.outcome = ResponseOutcome::kKissDeny;
@@ -269,15 +270,18 @@ ResponseResult Source::on_response(std::span<const std::byte> datagram, int64_t 
             r.held.reset();
         }
     } else if (spike_gate_ && last_used_time_ns_ != INT64_MIN &&
-               t4_ns - last_used_time_ns_ < 2 * poll_interval_ns()) {
+               proto::sat_sub(t4_ns, last_used_time_ns_) < 2 * poll_interval_ns()) {
         const int64_t suspect_gate_ns =
-            static_cast<int64_t>(kSuspectGate * static_cast<double>(jitter_ns));
+            proto::sat_trunc(kSuspectGate * static_cast<double>(jitter_ns));
         if (diff_ns > suspect_gate_ns || diff_ns < -suspect_gate_ns) {
             r.spike = true;  // held back, for now
             held_ = s;
             held_time_ns_ = t4_ns;
             held_suspect_gate_ns_ = suspect_gate_ns;
-            held_spike_gate_ns_ = kSpikeGate * jitter_ns;
+            held_spike_gate_ns_ =
+                __builtin_mul_overflow(kSpikeGate, jitter_ns, &held_spike_gate_ns_)
+                    ? proto::kInt64Max
+                    : held_spike_gate_ns_;
             held_is_spike_ = diff_ns > held_spike_gate_ns_ || diff_ns < -held_spike_gate_ns_;
             if (burst_left_ == 0) r.actions.timer_at_ns = proto::sat_add(t4_ns, kBurstSpacing_ns);
         }

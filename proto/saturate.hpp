@@ -52,6 +52,15 @@ inline int64_t sat_round(double x) {
     return static_cast<int64_t>(r);
 }
 
+/// a - b as a double: exact (then rounded once to double, as a plain cast of the difference
+/// would be) when it fits in int64, else computed in double. For time differences between
+/// values a jumped clock or a hostile reply can put anywhere in the int64 range.
+inline double diff_double(int64_t a, int64_t b) {
+    int64_t d = 0;
+    if (!__builtin_sub_overflow(a, b, &d)) return static_cast<double>(d);
+    return static_cast<double>(a) - static_cast<double>(b);
+}
+
 /// `x` truncated toward zero (as static_cast does) and clamped to [-INT64_MAX, INT64_MAX]; NaN
 /// gives 0. For callers whose in-range results must stay exactly what a plain cast gives.
 inline int64_t sat_trunc(double x) {

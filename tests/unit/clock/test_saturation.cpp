@@ -136,5 +136,24 @@ TEST(Saturation, FilterRebaseAcrossAnyTimeDifference) {
     EXPECT_EQ(rebased_offset(0, 0, 0, 0.0015, kS), 1);
 }
 
+TEST(Saturation, FilterAgesSamplesFromAnyTime) {
+    // Found by fuzz_engine (corpus engine/crash_filter_age_after_step): a step of -INT64_MAX ns
+    // left a sample at -INT64_MAX, and ageing it at +2e12 ns overflowed `now - sample time`.
+    ClockFilter f;
+    f.add(FilterSample{.offset_ns = proto::kInt64Max,
+                       .delay_ns = 1,
+                       .dispersion_ns = 1,
+                       .local_time_ns = -proto::kInt64Max});
+    f.add(FilterSample{.offset_ns = proto::kInt64Min,
+                       .delay_ns = 2,
+                       .dispersion_ns = 1,
+                       .local_time_ns = 2'013'265'920'000});
+    auto out = f.current(2'013'265'920'000);
+    ASSERT_TRUE(out.has_value());
+    EXPECT_EQ(out->jitter_ns, proto::kInt64Max);  // saturated, not wrapped
+    // The old sample's age is ~2^63 ns: 15 ppm of it, half-weighted, plus the empty stages.
+    EXPECT_NEAR(static_cast<double>(out->dispersion_ns), 0.5 * 15e-6 * 9.2234e18 + 4e9, 1e10);
+}
+
 }  // namespace
 }  // namespace ntplite::clock
