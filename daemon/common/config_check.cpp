@@ -1,5 +1,6 @@
 #include "daemon/common/config_check.hpp"
 
+#include <grp.h>
 #include <net/if.h>
 #include <pwd.h>
 #include <sys/socket.h>
@@ -96,6 +97,8 @@ std::vector<std::string> reload_read_warnings(const config::Config& cfg) {
     if (pw == nullptr || pw->pw_uid == 0) return out;
     const uid_t uid = pw->pw_uid;
     const gid_t gid = pw->pw_gid;
+    const group* gr = ::getgrgid(gid);
+    const std::string group_name = gr ? gr->gr_name : std::to_string(gid);
     auto check = [&](const char* what, const std::string& path) {
         struct stat st {};
         if (path.empty() || ::stat(path.c_str(), &st) != 0) return;
@@ -107,7 +110,7 @@ std::vector<std::string> reload_read_warnings(const config::Config& cfg) {
                           " is not readable by [daemon] user \"" + cfg.daemon.user +
                           "\": read at start as root, but a reload after it changes "
                           "will be refused (make it group " +
-                          cfg.daemon.user + ", mode 0640)");
+                          group_name + ", mode 0640)");
     };
     check("[auth] keyfile", cfg.auth.keyfile);
     check("[nts] certificate", cfg.nts.certificate);
