@@ -164,3 +164,37 @@ until snap && [ "$(src_auth authenticated)" -gt "$before" ]; do
     sleep 0.2
 done
 pass "client: keys file without key 1 -> reload refused, source still authenticated ($(src_auth authenticated) replies)"
+
+# ---- after the privilege drop: a root-only keys file -----------------------------------------
+# The daemon runs as "nobody" and cannot read its root-only (0600) keys file any more: a reload
+# that finds it unchanged (stat identity) does not need to read it and succeeds; once the file
+# changed, the reload is refused with the reason and the fix, and the running keys stay.
+chmod 711 "$T"  # "nobody" may stat (not list) the test's files
+printf '1 SHA1 HEX:%s\n' $K1 > "$T/drop.keys"
+chmod 600 "$T/drop.keys"
+start_ntpd_lite "
+[daemon]
+user = \"nobody\"
+
+[auth]
+keyfile = \"$T/drop.keys\"
+
+[local]
+stratum = 5
+
+[[server]]
+listen = \"127.0.0.1:17125\"
+threads = 1
+" drop
+DROP_PID=$NTPD_PID
+wait_udp_port 127.0.0.1 17125
+LOG="$T/drop.log"
+wait_log "keyfile $T/drop.keys is not readable by \[daemon\] user \"nobody\"" 5
+hup drop "reload: applied"
+grep -q "reload refused" "$T/drop.log" && fail "unchanged root-only keys file refused the reload"
+printf '1 SHA1 HEX:%s\n2 SHA1 HEX:%s\n' $K1 $K2 > "$T/drop.keys"
+hup drop "reload refused"
+grep -q "reload: \[auth\] keyfile: $T/drop.keys: .*a reload reads it as the daemon's user" "$T/drop.log" ||
+    fail "no hint for an unreadable keys file: $(grep reload "$T/drop.log" | tail -n 3)"
+r=$(python3 "$PROBE" count 127.0.0.1 17125 1 $K1 4); [ "$r" = "answered 4 of 4" ] || fail "drop: key 1 after the refused reload: $r"
+pass "as user nobody: unchanged root-only keys file -> reload applied; changed -> refused with the fix ($(grep -o 'make it readable[^)]*)' "$T/drop.log" | head -n 1)), key 1 still answered"
