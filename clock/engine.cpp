@@ -118,6 +118,15 @@ EngineUpdate SyncEngine::add_source(const SourceConfig& cfg, LocalTime now, Sour
     return up;
 }
 
+void SyncEngine::replace_keys(std::shared_ptr<const auth::KeySet> keys) {
+    auth_ctx_.keys = std::move(keys);
+    for (Slot& s : sources_) {
+        const auth::SourceAuthConfig& a = s.source.config().auth;
+        if (s.live && a.kind == auth::AuthKind::kKey)
+            s.auth = auth::make_client_authenticator(a, auth_ctx_);
+    }
+}
+
 EngineUpdate SyncEngine::remove_source(SourceId id, LocalTime now) {
     EngineUpdate up;
     if (id >= sources_.size() || !sources_[id].live) return up;

@@ -79,6 +79,10 @@ class SyncEngine {
 
     /// What authenticators are built from (the keys file; NTS inputs). Call before add_source.
     void set_auth_context(auth::ClientAuthContext ctx) { auth_ctx_ = std::move(ctx); }
+    /// A reload with a new keys file (null = none): every symmetric-key source gets a new
+    /// authenticator from `keys` (its counters kept); sources added later use them too. A reply
+    /// to a request sealed with the old secret is then refused once (bad-mac).
+    void replace_keys(std::shared_ptr<const auth::KeySet> keys);
     /// Add a source; the returned update carries its first timer and the new status. Its
     /// authenticator (cfg.auth) is built here: the core decides what is authentic.
     EngineUpdate add_source(const SourceConfig& cfg, LocalTime now, SourceId* id);

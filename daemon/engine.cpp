@@ -8,10 +8,16 @@
 #include <thread>
 #include <utility>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "config/os/config_file.hpp"
 #include "config/os/key_file.hpp"
 #include "daemon/common/log_setup.hpp"
 #include "daemon/control/control_socket.hpp"
+#include "daemon/nts/client_source.hpp"
+#include "daemon/nts/tls.hpp"
+#include "daemon/policy/reload/reload_plan.hpp"
 #include "daemon/policy/server/serve.hpp"
 #include "daemon/server/listen.hpp"
 #include "daemon/server/port_owner.hpp"
@@ -43,8 +49,22 @@ Engine::~Engine() {
     for (auto& w : workers_) w->stop();
 }
 
+Engine::FileStamp Engine::stamp_of(const std::string& path) {
+    FileStamp f;
+    struct stat st {};
+    if (path.empty() || ::stat(path.c_str(), &st) != 0) return f;
+    f.exists = true;
+    f.dev = st.st_dev;
+    f.ino = st.st_ino;
+    f.size = static_cast<uint64_t>(st.st_size);
+    f.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+    f.ctime_ns = int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec;
+    return f;
+}
+
 std::expected<void, StartError> Engine::load_keys() {
     if (cfg_.auth.keyfile.empty()) return {};
+    keyfile_stamp_ = stamp_of(cfg_.auth.keyfile);  // before the read: a later change is seen
     auto loaded = config::load_key_file(cfg_.auth.keyfile);
     if (!loaded) {
         std::string msg;
@@ -148,6 +168,8 @@ std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
         // Before the privilege drop: the key file, certificate and key, port 4460.
         const uint16_t ntp_port = cfg_.servers.empty() ? 0 : cfg_.servers.front().listen.port;
         nts_server_ = std::make_unique<nts::ServerService>(io_, cfg_.nts, ntp_port);
+        certificate_stamp_ = stamp_of(cfg_.nts.certificate);
+        private_key_stamp_ = stamp_of(cfg_.nts.private_key);
         if (auto ok = nts_server_->open(); !ok)
             return std::unexpected(StartError{ExitCode::kStartup, "[nts]: " + ok.error()});
     }
@@ -232,36 +254,6 @@ void Engine::schedule_watchdog() {
     });
 }
 
-namespace {
-
-/// Names of the settings that differ between `a` and `b` but need a restart to change.
-std::vector<std::string> restart_only_changes(const config::Config& a, const config::Config& b) {
-    std::vector<std::string> out;
-    if (a.daemon.user != b.daemon.user) out.push_back("[daemon] user");
-    if (a.daemon.pidfile != b.daemon.pidfile) out.push_back("[daemon] pidfile");
-    if (a.auth.keyfile != b.auth.keyfile) out.push_back("[auth] keyfile");
-    if (a.daemon.keep_net_bind_service != b.daemon.keep_net_bind_service)
-        out.push_back("[daemon] keep_net_bind_service");
-    const config::ClockConfig &x = a.clock, &y = b.clock;
-    if (x.mode != y.mode || x.step_threshold_s != y.step_threshold_s ||
-        x.step_limit != y.step_limit || x.panic_threshold_s != y.panic_threshold_s ||
-        x.max_backward_step_s != y.max_backward_step_s || x.min_sources != y.min_sources ||
-        x.holdover_s != y.holdover_s || x.drift_file != y.drift_file ||
-        x.drift_save_interval_s != y.drift_save_interval_s)
-        out.push_back("[clock]");
-    if (a.local.stratum != b.local.stratum) out.push_back("[local]");
-    bool servers_differ = a.servers.size() != b.servers.size();
-    for (std::size_t i = 0; !servers_differ && i < a.servers.size(); ++i) {
-        servers_differ = a.servers[i].listen.to_string() != b.servers[i].listen.to_string() ||
-                         a.servers[i].threads != b.servers[i].threads;
-    }
-    if (servers_differ) out.push_back("[[server]] listen/threads");
-    if (a.ratelimit.table_size != b.ratelimit.table_size) out.push_back("[ratelimit] table_size");
-    return out;
-}
-
-}  // namespace
-
 bool Engine::reload() {
     notifier_.reloading();
     spdlog::info("SIGHUP: reloading {}", cfg_.file);
@@ -276,23 +268,63 @@ bool Engine::reload() {
         return false;
     }
     config::Config next = std::move(*loaded);
-    const std::vector<std::string> restart = restart_only_changes(cfg_, next);
-    // What needs a restart keeps its running value, so cfg_ always says what is in force.
-    next.daemon = cfg_.daemon;
-    next.clock = cfg_.clock;
-    next.local = cfg_.local;
-    next.auth = cfg_.auth;
-    if (next.servers.size() != cfg_.servers.size()) {
-        next.servers = cfg_.servers;  // tables added or removed: the running ones stay as they are
+
+    // Everything the new configuration reads besides itself, read before anything changes.
+    ReloadFacts facts;
+    std::shared_ptr<const auth::KeySet> next_keys = keys_;
+    FileStamp next_keyfile_stamp = keyfile_stamp_;
+    if (next.auth.keyfile.empty()) {
+        facts.keyfile_changed = !cfg_.auth.keyfile.empty();
+        next_keys.reset();
+        next_keyfile_stamp = {};
     } else {
-        for (std::size_t i = 0; i < next.servers.size(); ++i) {
-            next.servers[i].listen = cfg_.servers[i].listen;
-            next.servers[i].threads = cfg_.servers[i].threads;
+        next_keyfile_stamp = stamp_of(next.auth.keyfile);
+        if (next.auth.keyfile != cfg_.auth.keyfile || next_keyfile_stamp != keyfile_stamp_) {
+            auto keys = config::load_key_file(next.auth.keyfile);
+            if (!keys) {
+                facts.keyfile_errors = keys.error();
+                if (next_keyfile_stamp.exists && ::access(next.auth.keyfile.c_str(), R_OK) != 0)
+                    facts.keyfile_errors.push_back(
+                        fmt::format("{}: a reload reads it as the daemon's user ([daemon] user): "
+                                    "make it readable by that user's group (mode 0640)",
+                                    next.auth.keyfile));
+            } else {
+                for (const auto& w : keys->warnings) spdlog::warn("reload: {}", w);
+                next_keys = std::move(keys->keys);
+                facts.keyfile_changed = true;
+            }
         }
     }
-    next.ratelimit.table_size = cfg_.ratelimit.table_size;
+    facts.keys = next_keys.get();
+    std::shared_ptr<nts::ssl::context> next_tls;
+    FileStamp next_cert_stamp = certificate_stamp_, next_pkey_stamp = private_key_stamp_;
+    if (nts_server_ && nts_server_stays(cfg_, next)) {
+        next_cert_stamp = stamp_of(next.nts.certificate);
+        next_pkey_stamp = stamp_of(next.nts.private_key);
+        if (next.nts.certificate != cfg_.nts.certificate ||
+            next.nts.private_key != cfg_.nts.private_key || next_cert_stamp != certificate_stamp_ ||
+            next_pkey_stamp != private_key_stamp_) {
+            auto tls = nts::make_server_context(next.nts.certificate, next.nts.private_key);
+            if (!tls) {
+                facts.certificate_errors.push_back(tls.error());
+            } else {
+                next_tls = std::move(*tls);
+                facts.certificate_changed = true;
+            }
+        }
+    }
 
-    config::Config old = std::exchange(cfg_, std::move(next));
+    const ReloadPlan plan = plan_reload(cfg_, next, facts);
+    if (!plan.refused.empty()) {
+        for (const std::string& e : plan.refused) spdlog::error("reload: {}", e);
+        spdlog::error(
+            "reload refused: {} error(s); the running configuration and keys stay in force",
+            plan.refused.size());
+        notifier_.ready(status_text());
+        return false;
+    }
+    // What needs a restart keeps its running value, so cfg_ always says what is in force.
+    config::Config old = std::exchange(cfg_, keep_restart_only(cfg_, std::move(next)));
     set_log_level(cfg_.log.level);
     spdlog::debug("reload: log level {}, {} source table(s), {} server table(s)",
                   config::to_string(cfg_.log.level), cfg_.sources.size(), cfg_.servers.size());
@@ -303,15 +335,35 @@ bool Engine::reload() {
         for (std::size_t w = worker_begin_[s]; w < worker_begin_[s + 1]; ++w)
             workers_[w]->reconfigure(acls_[s], cfg_.ratelimit);
     }
+    if (facts.keyfile_changed) {
+        keys_ = next_keys;
+        keyfile_stamp_ = next_keyfile_stamp;
+        for (auto& w : workers_) w->replace_keys(keys_);
+        sync_->replace_keys(keys_);
+        spdlog::info("reload: {} symmetric key(s){}{}", keys_ ? keys_->size() : 0,
+                     cfg_.auth.keyfile.empty() ? "" : " from ", cfg_.auth.keyfile);
+    }
+    if (nts_server_) {
+        if (next_tls) {
+            certificate_stamp_ = next_cert_stamp;
+            private_key_stamp_ = next_pkey_stamp;
+        }
+        nts_server_->reload(cfg_.nts, std::move(next_tls));
+    }
+    // NTS sources created by this reload read their trusted CA files anew.
+    nts::forget_client_contexts();
     sync_->apply_sources(cfg_.sources);
     if (auto ok = control_->reload(old); !ok) {
         spdlog::error("reload: {}", ok.error());
     } else {
+        std::string extra;
+        for (const std::string& a : plan.applied) extra += ", " + a;
         spdlog::info(
             "reload: applied [log], [[source]], [access] and [[server]] allow/deny, "
-            "[ratelimit], [control], [metrics]");
+            "[ratelimit], [control], [metrics]{}",
+            extra);
     }
-    for (const std::string& r : restart)
+    for (const std::string& r : plan.restart)
         spdlog::warn("reload: {} changed but needs a restart; the running value stays", r);
     notifier_.ready(status_text());
     return true;

@@ -52,10 +52,14 @@ class Engine {
     /// control socket and the clock, calls `before_threads`, then starts the worker threads and
     /// the sync client and tells systemd READY=1. Error: what failed and the exit status.
     std::expected<void, StartError> start(BeforeThreadsFn before_threads = {});
-    /// SIGHUP: re-reads the config file. An invalid file is refused (its errors logged, the
-    /// running configuration kept); otherwise sources, access lists, rate limits, [log] level,
-    /// [control] and [metrics] are applied and every other change is logged as needing a
-    /// restart. Returns false if the file was refused. Engine thread.
+    /// SIGHUP: re-reads the config file, the [auth] keyfile and the [nts] certificate and key
+    /// (each only if its path or file changed). An invalid file, a keys file that does not
+    /// read or parse, a source whose key is not in it, or a certificate that does not load
+    /// refuses the reload whole (errors logged, the running configuration and keys kept);
+    /// otherwise sources, access lists, rate limits, [log] level, [control], [metrics], the
+    /// symmetric keys (client MACs and the workers' checks) and the NTS-KE certificate are
+    /// applied, and every other change is logged as needing a restart (plan_reload decides).
+    /// Returns false if the reload was refused. Engine thread.
     bool reload();
     /// Runs timers and signal handling on the calling thread until SIGTERM/SIGINT or stop().
     void run();
@@ -78,6 +82,15 @@ class Engine {
     /// Opens the [[server]] sockets (workers not started yet).
     std::expected<void, StartError> open_servers();
     std::expected<void, StartError> load_keys();
+    /// Identity of a file's content as stat() sees it: a reload re-reads a file only when its
+    /// path or this changed (stat needs no read permission after the privilege drop).
+    struct FileStamp {
+        uint64_t dev = 0, ino = 0, size = 0;
+        int64_t mtime_ns = 0, ctime_ns = 0;
+        bool exists = false;
+        bool operator==(const FileStamp&) const = default;
+    };
+    static FileStamp stamp_of(const std::string& path);
     /// What the sync client hands over: published to the workers, STATUS= when it changed.
     void publish_state(const proto::SystemState& s);
     void schedule_summary();
@@ -91,6 +104,9 @@ class Engine {
     std::vector<std::shared_ptr<const Acl>> acls_;
     /// [auth] keyfile, read once at start (as root, before the privilege drop); null = none.
     std::shared_ptr<const auth::KeySet> keys_;
+    FileStamp keyfile_stamp_;      ///< of cfg_.auth.keyfile when keys_ was read
+    FileStamp certificate_stamp_;  ///< of cfg_.nts.certificate when it was loaded
+    FileStamp private_key_stamp_;  ///< of cfg_.nts.private_key when it was loaded
     /// The workers of [[server]] table i are workers_[worker_begin_[i] .. worker_begin_[i+1]).
     std::vector<std::size_t> worker_begin_;
     SystemdNotifier notifier_;

@@ -56,6 +56,8 @@ struct DropPlan {
     bool want_sys_time = false;      ///< discipline mode: keep CAP_SYS_TIME
     bool want_net_bind = false;      ///< a reload may bind a port below 1024
     std::vector<std::string> paths;  ///< files and dedicated directories to give to the user
+    /// Files a reload re-reads that the user cannot read (logged after the drop).
+    std::vector<std::string> reload_warnings;
 };
 
 /// A directory is handed over only if it is dedicated to ntpd-lite (its name says so), never
@@ -75,6 +77,7 @@ DropPlan drop_plan_of(const ntplite::config::Config& cfg, const std::string& pid
     // sits below 1024 (a reload may move it to another low port) or when the admin asks.
     plan.want_net_bind =
         cfg.daemon.keep_net_bind_service || (cfg.metrics.listen && cfg.metrics.listen->port < 1024);
+    plan.reload_warnings = ntplite::daemon::reload_read_warnings(cfg);
     for (const std::string& file : {pidfile, cfg.control.socket, cfg.clock.drift_file}) {
         if (file.empty()) continue;
         plan.paths.push_back(file);
@@ -99,6 +102,7 @@ std::expected<void, ntplite::daemon::StartError> drop_privileges(const DropPlan&
     auto dropped = ntplite::daemon::drop_privileges(*who, plan.want_sys_time, plan.want_net_bind);
     if (!dropped) return std::unexpected(StartError{ExitCode::kPrivileges, dropped.error()});
     spdlog::info("{}", dropped->summary);
+    for (const std::string& w : plan.reload_warnings) spdlog::warn("{}", w);
     return {};
 }
 

@@ -1,5 +1,6 @@
 #include "daemon/common/config_check.hpp"
 
+#include <grp.h>
 #include <net/if.h>
 #include <pwd.h>
 #include <sys/socket.h>
@@ -89,6 +90,34 @@ std::vector<std::string> config_warnings(const config::Config& cfg) {
     return out;
 }
 
+std::vector<std::string> reload_read_warnings(const config::Config& cfg) {
+    std::vector<std::string> out;
+    if (cfg.daemon.user.empty()) return out;
+    const passwd* pw = ::getpwnam(cfg.daemon.user.c_str());
+    if (pw == nullptr || pw->pw_uid == 0) return out;
+    const uid_t uid = pw->pw_uid;
+    const gid_t gid = pw->pw_gid;
+    const group* gr = ::getgrgid(gid);
+    const std::string group_name = gr ? gr->gr_name : std::to_string(gid);
+    auto check = [&](const char* what, const std::string& path) {
+        struct stat st {};
+        if (path.empty() || ::stat(path.c_str(), &st) != 0) return;
+        const bool readable = (st.st_uid == uid && (st.st_mode & S_IRUSR) != 0) ||
+                              (st.st_gid == gid && (st.st_mode & S_IRGRP) != 0) ||
+                              (st.st_mode & S_IROTH) != 0;
+        if (!readable)
+            out.push_back(cfg.file + ": " + what + " " + path +
+                          " is not readable by [daemon] user \"" + cfg.daemon.user +
+                          "\": read at start as root, but a reload after it changes "
+                          "will be refused (make it group " +
+                          group_name + ", mode 0640)");
+    };
+    check("[auth] keyfile", cfg.auth.keyfile);
+    check("[nts] certificate", cfg.nts.certificate);
+    check("[nts] private_key", cfg.nts.private_key);
+    return out;
+}
+
 std::vector<CheckFinding> check_environment(const config::Config& cfg) {
     std::vector<CheckFinding> out;
     if (!cfg.daemon.user.empty()) {
@@ -130,6 +159,7 @@ std::vector<CheckFinding> check_environment(const config::Config& cfg) {
     if (!cfg.clock.drift_file.empty() && cfg.clock.mode == config::ClockMode::kDiscipline)
         check_parent(out, cfg, "drift_file", cfg.clock.drift_file, false);
     for (const std::string& w : config_warnings(cfg)) out.push_back({false, w});
+    for (const std::string& w : reload_read_warnings(cfg)) out.push_back({false, w});
     return out;
 }
 

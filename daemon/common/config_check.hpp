@@ -24,6 +24,12 @@ std::vector<CheckFinding> check_environment(const config::Config& cfg);
 /// [local]: never synchronized), also logged at start-up.
 std::vector<std::string> config_warnings(const config::Config& cfg);
 
+/// Files a reload re-reads as [daemon] user ([auth] keyfile, [nts] certificate and
+/// private_key) that this user (its uid or primary group; supplementary groups are dropped)
+/// cannot read: a reload after they change would be refused. One warning each; none without
+/// [daemon] user or for root. Reads the system (getpwnam, stat).
+std::vector<std::string> reload_read_warnings(const config::Config& cfg);
+
 /// The pid file to use: [daemon] pidfile, else $RUNTIME_DIRECTORY/ntpd-lite.pid, else "".
 std::string effective_pidfile(const config::Config& cfg);
 

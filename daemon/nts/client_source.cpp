@@ -51,9 +51,17 @@ void ClientSource::keyed(std::unique_ptr<KeResult> r) {
     if (on_keyed_) on_keyed_();
 }
 
+namespace {
+std::map<std::string, std::shared_ptr<ssl::context>> g_client_contexts;  // engine thread only
+}  // namespace
+
+void forget_client_contexts() {
+    g_client_contexts.clear();
+}
+
 std::expected<std::shared_ptr<ssl::context>, std::string> client_context_for(
     const std::string& trusted_ca) {
-    static std::map<std::string, std::shared_ptr<ssl::context>> made;  // engine thread only
+    auto& made = g_client_contexts;
     if (auto it = made.find(trusted_ca); it != made.end()) return it->second;
     auto ctx = make_client_context(trusted_ca);
     if (!ctx) return std::unexpected(ctx.error());

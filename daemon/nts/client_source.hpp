@@ -44,8 +44,12 @@ class ClientSource {
     SourceKeying keying_;
 };
 
-/// A client TLS context per trusted CA file ("" = the system store), made once.
+/// A client TLS context per trusted CA file ("" = the system store), made once (until
+/// forget_client_contexts()). Engine thread only.
 std::expected<std::shared_ptr<ssl::context>, std::string> client_context_for(
     const std::string& trusted_ca);
+/// A reload: NTS sources created from now on read their trusted CA files again (running
+/// sources keep the context they hold). Engine thread only.
+void forget_client_contexts();
 
 }  // namespace ntplite::daemon::nts

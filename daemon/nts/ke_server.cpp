@@ -13,8 +13,14 @@ namespace ntplite::daemon::nts {
 namespace pn = proto::nts;
 
 struct KeServer::Session : std::enable_shared_from_this<Session> {
-    Session(asio::ip::tcp::socket s, ssl::context& ctx, std::unique_ptr<AcceptGuard::Ticket> t)
-        : stream(std::move(s), ctx), deadline(stream.get_executor()), ticket(std::move(t)) {}
+    Session(asio::ip::tcp::socket s, std::shared_ptr<ssl::context> ctx,
+            std::unique_ptr<AcceptGuard::Ticket> t)
+        : tls(std::move(ctx)),
+          stream(std::move(s), *tls),
+          deadline(stream.get_executor()),
+          ticket(std::move(t)) {}
+    std::shared_ptr<ssl::context> tls;  ///< the context this session started with (a reload
+                                        ///< may replace the server's)
     ssl::stream<asio::ip::tcp::socket> stream;
     asio::steady_timer deadline;
     std::unique_ptr<AcceptGuard::Ticket> ticket;
@@ -69,12 +75,23 @@ void KeServer::start() {
     thread_ = std::thread([this] { io_.run(); });
 }
 
+void KeServer::replace_tls(std::shared_ptr<ssl::context> tls) {
+    asio::post(io_, [this, tls = std::move(tls)]() mutable { tls_ = std::move(tls); });
+}
+
+void KeServer::set_advertised(std::string ntp_server, std::optional<uint16_t> ntp_port) {
+    asio::post(io_, [this, ntp_server = std::move(ntp_server), ntp_port]() mutable {
+        settings_.ntp_server = std::move(ntp_server);
+        settings_.ntp_port = ntp_port;
+    });
+}
+
 void KeServer::accept_next(std::size_t i) {
     acceptors_[i]->async_accept(
         [this, i](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
             auto ticket = guards_[i]->on_accept(ec);  // re-arms, pauses or caps this acceptor
             if (!ticket) return;
-            serve(std::make_shared<Session>(std::move(socket), *tls_, std::move(ticket)));
+            serve(std::make_shared<Session>(std::move(socket), tls_, std::move(ticket)));
         });
 }
 

@@ -53,6 +53,11 @@ class KeServer {
     std::expected<void, std::string> open();
     /// Starts the KE thread.
     void start();
+    /// A reload: new connections use `tls` (a renewed certificate); sessions under way finish
+    /// with the context they started with. Swapped on the KE thread (thread-safe).
+    void replace_tls(std::shared_ptr<ssl::context> tls);
+    /// A reload: the NTPv4 server and port advertised from now on (thread-safe).
+    void set_advertised(std::string ntp_server, std::optional<uint16_t> ntp_port);
     const KeServerCounters& counters() const { return counters_; }
     /// The bound listeners (after open(); port 0 in the settings gets the kernel's choice).
     std::vector<asio::ip::tcp::endpoint> endpoints() const;
@@ -69,7 +74,7 @@ class KeServer {
     KeServerSettings settings_;
     const KeyRingPublisher& keys_;
     asio::io_context io_{1};
-    std::unique_ptr<ssl::context> tls_;
+    std::shared_ptr<ssl::context> tls_;  ///< KE thread only (after start())
     std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
     std::vector<std::unique_ptr<AcceptGuard>> guards_;  ///< one per acceptor
     std::thread thread_;

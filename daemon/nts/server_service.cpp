@@ -26,7 +26,7 @@ asio::ip::tcp::endpoint to_endpoint(const config::ListenSpec& l) {
 
 ServerService::ServerService(asio::io_context& engine_io, const config::NtsConfig& cfg,
                              uint16_t ntp_port)
-    : io_(engine_io), cfg_(cfg), rotation_timer_(engine_io) {
+    : io_(engine_io), cfg_(cfg), server_ntp_port_(ntp_port), rotation_timer_(engine_io) {
     key_file_ = cfg_.key_file;
     if (key_file_.empty()) {
         // systemd's StateDirectory= (the unit sets it); elsewhere the keys stay in memory.
@@ -42,11 +42,35 @@ ServerService::ServerService(asio::io_context& engine_io, const config::NtsConfi
         s.listen.push_back({asio::ip::address_v6::any(), 4460});
     }
     s.ntp_server = cfg_.ntp_server;
-    if (cfg_.ntp_port)
-        s.ntp_port = cfg_.ntp_port;
-    else if (ntp_port != 0 && ntp_port != 123)
-        s.ntp_port = ntp_port;
+    s.ntp_port = advertised_port(cfg_);
     ke_ = std::make_unique<KeServer>(std::move(s), publisher_);
+}
+
+std::optional<uint16_t> ServerService::advertised_port(const config::NtsConfig& cfg) const {
+    if (cfg.ntp_port) return cfg.ntp_port;
+    if (server_ntp_port_ != 0 && server_ntp_port_ != 123) return server_ntp_port_;
+    return std::nullopt;
+}
+
+void ServerService::reload(const config::NtsConfig& next, std::shared_ptr<ssl::context> tls) {
+    const bool rotation_changed = next.key_rotation_s != cfg_.key_rotation_s;
+    if (next.ntp_server != cfg_.ntp_server || next.ntp_port != cfg_.ntp_port)
+        ke_->set_advertised(next.ntp_server, advertised_port(next));
+    cfg_.key_rotation_s = next.key_rotation_s;
+    cfg_.ntp_server = next.ntp_server;
+    cfg_.ntp_port = next.ntp_port;
+    if (tls) {
+        cfg_.certificate = next.certificate;
+        cfg_.private_key = next.private_key;
+        ke_->replace_tls(std::move(tls));
+        spdlog::info("nts: certificate {} re-loaded: new NTS-KE connections use it",
+                     cfg_.certificate);
+    }
+    if (rotation_changed) {
+        rotation_timer_.cancel();  // the pending wait ends with operation_aborted
+        rotate();                  // due now under the new interval? then rotate at once
+        schedule_rotation();
+    }
 }
 
 ServerService::~ServerService() {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <expected>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
@@ -25,6 +26,10 @@ class ServerService {
     /// Key file (loaded, rotated if due, saved), certificate and listeners.
     std::expected<void, std::string> open();
     void start();
+    /// A reload (engine thread): `next`'s key rotation interval and advertised NTP server and
+    /// port take effect; `tls` (non-null: a renewed certificate and key, already loaded) serves
+    /// new NTS-KE connections. Listeners and key file need a restart (the caller keeps them).
+    void reload(const config::NtsConfig& next, std::shared_ptr<ssl::context> tls);
     const KeyRingPublisher& keys() const { return publisher_; }
     const KeServerCounters& ke_counters() const { return ke_->counters(); }
     const std::string& key_file() const { return key_file_; }
@@ -32,12 +37,15 @@ class ServerService {
   private:
     void schedule_rotation();
     void rotate();
+    /// The NTPv4 port to advertise for `cfg` (absent = none: clients use 123).
+    std::optional<uint16_t> advertised_port(const config::NtsConfig& cfg) const;
 
     asio::io_context& io_;
     config::NtsConfig cfg_;
     std::string key_file_;
     KeyRingPublisher publisher_;
     uint32_t newest_id_ = 0;
+    uint16_t server_ntp_port_ = 0;  ///< the first [[server]]'s port (0 = none)
     std::unique_ptr<KeServer> ke_;
     asio::steady_timer rotation_timer_;
 };

@@ -37,9 +37,22 @@ ServerWorker::ServerWorker(std::string name, std::shared_ptr<const Acl> acl,
 }
 
 void ServerWorker::set_keys(std::shared_ptr<const auth::KeySet> keys) {
-    auth_.emplace(std::move(keys));
+    auth_ = std::make_unique<auth::ServerAuth>(std::move(keys));
     if (nts_) auth_->set_nts(nts_.get());
-    ctx_.auth = &*auth_;
+    ctx_.auth = auth_.get();
+}
+
+void ServerWorker::replace_keys(std::shared_ptr<const auth::KeySet> keys) {
+    // The OpenSSL contexts are made here, not on the worker: it only swaps a pointer. A batch
+    // is checked and sealed within one handler, so no reply straddles the two key sets.
+    auto fresh = std::make_shared<std::unique_ptr<auth::ServerAuth>>(
+        std::make_unique<auth::ServerAuth>(std::move(keys)));
+    asio::post(io_, [this, fresh] {
+        if (nts_) (*fresh)->set_nts(nts_.get());
+        auth_.swap(*fresh);
+        ctx_.auth = auth_.get();
+        // The old contexts go with `fresh`, once this handler is done with it.
+    });
 }
 
 void ServerWorker::set_nts(const nts::KeyRingPublisher* keys) {
@@ -47,9 +60,9 @@ void ServerWorker::set_nts(const nts::KeyRingPublisher* keys) {
     nts_ = std::make_unique<proto::nts::NtsServerHandler>();
     nts_version_ = keys->version();
     nts_->set_ring(keys->read());
-    if (!auth_) auth_.emplace(nullptr);
+    if (!auth_) auth_ = std::make_unique<auth::ServerAuth>(nullptr);
     auth_->set_nts(nts_.get());
-    ctx_.auth = &*auth_;
+    ctx_.auth = auth_.get();
 }
 
 ServerWorker::~ServerWorker() {

@@ -60,6 +60,10 @@ class ServerWorker {
     /// The symmetric keys requests may be authenticated with (before start()); each worker
     /// builds its own MAC contexts. Without keys every request carrying a MAC is dropped.
     void set_keys(std::shared_ptr<const auth::KeySet> keys);
+    /// A reload with a new keys file: the MAC contexts are built here (the caller's thread)
+    /// and swapped in on the worker's own thread between two batches (thread-safe), so the
+    /// packet path takes no lock and allocates nothing. Null = no keys.
+    void replace_keys(std::shared_ptr<const auth::KeySet> keys);
     /// Serve NTS (RFC 8915) with the master keys `keys` publishes (before start(); not owned).
     /// The worker copies the key ring when its version changes, checked once per batch.
     void set_nts(const nts::KeyRingPublisher* keys);
@@ -93,7 +97,7 @@ class ServerWorker {
     ServerCounters counters_;
     ClientTable clients_{kClientSlots};
     ServeContext ctx_;
-    std::optional<auth::ServerAuth> auth_;  ///< this thread's MAC contexts
+    std::unique_ptr<auth::ServerAuth> auth_;  ///< this thread's MAC contexts
     const nts::KeyRingPublisher* nts_keys_ = nullptr;
     uint64_t nts_version_ = 0;
     std::unique_ptr<proto::nts::NtsServerHandler> nts_;  ///< this thread's NTS contexts

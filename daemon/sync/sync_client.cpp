@@ -145,7 +145,9 @@ bool same_source(const config::SourceConfig& a, const config::SourceConfig& b) {
     return a.mode == b.mode && a.address.host == b.address.host &&
            a.address.port == b.address.port && a.iburst == b.iburst &&
            a.minpoll_log2 == b.minpoll_log2 && a.maxpoll_log2 == b.maxpoll_log2 &&
-           a.prefer == b.prefer && a.noselect == b.noselect && a.max_sources == b.max_sources;
+           a.prefer == b.prefer && a.noselect == b.noselect && a.max_sources == b.max_sources &&
+           a.key == b.key && a.nts == b.nts && a.trusted_ca == b.trusted_ca &&
+           a.ke_port == b.ke_port;
 }
 
 }  // namespace
@@ -261,6 +263,10 @@ void SyncClient::set_auth_context(auth::ClientAuthContext ctx) {
             std::static_pointer_cast<proto::nts::NtsClientShared>(c.nts_state));
     };
     engine_->set_auth_context(std::move(ctx));
+}
+
+void SyncClient::replace_keys(std::shared_ptr<const auth::KeySet> keys) {
+    engine_->replace_keys(std::move(keys));
 }
 
 void SyncClient::add_member(std::size_t gi, const SourceAddress& addr) {

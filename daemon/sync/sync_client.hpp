@@ -66,6 +66,9 @@ class SyncClient {
     /// What source authenticators are built from (the keys file); before start(). NTS
     /// authenticators are added here (their state is shared with the key exchange at the edge).
     void set_auth_context(auth::ClientAuthContext ctx);
+    /// A reload with a new keys file (null = none): symmetric-key sources MAC with it from
+    /// their next request on (SyncEngine::replace_keys). Call before apply_sources().
+    void replace_keys(std::shared_ptr<const auth::KeySet> keys);
     SyncClient(const SyncClient&) = delete;
     SyncClient& operator=(const SyncClient&) = delete;
 
@@ -76,7 +79,8 @@ class SyncClient {
 
     /// True if the config has at least one [[source]] table.
     bool has_sources() const;
-    /// A reload: [[source]] tables compared with the running ones by their settings. Unchanged
+    /// A reload: [[source]] tables compared with the running ones by their settings
+    /// (authentication included: key, nts, trusted_ca, ke_port). Unchanged
     /// sources keep their state (reach, filter, poll); removed or changed ones stop (their
     /// addresses leave the core); new or changed ones start as at start-up. Logged per source.
     void apply_sources(const std::vector<config::SourceConfig>& sources);

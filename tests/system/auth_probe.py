@@ -8,6 +8,10 @@ hashlib computes the SHA1 MAC, RFC 5905 style: SHA1(key || packet)).
       unknown  : key id KEYID+1000, zero digest; no reply may come back
       nak      : a crypto-NAK (4 zero bytes) as a request; no reply may come back
     Exit 0 only if every case behaved.
+  auth_probe.py count ADDR PORT KEYID HEXKEY N  -> sends N requests MAC'd with KEYID/HEXKEY
+      (SHA1), each from a fresh socket (so SO_REUSEPORT spreads them over the server's workers),
+      and prints "answered A of N" (A counts only replies with a valid MAC by KEYID). Exit 0;
+      exit 1 if a reply came back with a bad MAC.
   auth_probe.py proxy LISTEN_PORT UPSTREAM_PORT MODE  -> UDP relay on 127.0.0.1 that forwards
       requests to 127.0.0.1:UPSTREAM_PORT and changes each reply: MODE flip (one bit of the
       header's transmit timestamp), flipmac (one bit of the digest), strip (MAC removed).
@@ -66,6 +70,23 @@ def probe(addr, port, key_id, key):
     return 0 if ok else 1
 
 
+def count(addr, port, key_id, key, n):
+    answered = 0
+    for _ in range(n):
+        tx = os.urandom(8)
+        pkt = request(tx)
+        r = ask(addr, port, pkt + struct.pack(">I", key_id) + sha1_mac(key, pkt), timeout=0.3)
+        if r is None:
+            continue
+        rid = struct.unpack(">I", r[48:52])[0] if len(r) >= 52 else None
+        if len(r) != 48 + 4 + 20 or rid != key_id or sha1_mac(key, r[:48]) != r[52:] or r[24:32] != tx:
+            print(f"bad reply of {len(r)} bytes (key {rid})")
+            return 1
+        answered += 1
+    print(f"answered {answered} of {n}")
+    return 0
+
+
 def proxy(listen_port, upstream_port, mode):
     front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     front.bind(("127.0.0.1", listen_port))
@@ -90,6 +111,9 @@ def proxy(listen_port, upstream_port, mode):
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "count":
+        sys.exit(count(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), bytes.fromhex(sys.argv[5]),
+                       int(sys.argv[6])))
     if sys.argv[1] == "probe":
         sys.exit(probe(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), bytes.fromhex(sys.argv[5])))
     proxy(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])

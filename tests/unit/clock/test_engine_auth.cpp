@@ -104,5 +104,48 @@ TEST(SyncEngineAuth, MissingKeySendsNothingAndSaysWhy) {
     EXPECT_EQ(snap[0].auth.failures, 1u);
 }
 
+TEST(SyncEngineAuth, ReplacedKeysSealTheNextRequestAndKeepTheCounters) {
+    int64_t now = kNovember;
+    NullClock null([&] { return now; });
+    SeededRandom rng(1);
+    SyncEngine e(EngineConfig{}, null, rng);
+    e.set_auth_context({keys(), {}});
+    SourceConfig sc;
+    sc.name = "s";
+    sc.iburst = true;
+    sc.auth = {auth::AuthKind::kKey, 42, {}};
+    SourceId id = 0;
+    EngineUpdate up = e.add_source(sc, LocalTime{now}, &id);
+    now = *up.actions.at(0).second.timer_at_ns;
+    up = e.on_timer(id, LocalTime{now});
+    EXPECT_FALSE(up.actions.at(0).second.send);  // key 42 is not in the first file
+    // A reload: the new file has key 42 (and key 1 with a new secret).
+    auto next = auth::parse_key_file(
+        "1 AES128 HEX:000102030405060708090a0b0c0d0e0f\n"
+        "42 AES128 HEX:0f0e0d0c0b0a09080706050403020100\n",
+        "k2");
+    ASSERT_TRUE(next);
+    const auto ks = std::make_shared<const auth::KeySet>(std::move(*next));
+    e.replace_keys(ks);
+    now = *up.actions.at(0).second.timer_at_ns;
+    up = e.on_timer(id, LocalTime{now});
+    const SourceActions& a = up.actions.at(0).second;
+    ASSERT_TRUE(a.send);
+    ASSERT_EQ(a.request.size, 48u + 4 + 16);
+    EXPECT_EQ(proto::wire::load_be32(a.request.view(), 48), 42u);
+    auth::MacEngine mac(*ks);
+    EXPECT_TRUE(
+        mac.verify(*mac.index_of(42), a.request.view().first(48), a.request.view().subspan(52)));
+    const auto snap = e.snapshot(LocalTime{now});
+    EXPECT_EQ(snap[0].auth.key_id, 42u);
+    EXPECT_EQ(snap[0].auth.failures, 1u);  // the refused send before the reload is still counted
+    // And back to a file without it: nothing is sent again (never unauthenticated).
+    e.replace_keys(keys());
+    now = *a.timer_at_ns;
+    up = e.on_timer(id, LocalTime{now});
+    EXPECT_FALSE(up.actions.at(0).second.send);
+    EXPECT_EQ(e.snapshot(LocalTime{now})[0].auth.last_failure, auth::AuthFailure::kNoKey);
+}
+
 }  // namespace
 }  // namespace ntplite::clock
