@@ -197,6 +197,18 @@ NTPLITE_AESNI_FN __m128i s2v_with(const Schedule& s,
     return cmac.mac(reinterpret_cast<const std::byte*>(&d), kBlock);
 }
 
+// A 128-bit big-endian block counter.
+struct Counter {
+    uint64_t hi, lo;
+    NTPLITE_AESNI_FN __m128i next() {
+        std::byte b[kBlock];
+        store_be64(b, hi);
+        store_be64(b + 8, lo);
+        if (++lo == 0) ++hi;
+        return load(b);
+    }
+};
+
 template <int Rounds>
 NTPLITE_AESNI_FN void ctr_with(const Schedule& s, const std::byte (&v)[16],
                                std::span<const std::byte> in, std::span<std::byte> out) {
@@ -206,26 +218,19 @@ NTPLITE_AESNI_FN void ctr_with(const Schedule& s, const std::byte (&v)[16],
     std::memcpy(q, v, kBlock);
     q[8] &= std::byte{0x7F};
     q[12] &= std::byte{0x7F};
-    uint64_t hi = load_be64(q), lo = load_be64(q + 8);
-    auto next_counter = [&]() {
-        std::byte c[kBlock];
-        store_be64(c, hi);
-        store_be64(c + 8, lo);
-        if (++lo == 0) ++hi;
-        return load(c);
-    };
+    Counter c{load_be64(q), load_be64(q + 8)};
     std::size_t at = 0;
     const std::size_t n = in.size();
     for (; n - at >= 4 * kBlock; at += 4 * kBlock) {
         __m128i ks[4];
-        for (auto& k : ks) k = next_counter();
+        for (auto& k : ks) k = c.next();
         encrypt4<Rounds>(s, ks);
         for (std::size_t i = 0; i < 4; ++i)
             store(out.data() + at + i * kBlock,
                   _mm_xor_si128(load(in.data() + at + i * kBlock), ks[i]));
     }
     for (; at < n; at += kBlock) {
-        const __m128i ks = encrypt<Rounds>(s, next_counter());
+        const __m128i ks = encrypt<Rounds>(s, c.next());
         if (n - at >= kBlock) {
             store(out.data() + at, _mm_xor_si128(load(in.data() + at), ks));
         } else {
