@@ -1,7 +1,5 @@
 #include "proto/nts/crypto/aes_ni.hpp"
 
-#include <openssl/crypto.h>
-
 #include <cstdint>
 #include <cstring>
 
@@ -112,18 +110,27 @@ uint64_t load_be64(const std::byte* p) {
     for (int i = 0; i < 8; ++i) v = (v << 8) | std::to_integer<uint64_t>(p[i]);
     return v;
 }
-void store_be64(std::byte* p, uint64_t v) {
-    for (int i = 0; i < 8; ++i) p[i] = std::byte((v >> (56 - 8 * i)) & 0xFF);
+
+// A block as two big-endian halves (`hi`: bytes 0-7) and back, in registers: a block stored
+// byte by byte and reloaded whole would stall on store forwarding.
+NTPLITE_AESNI_FN inline __m128i from_halves(uint64_t hi, uint64_t lo) {
+    return _mm_set_epi64x(static_cast<long long>(__builtin_bswap64(lo)),
+                          static_cast<long long>(__builtin_bswap64(hi)));
 }
 
 // Multiplication by x in GF(2^128) (RFC 5297 "dbl"; the block is big-endian).
 NTPLITE_AESNI_FN inline __m128i dbl(__m128i x) {
-    std::byte b[16];
-    store(b, x);
-    const uint64_t hi = load_be64(b), lo = load_be64(b + 8);
-    store_be64(b, (hi << 1) | (lo >> 63));
-    store_be64(b + 8, (lo << 1) ^ ((hi >> 63) ? 0x87 : 0));
-    return load(b);
+    const uint64_t hi = __builtin_bswap64(static_cast<uint64_t>(_mm_cvtsi128_si64(x)));
+    const uint64_t lo =
+        __builtin_bswap64(static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x))));
+    return from_halves((hi << 1) | (lo >> 63), (lo << 1) ^ ((hi >> 63) ? 0x87 : 0));
+}
+
+// Zeroes secrets on the stack; the empty asm keeps the compiler from dropping the stores as
+// dead (OPENSSL_cleanse's call through a volatile pointer costs more than these small blocks).
+inline void wipe(void* p, std::size_t n) {
+    std::memset(p, 0, n);
+    __asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
 // AES-CMAC (RFC 4493) with its subkeys.
@@ -167,8 +174,8 @@ struct Cmac {
             sub = k2;
         }
         x = encrypt<Rounds>(s, _mm_xor_si128(x, _mm_xor_si128(load(last), sub)));
-        OPENSSL_cleanse(last, sizeof last);
-        if (xorend) OPENSSL_cleanse(tail, sizeof tail);
+        wipe(last, sizeof last);
+        if (xorend) wipe(tail, sizeof tail);
         return x;
     }
 };
@@ -185,7 +192,7 @@ NTPLITE_AESNI_FN __m128i s2v_with(const Schedule& s,
         std::byte dbytes[kBlock];
         store(dbytes, d);
         const __m128i v = cmac.mac(plaintext.data(), plaintext.size(), dbytes);
-        OPENSSL_cleanse(dbytes, sizeof dbytes);
+        wipe(dbytes, sizeof dbytes);
         return v;
     }
     // T = dbl(D) xor pad(Sn): Sn followed by 0x80 and zeros.
@@ -193,7 +200,7 @@ NTPLITE_AESNI_FN __m128i s2v_with(const Schedule& s,
     if (!plaintext.empty()) std::memcpy(padded, plaintext.data(), plaintext.size());
     padded[plaintext.size()] = std::byte{0x80};
     d = _mm_xor_si128(dbl(d), load(padded));
-    OPENSSL_cleanse(padded, sizeof padded);
+    wipe(padded, sizeof padded);
     return cmac.mac(reinterpret_cast<const std::byte*>(&d), kBlock);
 }
 
@@ -201,11 +208,9 @@ NTPLITE_AESNI_FN __m128i s2v_with(const Schedule& s,
 struct Counter {
     uint64_t hi, lo;
     NTPLITE_AESNI_FN __m128i next() {
-        std::byte b[kBlock];
-        store_be64(b, hi);
-        store_be64(b + 8, lo);
+        const __m128i b = from_halves(hi, lo);
         if (++lo == 0) ++hi;
-        return load(b);
+        return b;
     }
 };
 
@@ -237,7 +242,7 @@ NTPLITE_AESNI_FN void ctr_with(const Schedule& s, const std::byte (&v)[16],
             std::byte k[kBlock];
             store(k, ks);
             for (std::size_t i = 0; at + i < n; ++i) out[at + i] = in[at + i] ^ k[i];
-            OPENSSL_cleanse(k, sizeof k);
+            wipe(k, sizeof k);
         }
     }
 }
@@ -262,7 +267,7 @@ NTPLITE_AESNI_FN void s2v(std::span<const std::byte> mac_key,
         t = s2v_with<10>(s, headers, plaintext);
     }
     store(v, t);
-    OPENSSL_cleanse(&s, sizeof s);
+    wipe(&s, sizeof s);
 }
 
 NTPLITE_AESNI_FN void ctr(std::span<const std::byte> key, const std::byte (&v)[16],
@@ -275,7 +280,7 @@ NTPLITE_AESNI_FN void ctr(std::span<const std::byte> key, const std::byte (&v)[1
         expand128(key.data(), s);
         ctr_with<10>(s, v, in, out);
     }
-    OPENSSL_cleanse(&s, sizeof s);
+    wipe(&s, sizeof s);
 }
 
 #else  // no AES-NI in this build: AesSiv always takes the OpenSSL path.
