@@ -250,7 +250,10 @@ NTPLITE_AESNI_FN void ctr_with(const Schedule& s, const std::byte (&v)[16],
 }  // namespace
 
 bool available() {
-    static const bool ok = __builtin_cpu_supports("aes") && __builtin_cpu_supports("sse2");
+    // __builtin_cpu_init: the answer must be right even from a static initializer, before
+    // libgcc's own constructor ran.
+    static const bool ok =
+        (__builtin_cpu_init(), __builtin_cpu_supports("aes") && __builtin_cpu_supports("sse2"));
     return ok;
 }
 
