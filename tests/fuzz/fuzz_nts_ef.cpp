@@ -3,7 +3,7 @@
 // check on arbitrary bytes never authenticates without a valid cookie (it holds no matching
 // key), and a NAK written for any input is bounded by the packet buffer.
 // clang-format off
-// fuzz-sources: proto/nts/ke_record.cpp proto/nts/extension.cpp proto/nts/crypto/aes_siv.cpp proto/nts/crypto/cookie.cpp proto/nts/crypto/nts_packet.cpp
+// fuzz-sources: proto/nts/ke_record.cpp proto/nts/extension.cpp proto/nts/crypto/aes_ni.cpp proto/nts/crypto/aes_siv.cpp proto/nts/crypto/cookie.cpp proto/nts/crypto/nts_packet.cpp
 // fuzz-flags: -DFMT_HEADER_ONLY=1 -lcrypto
 // clang-format on
 #include <array>

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "proto/nts/crypto/aes_ni.hpp"
 #include "proto/nts/ke_record.hpp"
 
 namespace ntplite::proto::nts {
@@ -39,7 +40,7 @@ std::size_t aead_key_size(uint16_t aead_id) {
     }
 }
 
-AesSiv::AesSiv() {
+AesSiv::AesSiv(AesSivBackend backend) {
     cbc128_ = EVP_CIPHER_fetch(nullptr, "AES-128-CBC", nullptr);
     cbc256_ = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
     cbc_ctx_ = EVP_CIPHER_CTX_new();
@@ -47,6 +48,7 @@ AesSiv::AesSiv() {
     ctr256_ = EVP_CIPHER_fetch(nullptr, "AES-256-CTR", nullptr);
     cipher_ctx_ = EVP_CIPHER_CTX_new();
     ok_ = cbc128_ && cbc256_ && cbc_ctx_ && ctr128_ && ctr256_ && cipher_ctx_;
+    aesni_ = ok_ && backend == AesSivBackend::kAuto && aesni::available();
 }
 
 AesSiv::~AesSiv() {
@@ -113,6 +115,13 @@ bool AesSiv::cmac(std::span<const std::byte> data, std::byte (&out)[16]) {
 bool AesSiv::s2v(std::span<const std::byte> mac_key, bool wide,
                  std::span<const std::span<const std::byte>> headers,
                  std::span<const std::byte> plaintext, std::byte (&v)[16]) {
+    // Both backends refuse what does not fit scratch_ (the OpenSSL path's xorend copy), so they
+    // agree on every input.
+    if (plaintext.size() >= kBlock && plaintext.size() > sizeof scratch_) return false;
+    if (aesni_) {
+        aesni::s2v(mac_key, headers, plaintext, v);
+        return true;
+    }
     if (!cmac_key(mac_key, wide)) return false;
     std::byte d[16]{}, t[16];
     const std::byte zero[16]{};
@@ -147,6 +156,10 @@ bool AesSiv::s2v(std::span<const std::byte> mac_key, bool wide,
 bool AesSiv::ctr(std::span<const std::byte> key, bool wide, const std::byte (&v)[16],
                  std::span<const std::byte> in, std::span<std::byte> out) {
     if (in.empty()) return true;
+    if (aesni_) {
+        aesni::ctr(key, v, in, out);
+        return true;
+    }
     std::byte q[16];
     std::memcpy(q, v, kBlock);
     // Clear the 31st and 63rd bits (from the right) so CTR implementations without a full

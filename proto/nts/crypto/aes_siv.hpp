@@ -5,6 +5,9 @@
 // done here. The RFC 5116 interface is used as RFC 8915 does: S2V over (associated data, nonce,
 // plaintext); the output is the 16-byte synthetic IV followed by the ciphertext.
 //
+// Two backends compute the same function: on CPUs with AES instructions (x86 AES-NI) S2V and CTR
+// run on them directly (aes_ni.hpp: no OpenSSL call per packet, whose EVP re-keying and parameter
+// lookups cost several times the AES work); elsewhere they run on OpenSSL's AES-CBC and AES-CTR.
 // One object holds preallocated OpenSSL contexts: make one per thread (not thread-safe); seal and
 // open allocate nothing on the heap after construction, and never throw.
 #pragma once
@@ -21,15 +24,23 @@ namespace ntplite::proto::nts {
 /// Key bytes of an AEAD id, 0 when we do not implement it.
 std::size_t aead_key_size(uint16_t aead_id);
 
+/// Which implementation of the AES primitives an AesSiv uses.
+enum class AesSivBackend : uint8_t {
+    kAuto,     ///< the CPU's AES instructions when present, else OpenSSL
+    kOpenSsl,  ///< always OpenSSL's EVP ciphers (tests compare the two)
+};
+
 class AesSiv {
   public:
-    AesSiv();
+    explicit AesSiv(AesSivBackend backend = AesSivBackend::kAuto);
     ~AesSiv();
     AesSiv(const AesSiv&) = delete;
     AesSiv& operator=(const AesSiv&) = delete;
 
     /// False when OpenSSL could not provide CMAC or CTR (then seal/open always fail).
     bool ok() const { return ok_; }
+    /// True when seal/open run on the CPU's AES instructions rather than OpenSSL's EVP.
+    bool accelerated() const { return aesni_; }
 
     /// Encrypt: `out` receives tag || ciphertext and must be exactly plaintext.size() + 16 bytes.
     /// `key` must be aead_key_size(aead_id) bytes. False on a size mismatch or OpenSSL failure.
@@ -73,6 +84,7 @@ class AesSiv {
     evp_cipher_st* ctr256_ = nullptr;
     evp_cipher_ctx_st* cipher_ctx_ = nullptr;
     bool ok_ = false;
+    bool aesni_ = false;
 };
 
 }  // namespace ntplite::proto::nts

@@ -22,6 +22,18 @@ uint32_t refid_of(std::span<const std::byte> packet) {
 
 }  // namespace
 
+bool NonceSource::fill(std::span<std::byte> out) {
+    if (out.size() > kBatch) return false;
+    if (kBatch - used_ < out.size()) {
+        if (!random_bytes(batch_)) return false;
+        used_ = 0;
+    }
+    std::memcpy(out.data(), batch_.data() + used_, out.size());
+    std::memset(batch_.data() + used_, 0, out.size());
+    used_ += out.size();
+    return true;
+}
+
 std::string_view to_string(ServerVerdict v) {
     switch (v) {
         case ServerVerdict::kNotNts:
@@ -118,7 +130,7 @@ std::size_t NtsServer::write_reply(const KeyRing& ring, const ServerRequest& req
     std::array<std::byte, kMaxOurCookieSize> cookie{};
     std::array<std::byte, kCookieNonceSize> nonce{};
     for (std::size_t i = 0; i < n; ++i) {
-        if (!random_bytes(nonce)) return 0;
+        if (!nonces_.fill(nonce)) return 0;
         const std::size_t c = make_cookie(aead_, ring, nonce, req.keys, cookie);
         if (c == 0) return 0;
         const auto end = write_field(plain_, plain_size, kEfCookie, std::span(cookie).first(c));
@@ -126,7 +138,7 @@ std::size_t NtsServer::write_reply(const KeyRing& ring, const ServerRequest& req
         plain_size = *end;
     }
     std::array<std::byte, kNonceSize> auth_nonce{};
-    if (!random_bytes(auth_nonce)) return 0;
+    if (!nonces_.fill(auth_nonce)) return 0;
     const auto slot = write_authenticator(out, *at, auth_nonce, kSivTagSize + plain_size);
     if (!slot) return 0;
     const bool ok =

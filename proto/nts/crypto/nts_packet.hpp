@@ -39,6 +39,22 @@ struct ServerRequest {
     std::size_t request_size = 0;
 };
 
+/// Random bytes for reply nonces, drawn from OpenSSL's DRBG in batches: one RAND_bytes call
+/// costs about as much as all of an NTS reply's AES work (OpenSSL 3's CTR-DRBG re-keys its
+/// cipher through the EVP parameter machinery and checks getpid() on every call), and a reply
+/// needs two 16-byte nonces. The nonces are public (they travel in clear) and each byte is handed
+/// out once; the process must not fork while a batch is pending (ntpd-lite does not fork).
+class NonceSource {
+  public:
+    /// Fills `out` (at most kBatch bytes); false when the DRBG fails.
+    bool fill(std::span<std::byte> out);
+    static constexpr std::size_t kBatch = 1024;
+
+  private:
+    std::array<std::byte, kBatch> batch_{};
+    std::size_t used_ = kBatch;  ///< bytes of batch_ already handed out
+};
+
 /// One per server worker thread: preallocated AEAD and scratch space.
 class NtsServer {
   public:
@@ -60,6 +76,7 @@ class NtsServer {
 
   private:
     AesSiv aead_;
+    NonceSource nonces_;
     // Decrypted request fields, and the cookie fields of a reply before sealing.
     std::array<std::byte, kKeMaxCookies * field_size(kMaxOurCookieSize)> plain_{};
 };

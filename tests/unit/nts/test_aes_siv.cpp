@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
+#include "proto/nts/crypto/aes_ni.hpp"
 #include "proto/nts/ke_record.hpp"
 
 namespace ntplite::proto::nts {
@@ -33,13 +35,17 @@ std::string hex(std::span<const std::byte> b) {
     return s;
 }
 
-// RFC 5297 appendix A.1 (deterministic: one header, no nonce).
-TEST(AesSiv, Rfc5297DeterministicVector) {
+// RFC 5297 appendix A.1 (deterministic: one header, no nonce), on both backends.
+class AesSivBackends : public ::testing::TestWithParam<AesSivBackend> {};
+INSTANTIATE_TEST_SUITE_P(Both, AesSivBackends,
+                         ::testing::Values(AesSivBackend::kAuto, AesSivBackend::kOpenSsl));
+
+TEST_P(AesSivBackends, Rfc5297DeterministicVector) {
     const auto key =
         unhex("fffefdfc fbfaf9f8 f7f6f5f4 f3f2f1f0 f0f1f2f3 f4f5f6f7 f8f9fafb fcfdfeff");
     const auto ad = unhex("10111213 14151617 18191a1b 1c1d1e1f 20212223 24252627");
     const auto pt = unhex("11223344 55667788 99aabbcc ddee");
-    AesSiv siv;
+    AesSiv siv(GetParam());
     ASSERT_TRUE(siv.ok());
     std::vector<std::byte> out(pt.size() + 16);
     const std::span<const std::byte> headers[] = {ad};
@@ -51,7 +57,7 @@ TEST(AesSiv, Rfc5297DeterministicVector) {
 }
 
 // RFC 5297 appendix A.2 (two headers and a nonce): the synthetic IV.
-TEST(AesSiv, Rfc5297NonceVectorTag) {
+TEST_P(AesSivBackends, Rfc5297NonceVectorTag) {
     const auto key =
         unhex("7f7e7d7c 7b7a7978 77767574 73727170 40414243 44454647 48494a4b 4c4d4e4f");
     const auto ad1 = unhex(
@@ -62,7 +68,7 @@ TEST(AesSiv, Rfc5297NonceVectorTag) {
     const auto pt = unhex(
         "74686973 20697320 736f6d65 20706c61 696e7465 78742074 6f20656e 63727970 "
         "74207573 696e6720 5349562d 414553");
-    AesSiv siv;
+    AesSiv siv(GetParam());
     std::vector<std::byte> out(pt.size() + 16);
     const std::span<const std::byte> headers[] = {ad1, ad2, nonce};
     ASSERT_TRUE(siv.seal_headers(kAeadAesSivCmac256, key, headers, pt, out));
@@ -130,6 +136,57 @@ TEST(AesSiv, EmptyPlaintextAuthenticatesAndAnyBitFlipFails) {
     ad[47] ^= std::byte{0x10};
     EXPECT_FALSE(siv.open(kAeadAesSivCmac256, key, ad, nonce, tag, {}));
     EXPECT_FALSE(siv.open(16, key, ad, nonce, tag, {}));  // unknown AEAD id
+}
+
+// The kAuto backend (AES-NI where the CPU has it) seals exactly what the OpenSSL backend seals,
+// and each opens the other's output, on random keys and messages of both AEADs: empty and short
+// plaintexts, every length around the block size, NTS-sized and long ones (the CTR path's
+// four-block loop and its tail), 0-3 headers including empty ones.
+TEST(AesSiv, AcceleratedBackendAgreesWithOpenSslOnRandomInputs) {
+    AesSiv fast, reference(AesSivBackend::kOpenSsl);
+    ASSERT_TRUE(fast.ok() && reference.ok());
+    EXPECT_EQ(fast.accelerated(), aesni::available());
+    EXPECT_FALSE(reference.accelerated());
+    std::mt19937 rng(5297);
+    auto fill = [&](std::vector<std::byte>& v) {
+        for (auto& b : v) b = std::byte(rng() & 0xFF);
+    };
+    std::vector<std::size_t> lengths;
+    for (std::size_t n = 0; n <= 70; ++n) lengths.push_back(n);
+    for (std::size_t n : {100u, 104u, 108u, 168u, 172u, 184u, 500u, 1024u, 2047u, 2048u})
+        lengths.push_back(n);
+    for (uint16_t aead : {kAeadAesSivCmac256, kAeadAesSivCmac512}) {
+        for (std::size_t pt_len : lengths) {
+            std::vector<std::byte> key(aead_key_size(aead)), pt(pt_len);
+            fill(key);
+            fill(pt);
+            std::vector<std::vector<std::byte>> header_bytes(rng() % 4);
+            std::vector<std::span<const std::byte>> headers;
+            for (auto& h : header_bytes) {
+                h.resize(rng() % 3 == 0 ? 0 : rng() % 300);
+                fill(h);
+                headers.emplace_back(h);
+            }
+            std::vector<std::byte> a(pt_len + 16), b(pt_len + 16);
+            ASSERT_TRUE(fast.seal_headers(aead, key, headers, pt, a));
+            ASSERT_TRUE(reference.seal_headers(aead, key, headers, pt, b));
+            ASSERT_EQ(hex(a), hex(b)) << aead << " pt " << pt_len << " headers " << headers.size();
+            std::vector<std::byte> back(pt_len);
+            ASSERT_TRUE(fast.open_headers(aead, key, headers, b, back));
+            EXPECT_EQ(back, pt);
+            ASSERT_TRUE(reference.open_headers(aead, key, headers, a, back));
+            EXPECT_EQ(back, pt);
+            // A flipped bit anywhere fails on both.
+            a[rng() % a.size()] ^= std::byte(1u << (rng() % 8));
+            EXPECT_FALSE(fast.open_headers(aead, key, headers, a, back));
+            EXPECT_FALSE(reference.open_headers(aead, key, headers, a, back));
+        }
+    }
+    // Beyond the 2048-byte limit both refuse alike.
+    std::vector<std::byte> key(32), pt(2049), out(2049 + 16);
+    const std::span<const std::byte> none[] = {std::span<const std::byte>()};
+    EXPECT_FALSE(fast.seal_headers(kAeadAesSivCmac256, key, none, pt, out));
+    EXPECT_FALSE(reference.seal_headers(kAeadAesSivCmac256, key, none, pt, out));
 }
 
 }  // namespace

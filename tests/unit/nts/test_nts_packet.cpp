@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <vector>
 
 namespace ntplite::proto::nts {
@@ -230,6 +231,30 @@ TEST_F(Fixture, WorkerHandlerChecksThenSealsAfterTheHeaderIsFinal) {
     EXPECT_EQ(client.check_reply(client_aead, std::span(reply).first(size)), ClientVerdict::kNak);
     std::array<std::byte, 48> plain{};
     EXPECT_EQ(handler.check(plain, reply.size(), &slot, &size), NtsServerHandler::Verdict::kNotNts);
+}
+
+}  // namespace
+}  // namespace ntplite::proto::nts
+
+namespace ntplite::proto::nts {
+namespace {
+
+// Reply nonces come from batched DRBG output: never the same bytes twice, also across batch
+// refills, and nothing larger than a batch.
+TEST(NonceSource, HandsOutDistinctNoncesAcrossBatches) {
+    NonceSource src;
+    std::set<std::array<std::byte, 16>> seen;
+    for (std::size_t i = 0; i < 5 * NonceSource::kBatch / 16 + 3; ++i) {
+        std::array<std::byte, 16> n{};
+        ASSERT_TRUE(src.fill(n));
+        EXPECT_TRUE(seen.insert(n).second) << i;
+        std::array<std::byte, 5> odd{};  // an odd size shifts the batch boundaries
+        ASSERT_TRUE(src.fill(odd));
+    }
+    std::array<std::byte, NonceSource::kBatch> whole{};
+    EXPECT_TRUE(src.fill(whole));
+    std::array<std::byte, NonceSource::kBatch + 1> too_big{};
+    EXPECT_FALSE(src.fill(too_big));
 }
 
 }  // namespace
