@@ -103,8 +103,8 @@ for spec in 15125:flip 15126:strip 15127:pass 15128:flipmac 15129:pass; do
     _PIDS="$_PIDS $!"
     wait_udp_port 127.0.0.1 "${spec%%:*}"
 done
-src() {  # src PORT KEY
-    printf '[[source]]\nmode = "server"\naddress = "127.0.0.1:%s"\nkey = %s\niburst = true\nminpoll = 0\nmaxpoll = 1\n\n' "$1" "$2"
+src() {  # src PORT KEY [EXTRA-LINE]
+    printf '[[source]]\nmode = "server"\naddress = "127.0.0.1:%s"\nkey = %s\niburst = true\nminpoll = 0\nmaxpoll = 1\n%s\n\n' "$1" "$2" "${3:-}"
 }
 SOCK="$T/client.sock"
 start_ntpd_lite "
@@ -118,7 +118,9 @@ socket = \"$SOCK\"
 listen = \"127.0.0.1:15130\"
 threads = 1
 
-$(src $CH_PORT 1)
+# The SHA1 relay (15127) leads to the same chronyd, so without \`prefer\` either could become
+# the system peer (about 1 run in 3 picked the relay); the checks below name the direct one.
+$(src $CH_PORT 1 'prefer = true')
 $(src 15125 1)
 $(src 15126 1)
 $(src 15127 2)
