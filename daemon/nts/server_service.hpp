@@ -27,6 +27,8 @@ class ServerService {
     void start();
     const KeyRingPublisher& keys() const { return publisher_; }
     const KeServerCounters& ke_counters() const { return ke_->counters(); }
+    /// The NTS-KE counters with the master key's id, age and rotations (engine thread).
+    NtsKeServerTotals totals() const;
     const std::string& key_file() const { return key_file_; }
 
   private:
@@ -38,6 +40,8 @@ class ServerService {
     std::string key_file_;
     KeyRingPublisher publisher_;
     uint32_t newest_id_ = 0;
+    int64_t newest_created_unix_s_ = 0;
+    uint64_t rotations_ = 0;  ///< newer keys adopted since open() (engine thread)
     std::unique_ptr<KeServer> ke_;
     asio::steady_timer rotation_timer_;
 };

@@ -71,6 +71,7 @@ struct MonitorSnapshot {
     std::vector<SourceView> sources;
     CounterTotals server;          ///< NTP server counters summed over the workers
     ControlCounterTotals control;  ///< mode 6 counters
+    std::optional<NtsKeServerTotals> nts_server;  ///< the NTS-KE server's ([nts] certificate only)
 };
 
 /// Association ID of a source in mode 6 (0 is the system, so ids start at 1).
