@@ -117,6 +117,19 @@ const SourceView* find_source(const MonitorSnapshot& m, uint16_t assoc) {
     return nullptr;
 }
 
+/// "kind:N kind:N" for the kinds counted at least once ("" when none): one mode 6 variable
+/// that ntpq prints as is and ntpq-lite splits.
+template <typename Kind, std::size_t N>
+std::string nonzero_counts(const std::array<uint64_t, N>& counts) {
+    std::string out;
+    for (std::size_t i = 0; i < N; ++i) {
+        if (counts[i] == 0) continue;
+        if (!out.empty()) out += ' ';
+        out += fmt::format("{}:{}", proto::nts::to_string(static_cast<Kind>(i)), counts[i]);
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string_view to_string(Mode6Outcome o) {
@@ -208,6 +221,7 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
     // RFC 5905 root distance: root delay / 2 + root dispersion.
     const int64_t root_distance_ns =
         s.state.root_delay.to_ns() / 2 + s.state.root_dispersion.to_ns();
+    const NtsKeServerTotals ke = m.nts_server.value_or(NtsKeServerTotals{});
     std::string peer_address = "0.0.0.0:0";
     for (const SourceView& v : m.sources) {
         if (s.system_peer && v.snap.id == *s.system_peer) {
@@ -254,6 +268,23 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
             s.status.state == clock::SyncState::kHoldover
                 ? (s.status.holdover_left_ns < 0 ? -1 : s.status.holdover_left_ns / 1'000'000'000)
                 : 0),
+        // The server's authentication: replies sent with a MAC or NTS, requests dropped by
+        // kind, NTS NAKs sent; `ntpq-lite status` prints them.
+        integer("authreplies", static_cast<int64_t>(m.server.auth_replies)),
+        integer("auth_unknown_key", static_cast<int64_t>(m.server.auth_unknown_key)),
+        integer("auth_bad_mac", static_cast<int64_t>(m.server.auth_bad_mac)),
+        integer("auth_malformed", static_cast<int64_t>(m.server.auth_malformed)),
+        integer("auth_unsupported", static_cast<int64_t>(m.server.auth_unsupported)),
+        integer("nts_naks", static_cast<int64_t>(m.server.auth_nts_nak)),
+        // The NTS-KE server (ntske=0 and zeros without [nts] certificate).
+        integer("ntske", m.nts_server ? 1 : 0),
+        integer("ntske_handshakes", static_cast<int64_t>(ke.handshakes)),
+        integer("ntske_sessions", static_cast<int64_t>(ke.sessions)),
+        integer("ntske_cookies", static_cast<int64_t>(ke.cookies_issued)),
+        integer("ntske_failures", static_cast<int64_t>(ke.failures_total())),
+        quoted("ntske_fail", nonzero_counts<proto::nts::KeServerFailure>(ke.failures)),
+        raw("ntske_keyid", fmt::format("0x{:08x}", ke.key_id)),
+        integer("ntske_keyage", m.nts_server ? nts_key_age_s(ke, s.now_unix_ns) : 0),
     };
     return join(vars, wanted, unknown);
 }
@@ -316,6 +347,10 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         quoted("authlast", s.auth.last_failure == auth::AuthFailure::kNone
                                ? std::string()
                                : std::string(auth::to_string(s.auth.last_failure))),
+        // NTS sources: cookies left, key exchanges done and failed by kind ("certificate:2").
+        integer("ntscookies", s.auth.kind == auth::AuthKind::kNts ? s.auth.nts.cookies : 0),
+        integer("ntske_ok", static_cast<int64_t>(s.auth.nts.ke_exchanges)),
+        quoted("ntske_fail", nonzero_counts<proto::nts::KeFailure>(s.auth.nts.ke_failures)),
     };
     return join(vars, wanted, unknown);
 }
