@@ -5,11 +5,11 @@
 // session_deadline, each request at most kKeMaxMessage bytes.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <expected>
-#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,8 +21,8 @@
 #include "daemon/nts/key_store.hpp"
 #include "daemon/nts/tls.hpp"
 #include "daemon/policy/server/counters.hpp"
-#include "proto/nts/ke_failure.hpp"
 #include "proto/nts/crypto/aes_siv.hpp"
+#include "proto/nts/ke_failure.hpp"
 
 namespace ntplite::daemon::nts {
 
@@ -47,9 +47,7 @@ struct KeServerCounters {
     Counter cookies_issued;  ///< cookies handed out
     std::array<Counter, proto::nts::kKeServerFailureKinds> failures;  ///< by KeServerFailure
 
-    void fail(proto::nts::KeServerFailure kind) {
-        failures[static_cast<std::size_t>(kind)].bump();
-    }
+    void fail(proto::nts::KeServerFailure kind) { failures[static_cast<std::size_t>(kind)].bump(); }
     uint64_t failed(proto::nts::KeServerFailure kind) const {
         return failures[static_cast<std::size_t>(kind)].get();
     }

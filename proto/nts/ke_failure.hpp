@@ -50,8 +50,8 @@ inline constexpr std::size_t kKeServerFailureKinds = 8;
 /// "internal" (JSON keys, metrics labels).
 constexpr std::string_view to_string(KeServerFailure f) {
     constexpr std::array<std::string_view, kKeServerFailureKinds> kNames = {
-        "tls_handshake", "alpn", "bad_request", "no_algorithm",
-        "io",            "timeout", "cap_reached", "internal"};
+        "tls_handshake", "alpn",        "bad_request", "no_algorithm", "io",
+        "timeout",       "cap_reached", "internal"};
     const auto i = static_cast<std::size_t>(f);
     return i < kNames.size() ? kNames[i] : "?";
 }

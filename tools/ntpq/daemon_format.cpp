@@ -85,9 +85,9 @@ std::string server_auth_line(const SystemInfo& s) {
 
 std::string nts_ke_server_line(const SystemInfo& s) {
     if (!s.ntske) return {};
-    std::string out = fmt::format("{} handshakes, {} with cookies ({} issued), {} failed",
-                                  s.ntske_handshakes, s.ntske_sessions, s.ntske_cookies,
-                                  s.ntske_failures);
+    std::string out =
+        fmt::format("{} handshakes, {} with cookies ({} issued), {} failed", s.ntske_handshakes,
+                    s.ntske_sessions, s.ntske_cookies, s.ntske_failures);
     if (const std::string kinds = kinds_text(parse_kind_counts(s.ntske_fail)); !kinds.empty())
         out += ": " + kinds;
     return out;
@@ -266,8 +266,7 @@ std::string format_status(const DaemonReport& r) {
     if (s.precision_log2) row("Precision", fmt::format("2^{} s", *s.precision_log2));
     if (!s.version.empty()) row("Daemon", s.version);
     if (const std::string line = server_auth_line(s); !line.empty()) row("Server auth", line);
-    if (const std::string line = nts_ke_server_line(s); !line.empty())
-        row("NTS-KE server", line);
+    if (const std::string line = nts_ke_server_line(s); !line.empty()) row("NTS-KE server", line);
     return out;
 }
 
@@ -336,6 +335,13 @@ nlohmann::ordered_json peers_json(const DaemonReport& r) {
                 {"failures", p.auth_fail},
                 {"last_failure", p.auth_last.empty() ? nlohmann::ordered_json(nullptr)
                                                      : nlohmann::ordered_json(p.auth_last)}};
+            if (p.auth == "nts") {
+                e["auth"]["nts_cookies"] = p.nts_cookies;
+                e["auth"]["nts_ke_exchanges"] = p.ntske_ok;
+                nlohmann::ordered_json failed = nlohmann::ordered_json::object();
+                for (const auto& [kind, n] : parse_kind_counts(p.ntske_fail)) failed[kind] = n;
+                e["auth"]["nts_ke_failures"] = std::move(failed);
+            }
         }
         e["remote"] = p.remote;
         e["refid"] = p.refid;
@@ -403,22 +409,23 @@ nlohmann::ordered_json status_json(const DaemonReport& r) {
         return o;
     };
     if (p && !p->auth.empty()) {
-        j["auth"] = {{"kind", p->auth},
-                     {"key_id", p->auth == "key" ? J(p->keyid) : J(nullptr)},
-                     {"nts_cookies", p->auth == "nts" ? J(p->nts_cookies) : J(nullptr)},
-                     {"authenticated", p->auth_ok},
-                     {"failures", p->auth_fail},
-                     {"last_failure", p->auth_last.empty() ? J(nullptr) : J(p->auth_last)},
-                     {"nts_ke_exchanges", p->auth == "nts" ? J(p->ntske_ok) : J(nullptr)},
-                     {"nts_ke_failures", p->auth == "nts"
-                                             ? counts_json(parse_kind_counts(p->ntske_fail))
-                                             : J(nullptr)}};
+        j["auth"] = {
+            {"kind", p->auth},
+            {"key_id", p->auth == "key" ? J(p->keyid) : J(nullptr)},
+            {"nts_cookies", p->auth == "nts" ? J(p->nts_cookies) : J(nullptr)},
+            {"authenticated", p->auth_ok},
+            {"failures", p->auth_fail},
+            {"last_failure", p->auth_last.empty() ? J(nullptr) : J(p->auth_last)},
+            {"nts_ke_exchanges", p->auth == "nts" ? J(p->ntske_ok) : J(nullptr)},
+            {"nts_ke_failures",
+             p->auth == "nts" ? counts_json(parse_kind_counts(p->ntske_fail)) : J(nullptr)}};
     } else {
         j["auth"] = nullptr;  // no source in use, or not an ntpd-lite
     }
     if (s.auth_replies) {
-        j["server_auth"] = {
-            {"replies", *s.auth_replies}, {"dropped", counts_json(s.auth_drops)}, {"nts_naks", s.nts_naks}};
+        j["server_auth"] = {{"replies", *s.auth_replies},
+                            {"dropped", counts_json(s.auth_drops)},
+                            {"nts_naks", s.nts_naks}};
     } else {
         j["server_auth"] = nullptr;
     }

@@ -83,13 +83,13 @@ struct SystemInfo {
     /// Requests dropped by their authentication, by kind ("unknown_key", "bad_mac",
     /// "malformed", "unsupported"; only those the daemon sent).
     std::vector<std::pair<std::string, int64_t>> auth_drops;
-    int64_t nts_naks = 0;            ///< "nts_naks": NTS NAKs sent
-    bool ntske = false;              ///< "ntske": the NTS-KE server runs
-    int64_t ntske_handshakes = 0;    ///< TLS handshakes completed with ntske/1
-    int64_t ntske_sessions = 0;      ///< requests answered with cookies
-    int64_t ntske_cookies = 0;       ///< cookies issued
-    int64_t ntske_failures = 0;      ///< connections given no cookies
-    std::string ntske_fail;          ///< by kind, "tls_handshake:1 alpn:2"
+    int64_t nts_naks = 0;          ///< "nts_naks": NTS NAKs sent
+    bool ntske = false;            ///< "ntske": the NTS-KE server runs
+    int64_t ntske_handshakes = 0;  ///< TLS handshakes completed with ntske/1
+    int64_t ntske_sessions = 0;    ///< requests answered with cookies
+    int64_t ntske_cookies = 0;     ///< cookies issued
+    int64_t ntske_failures = 0;    ///< connections given no cookies
+    std::string ntske_fail;        ///< by kind, "tls_handshake:1 alpn:2"
 
     /// Stratum 16 or LI = 3 (or stratum 0): not synchronized, whatever else is claimed.
     bool synchronized() const { return leap != 3 && stratum > 0 && stratum < 16; }

@@ -69,8 +69,8 @@ struct SourceView {
 struct MonitorSnapshot {
     SystemSnapshot system;
     std::vector<SourceView> sources;
-    CounterTotals server;          ///< NTP server counters summed over the workers
-    ControlCounterTotals control;  ///< mode 6 counters
+    CounterTotals server;                         ///< NTP server counters summed over the workers
+    ControlCounterTotals control;                 ///< mode 6 counters
     std::optional<NtsKeServerTotals> nts_server;  ///< the NTS-KE server's ([nts] certificate only)
 };
 

@@ -70,8 +70,7 @@ void nts_ke_server_metrics(Writer& w, const NtsKeServerTotals& t, int64_t now_un
     w.family("ntpd_lite_nts_ke_handshakes_total", "counter",
              "NTS-KE TLS 1.3 handshakes completed with ALPN ntske/1");
     w.sample("ntpd_lite_nts_ke_handshakes_total", "", static_cast<double>(t.handshakes));
-    w.family("ntpd_lite_nts_ke_sessions_total", "counter",
-             "NTS-KE requests answered with cookies");
+    w.family("ntpd_lite_nts_ke_sessions_total", "counter", "NTS-KE requests answered with cookies");
     w.sample("ntpd_lite_nts_ke_sessions_total", "", static_cast<double>(t.sessions));
     w.family("ntpd_lite_nts_ke_cookies_issued_total", "counter",
              "Cookies handed out by the NTS-KE server");
@@ -248,10 +247,11 @@ std::string metrics_text(const MonitorSnapshot& m) {
     for (const SourceView& v : m.sources) {
         if (v.snap.auth.kind != auth::AuthKind::kNts) continue;
         for (std::size_t i = 0; i < v.snap.auth.nts.ke_failures.size(); ++i) {
-            w.sample("ntpd_lite_source_nts_ke_failures_total",
-                     label("source", v.snap.name) + "," +
-                         label("kind", proto::nts::to_string(static_cast<proto::nts::KeFailure>(i))),
-                     static_cast<double>(v.snap.auth.nts.ke_failures[i]));
+            w.sample(
+                "ntpd_lite_source_nts_ke_failures_total",
+                label("source", v.snap.name) + "," +
+                    label("kind", proto::nts::to_string(static_cast<proto::nts::KeFailure>(i))),
+                static_cast<double>(v.snap.auth.nts.ke_failures[i]));
         }
     }
     w.family("ntpd_lite_source_last_kod", "gauge",

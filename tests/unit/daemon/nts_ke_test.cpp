@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <thread>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "daemon/nts/client_source.hpp"
 #include "daemon/nts/ke_client.hpp"
@@ -171,9 +171,7 @@ struct RawClient {
     std::unique_ptr<ssl::stream<asio::ip::tcp::socket>> tls;
     asio::ip::tcp::socket tcp{io};
 
-    void connect_tcp(uint16_t port) {
-        tcp.connect({asio::ip::make_address("127.0.0.1"), port});
-    }
+    void connect_tcp(uint16_t port) { tcp.connect({asio::ip::make_address("127.0.0.1"), port}); }
     // TLS 1.3 without certificate checks; true when the handshake succeeded.
     bool handshake(uint16_t port, std::string_view alpn) {
         SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_3_VERSION);
@@ -193,7 +191,8 @@ struct RawClient {
         asio::write(*tls, asio::buffer(bytes.data(), bytes.size()), ec);
         std::vector<std::byte> in(pn::kKeMaxMessage);
         std::size_t n = 0;
-        while (!ec && n < in.size()) n += tls->read_some(asio::buffer(in.data() + n, in.size() - n), ec);
+        while (!ec && n < in.size())
+            n += tls->read_some(asio::buffer(in.data() + n, in.size() - n), ec);
         in.resize(n);
         return in;
     }
@@ -216,7 +215,7 @@ TEST_F(KeFixture, CookiesCarryTheExportedKeys) {
         EXPECT_TRUE(std::ranges::equal(keys->s2c_key(), res.keys.s2c_key()));
     }
     EXPECT_FALSE(std::ranges::equal(res.keys.c2s_key(), res.keys.s2c_key()));
-    EXPECT_EQ(server->counters().sessions.load(), 1u);
+    EXPECT_EQ(server->counters().sessions.get(), 1u);
 }
 
 TEST_F(KeFixture, ServerCountsAcceptedHandshakesSessionsAndCookies) {

@@ -75,7 +75,8 @@ TEST(NtsMonitor, PrometheusFamiliesAndValues) {
     EXPECT_TRUE(has_line(text, "ntpd_lite_source_nts_cookies{source=\"127.0.0.20\"} 7"));
     EXPECT_TRUE(has_line(text, "ntpd_lite_source_nts_ke_exchanges_total{source=\"127.0.0.20\"} 3"));
     EXPECT_TRUE(has_line(
-        text, "ntpd_lite_source_nts_ke_failures_total{source=\"127.0.0.20\",kind=\"certificate\"} 2"));
+        text,
+        "ntpd_lite_source_nts_ke_failures_total{source=\"127.0.0.20\",kind=\"certificate\"} 2"));
     EXPECT_TRUE(has_line(
         text, "ntpd_lite_source_nts_ke_failures_total{source=\"127.0.0.20\",kind=\"timeout\"} 0"));
     // Plain sources have no NTS series.
@@ -109,7 +110,8 @@ TEST(NtsMonitor, Mode6Variables) {
           "ntske_fail=\"tls_handshake:2 alpn:1\"", "ntske_keyid=0xabcd0123", "ntske_keyage=600"})
         EXPECT_NE(sys.find(want), std::string::npos) << want << " in " << sys;
     const std::string peer = peer_variables(m, m.sources[0], "", &unknown);
-    for (const char* want : {"ntscookies=7", "ntske_ok=3", "ntske_fail=\"connect:1 certificate:2\""})
+    for (const char* want :
+         {"ntscookies=7", "ntske_ok=3", "ntske_fail=\"connect:1 certificate:2\""})
         EXPECT_NE(peer.find(want), std::string::npos) << want << " in " << peer;
     const std::string off = system_variables(testing::fixture_snapshot(), "", &unknown);
     EXPECT_NE(off.find("ntske=0"), std::string::npos);

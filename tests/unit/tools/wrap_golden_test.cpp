@@ -110,9 +110,10 @@ TEST(StatusGolden, NtsSourceAndServerAuthentication) {
                        "                  failed: 3 certificate\n"),
               std::string::npos)
         << got;
-    EXPECT_NE(got.find("Server auth     : 1234 authenticated replies, dropped 1 unknown key, 5 bad\n"
-                       "                  mac, 3 NTS NAKs\n"),
-              std::string::npos)
+    EXPECT_NE(
+        got.find("Server auth     : 1234 authenticated replies, dropped 1 unknown key, 5 bad\n"
+                 "                  mac, 3 NTS NAKs\n"),
+        std::string::npos)
         << got;
     EXPECT_NE(
         got.find("NTS-KE server   : 12 handshakes, 10 with cookies (80 issued), 7 failed: 4 tls\n"
