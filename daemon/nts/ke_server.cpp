@@ -118,12 +118,12 @@ void KeServer::serve(std::shared_ptr<Session> s) {
     // slow TLS clients cannot keep real ones out. The weak pointer: the guard may hold the
     // callback after the session is gone.
     s->ticket->idle([this, w = std::weak_ptr<Session>(s)] {
-        auto s = w.lock();
-        if (!s || s->closed) return;
-        s->closed = true;
+        auto session = w.lock();
+        if (!session || session->closed) return;
+        session->closed = true;
         counters_.fail(pn::KeServerFailure::kCapReached);
         boost::system::error_code ignored;
-        s->stream.lowest_layer().close(ignored);
+        session->stream.lowest_layer().close(ignored);
     });
     s->stream.async_handshake(ssl::stream_base::server, [this,
                                                          s](const boost::system::error_code& ec) {
