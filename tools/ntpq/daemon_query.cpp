@@ -193,16 +193,14 @@ void interpret_system(SystemInfo& s, int64_t now_unix_ns) {
     s.since_unix_ns = parse_lfp_unix_ns(to_str(v, "sync_since"), now_unix_ns);
     s.holdover_left_s = to_double(v, "holdover_left");
     s.auth_replies = to_int(v, "authreplies");
-    s.auth_drops.clear();
-    for (const char* kind : {"unknown_key", "bad_mac", "malformed", "unsupported"}) {
-        if (auto n = to_int(v, std::string("auth_") + kind)) s.auth_drops.emplace_back(kind, *n);
-    }
-    s.nts_naks = to_int(v, "nts_naks").value_or(0);
+    s.auth_drops = parse_kind_counts(to_str(v, "authdrops"));
+    s.nts_naks = to_int(v, "ntsnaks").value_or(0);
     s.ntske = to_int(v, "ntske").value_or(0) != 0;
-    s.ntske_handshakes = to_int(v, "ntske_handshakes").value_or(0);
-    s.ntske_sessions = to_int(v, "ntske_sessions").value_or(0);
+    s.ntske_handshakes = to_int(v, "ntske_hs").value_or(0);
+    s.ntske_sessions = to_int(v, "ntske_sess").value_or(0);
     s.ntske_cookies = to_int(v, "ntske_cookies").value_or(0);
-    s.ntske_failures = to_int(v, "ntske_failures").value_or(0);
+    s.ntske_failures = 0;
+    for (const auto& [kind, n] : parse_kind_counts(to_str(v, "ntske_fail"))) s.ntske_failures += n;
     s.ntske_fail = to_str(v, "ntske_fail");
 }
 

@@ -80,8 +80,8 @@ struct SystemInfo {
     std::optional<double> holdover_left_s;  ///< holdover: seconds left (negative: unlimited)
     // ntpd-lite's server-side authentication (nullopt / empty from other daemons).
     std::optional<int64_t> auth_replies;  ///< "authreplies": replies sent with a MAC or NTS
-    /// Requests dropped by their authentication, by kind ("unknown_key", "bad_mac",
-    /// "malformed", "unsupported"; only those the daemon sent).
+    /// "authdrops": requests dropped by their authentication, by kind ("unknown_key",
+    /// "bad_mac", "malformed", "unsupported"; only kinds that happened).
     std::vector<std::pair<std::string, int64_t>> auth_drops;
     int64_t nts_naks = 0;          ///< "nts_naks": NTS NAKs sent
     bool ntske = false;            ///< "ntske": the NTS-KE server runs

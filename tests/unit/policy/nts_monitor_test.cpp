@@ -105,9 +105,9 @@ TEST(NtsMonitor, Mode6Variables) {
     const std::string sys = system_variables(m, "", &unknown);
     EXPECT_FALSE(unknown);
     for (const char* want :
-         {"authreplies=11", "auth_bad_mac=2", "nts_naks=1", "ntske=1", "ntske_handshakes=6",
-          "ntske_sessions=4", "ntske_cookies=32", "ntske_failures=3",
-          "ntske_fail=\"tls_handshake:2 alpn:1\"", "ntske_keyid=0xabcd0123", "ntske_keyage=600"})
+         {"authreplies=11", "authdrops=\"bad_mac:2\"", "ntsnaks=1", "ntske=1", "ntske_hs=6",
+          "ntske_sess=4", "ntske_cookies=32", "ntske_fail=\"tls_handshake:2 alpn:1\"",
+          "ntske_keyid=0xabcd0123", "ntske_keyage=600"})
         EXPECT_NE(sys.find(want), std::string::npos) << want << " in " << sys;
     const std::string peer = peer_variables(m, m.sources[0], "", &unknown);
     for (const char* want :
@@ -115,6 +115,9 @@ TEST(NtsMonitor, Mode6Variables) {
         EXPECT_NE(peer.find(want), std::string::npos) << want << " in " << peer;
     const std::string off = system_variables(testing::fixture_snapshot(), "", &unknown);
     EXPECT_NE(off.find("ntske=0"), std::string::npos);
+    EXPECT_EQ(off.find("ntske_hs"), std::string::npos);  // no NTS-KE server, no counters
+    // With the NTS server on, the system variables still fit in two mode 6 fragments.
+    EXPECT_LE(sys.size(), 2 * proto::kControlMaxData) << sys.size();
 }
 
 }  // namespace
