@@ -117,7 +117,7 @@ const SourceView* find_source(const MonitorSnapshot& m, uint16_t assoc) {
     return nullptr;
 }
 
-/// "kind:N kind:N" for the kinds counted at least once ("" when none): one mode 6 variable
+/// "kind:N kind:N" for the kinds counted at least once ("none" when none): one mode 6 variable
 /// that ntpq prints as is and ntpq-lite splits.
 template <typename Kind, std::size_t N>
 std::string nonzero_counts(const std::array<uint64_t, N>& counts) {
@@ -127,10 +127,10 @@ std::string nonzero_counts(const std::array<uint64_t, N>& counts) {
         if (!out.empty()) out += ' ';
         out += fmt::format("{}:{}", proto::nts::to_string(static_cast<Kind>(i)), counts[i]);
     }
-    return out;
+    return out.empty() ? "none" : out;
 }
 
-/// The server's authentication drops by kind, "unknown_key:1 bad_mac:2" ("" when none).
+/// The server's authentication drops by kind, "unknown_key:1 bad_mac:2" ("none" when none).
 std::string auth_drops_text(const CounterTotals& c) {
     const std::pair<std::string_view, uint64_t> drops[] = {{"unknown_key", c.auth_unknown_key},
                                                            {"bad_mac", c.auth_bad_mac},
@@ -142,7 +142,7 @@ std::string auth_drops_text(const CounterTotals& c) {
         if (!out.empty()) out += ' ';
         out += fmt::format("{}:{}", kind, n);
     }
-    return out;
+    return out.empty() ? "none" : out;
 }
 
 }  // namespace

@@ -72,15 +72,18 @@ TEST(NtsMonitor, JsonCarriesClientAndServerCounts) {
 
 TEST(NtsMonitor, PrometheusFamiliesAndValues) {
     const std::string text = metrics_text(nts_snapshot());
-    EXPECT_TRUE(has_line(text, "ntpd_lite_source_nts_cookies{source=\"127.0.0.20\"} 7"));
-    EXPECT_TRUE(has_line(text, "ntpd_lite_source_nts_ke_exchanges_total{source=\"127.0.0.20\"} 3"));
+    EXPECT_TRUE(has_line(text, "ntpd_lite_source_nts_cookies{source=\"127.0.0.20:14123\"} 7"));
+    EXPECT_TRUE(
+        has_line(text, "ntpd_lite_source_nts_ke_exchanges_total{source=\"127.0.0.20:14123\"} 3"));
+    EXPECT_TRUE(has_line(text,
+                         "ntpd_lite_source_nts_ke_failures_total{source=\"127.0.0.20:14123\",kind="
+                         "\"certificate\"} 2"));
     EXPECT_TRUE(has_line(
         text,
-        "ntpd_lite_source_nts_ke_failures_total{source=\"127.0.0.20\",kind=\"certificate\"} 2"));
-    EXPECT_TRUE(has_line(
-        text, "ntpd_lite_source_nts_ke_failures_total{source=\"127.0.0.20\",kind=\"timeout\"} 0"));
+        "ntpd_lite_source_nts_ke_failures_total{source=\"127.0.0.20:14123\",kind=\"timeout\"} 0"));
     // Plain sources have no NTS series.
-    EXPECT_EQ(text.find("ntpd_lite_source_nts_cookies{source=\"127.0.0.21\"}"), std::string::npos);
+    EXPECT_EQ(text.find("ntpd_lite_source_nts_cookies{source=\"127.0.0.21:14123\"}"),
+              std::string::npos);
     EXPECT_TRUE(has_line(text, "ntpd_lite_nts_ke_handshakes_total 6"));
     EXPECT_TRUE(has_line(text, "ntpd_lite_nts_ke_sessions_total 4"));
     EXPECT_TRUE(has_line(text, "ntpd_lite_nts_ke_cookies_issued_total 32"));
@@ -115,6 +118,7 @@ TEST(NtsMonitor, Mode6Variables) {
         EXPECT_NE(peer.find(want), std::string::npos) << want << " in " << peer;
     const std::string off = system_variables(testing::fixture_snapshot(), "", &unknown);
     EXPECT_NE(off.find("ntske=0"), std::string::npos);
+    EXPECT_NE(off.find("authdrops=\"none\""), std::string::npos);
     EXPECT_EQ(off.find("ntske_hs"), std::string::npos);  // no NTS-KE server, no counters
     // With the NTS server on, the system variables still fit in two mode 6 fragments.
     EXPECT_LE(sys.size(), 2 * proto::kControlMaxData) << sys.size();
