@@ -315,6 +315,7 @@ TEST_F(KeFixture, ClientSourceCountsExchangesAndFailuresByKind) {
                          asio::ip::make_address("127.0.0.1"), port, 123, "127.0.0.1", nullptr);
         src.poll();
         for (int i = 0; i < 1000; ++i) {
+            io.restart();  // run_for stops the context whenever it runs out of work
             io.run_for(std::chrono::milliseconds(10));
             const auto& s = *src.shared();
             uint64_t failures = 0;
