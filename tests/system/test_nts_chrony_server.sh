@@ -49,6 +49,7 @@ expect_ke_count() {
     others=$(json_get "$T/$1.json" "sum(v for k, v in $nts[\"ke_failures\"].items() if k != \"$2\")")
     [ "$others" -eq 0 ] || fail "$1: failures of other kinds counted: $(json_get "$T/$1.json" "$nts")"
     [ "$(json_get "$T/$1.json" "$nts[\"ke_exchanges\"]")" -eq 0 ] || fail "$1: an exchange counted"
+    pass "$1: the snapshot counts $n $2 failure(s) and no other kind"
 }
 expect_ke_failure() {  # expect_ke_failure NAME KIND CONFIG
     start_ntpd_lite "$3" "$1"
