@@ -363,11 +363,17 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
         quoted("authlast", s.auth.last_failure == auth::AuthFailure::kNone
                                ? std::string()
                                : std::string(auth::to_string(s.auth.last_failure))),
-        // NTS sources: cookies left, key exchanges done and failed by kind ("certificate:2").
-        integer("ntscookies", s.auth.kind == auth::AuthKind::kNts ? s.auth.nts.cookies : 0),
-        integer("ntske_ok", static_cast<int64_t>(s.auth.nts.ke_exchanges)),
-        quoted("ntske_fail", nonzero_counts<proto::nts::KeFailure>(s.auth.nts.ke_failures)),
     };
+    if (s.auth.kind == auth::AuthKind::kNts) {
+        // NTS sources only: cookies left (ntpsec's name: its ntpq shows the count in the t
+        // column, as for ntpsec's own NTS associations), key exchanges done and failed by kind
+        // ("certificate:2").
+        vars.insert(
+            vars.end(),
+            {integer("ntscookies", s.auth.nts.cookies),
+             integer("ntske_ok", static_cast<int64_t>(s.auth.nts.ke_exchanges)),
+             quoted("ntske_fail", nonzero_counts<proto::nts::KeFailure>(s.auth.nts.ke_failures))});
+    }
     return join(vars, wanted, unknown);
 }
 

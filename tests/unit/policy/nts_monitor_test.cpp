@@ -116,6 +116,9 @@ TEST(NtsMonitor, Mode6Variables) {
     for (const char* want :
          {"ntscookies=7", "ntske_ok=3", "ntske_fail=\"connect:1 certificate:2\""})
         EXPECT_NE(peer.find(want), std::string::npos) << want << " in " << peer;
+    // A plain source has none: ntpsec's ntpq would show a cookie count as its type.
+    const std::string plain_peer = peer_variables(m, m.sources[1], "", &unknown);
+    EXPECT_EQ(plain_peer.find("ntscookies"), std::string::npos) << plain_peer;
     const std::string off = system_variables(testing::fixture_snapshot(), "", &unknown);
     EXPECT_NE(off.find("ntske=0"), std::string::npos);
     EXPECT_NE(off.find("authdrops=\"none\""), std::string::npos);
