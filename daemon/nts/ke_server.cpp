@@ -24,7 +24,8 @@ struct KeServer::Session : std::enable_shared_from_this<Session> {
     std::size_t in_size = 0;
     std::array<std::byte, pn::kKeMaxMessage> out{};
     std::size_t out_size = 0;
-    bool closed = false;  ///< timed out or evicted: already counted, no other failure counts
+    bool closed = false;    ///< timed out or evicted: already counted, no other failure counts
+    bool answered = false;  ///< the answer is written: a slow TLS shutdown is no failure
 };
 
 NtsKeServerTotals KeServerCounters::totals() const {
@@ -110,7 +111,7 @@ void KeServer::serve(std::shared_ptr<Session> s) {
     s->deadline.async_wait([this, s](const boost::system::error_code& ec) {
         if (ec || s->closed) return;
         s->closed = true;
-        counters_.fail(pn::KeServerFailure::kTimeout);
+        if (!s->answered) counters_.fail(pn::KeServerFailure::kTimeout);
         boost::system::error_code ignored;
         s->stream.lowest_layer().close(ignored);
     });
@@ -169,6 +170,7 @@ void KeServer::read_request(std::shared_ptr<Session> s) {
                                       s->deadline.cancel();
                                       return;
                                   }
+                                  s->answered = true;
                                   s->stream.async_shutdown([s](const boost::system::error_code&) {
                                       boost::system::error_code ignored;
                                       s->stream.lowest_layer().close(ignored);
