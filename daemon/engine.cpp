@@ -163,6 +163,10 @@ std::expected<void, StartError> Engine::start(BeforeThreadsFn before_threads) {
                     *slots += w->clients().slots();
                     *evictions += w->clients().evictions();
                 }
+            },
+            [this]() -> std::optional<NtsKeServerTotals> {
+                if (!nts_server_) return std::nullopt;
+                return nts_server_->totals();
             }});
     if (!cfg_.nts.certificate.empty()) {
         // Before the privilege drop: the key file, certificate and key, port 4460.

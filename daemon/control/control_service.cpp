@@ -162,6 +162,7 @@ MonitorSnapshot ControlService::snapshot() const {
         v.local_address = it->second;
     }
     if (sources_.server_counters) m.server = sources_.server_counters();
+    if (sources_.nts_server) m.nts_server = sources_.nts_server();
     m.control = udp_.totals();
     return m;
 }

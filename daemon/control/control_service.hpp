@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
@@ -36,6 +37,8 @@ class ControlService {
         /// the workers' table slots and evictions to the two totals.
         std::function<void(std::vector<ClientRecord>&, std::size_t* slots, uint64_t* evictions)>
             clients;
+        /// The NTS-KE server's counters; empty (or nullopt) without [nts] certificate.
+        std::function<std::optional<NtsKeServerTotals>()> nts_server;
     };
 
     ControlService(asio::io_context& io, const config::Config& cfg, Sources sources);

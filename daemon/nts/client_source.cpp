@@ -18,10 +18,7 @@ ClientSource::ClientSource(asio::io_context& io, std::shared_ptr<ssl::context> t
       keying_(
           io, std::move(tls), asio::ip::tcp::endpoint(address, ke_port), name_,
           [this](std::unique_ptr<KeResult> r) { keyed(std::move(r)); },
-          [this](const KeError& e) {
-              shared_->ke_state = "failed";
-              shared_->ke_error = std::string(to_string(e.kind)) + ": " + e.detail;
-          }) {}
+          [this](const KeError& e) { shared_->record_ke_failure(e.kind, e.detail); }) {}
 
 void ClientSource::poll() {
     if (!shared_->rekey_wanted) return;

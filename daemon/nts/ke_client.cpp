@@ -8,24 +8,6 @@ namespace ntplite::daemon::nts {
 
 namespace pn = proto::nts;
 
-std::string_view to_string(KeFailure f) {
-    switch (f) {
-        case KeFailure::kConnect:
-            return "connect";
-        case KeFailure::kCertificate:
-            return "certificate";
-        case KeFailure::kTls:
-            return "tls";
-        case KeFailure::kServerError:
-            return "nak";
-        case KeFailure::kProtocol:
-            return "protocol";
-        case KeFailure::kTimeout:
-            return "timeout";
-    }
-    return "?";
-}
-
 KeClient::KeClient(asio::io_context& io, std::shared_ptr<ssl::context> tls)
     : io_(io), tls_(std::move(tls)), deadline_(io) {}
 

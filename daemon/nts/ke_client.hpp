@@ -16,19 +16,14 @@
 #include "daemon/common/asio.hpp"
 #include "daemon/nts/tls.hpp"
 #include "proto/nts/crypto/cookie.hpp"
+#include "proto/nts/ke_failure.hpp"
 #include "proto/nts/ke_record.hpp"
 
 namespace ntplite::daemon::nts {
 
-enum class KeFailure : uint8_t {
-    kConnect,      ///< TCP connection refused or unreachable
-    kCertificate,  ///< certificate not trusted, expired, or not for this name
-    kTls,          ///< other TLS failure (version, ALPN, alert)
-    kServerError,  ///< the server answered with an Error record (NTS-KE NAK)
-    kProtocol,     ///< malformed or unusable response (no NTPv4, bad AEAD, no cookies)
-    kTimeout,      ///< no complete exchange within kDeadline
-};
-std::string_view to_string(KeFailure f);
+/// Which step failed (the kinds are pure so monitoring can name them; see ke_failure.hpp).
+using KeFailure = proto::nts::KeFailure;
+using proto::nts::to_string;
 
 struct KeError {
     KeFailure kind = KeFailure::kConnect;

@@ -1,9 +1,11 @@
 // NTS-KE server (RFC 8915 section 4): TLS 1.3 listeners that hand out kKeMaxCookies cookies
 // per session. Runs on its own thread and io_context, so TLS handshakes never delay the engine
-// or the NTP server workers. Bounded: at most kMaxConnections sessions (AcceptGuard), each
-// within kSessionDeadline, each request at most kKeMaxMessage bytes.
+// or the NTP server workers. Bounded: at most max_connections sessions (AcceptGuard: at the cap
+// the oldest connection still in its handshake is closed for the newcomer), each within
+// session_deadline, each request at most kKeMaxMessage bytes.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -18,7 +20,9 @@
 #include "daemon/control/accept_guard.hpp"
 #include "daemon/nts/key_store.hpp"
 #include "daemon/nts/tls.hpp"
+#include "daemon/policy/server/counters.hpp"
 #include "proto/nts/crypto/aes_siv.hpp"
+#include "proto/nts/ke_failure.hpp"
 
 namespace ntplite::daemon::nts {
 
@@ -28,22 +32,31 @@ struct KeServerSettings {
     std::vector<asio::ip::tcp::endpoint> listen;
     std::string ntp_server;            ///< advertised NTPv4 server ("" = the KE address)
     std::optional<uint16_t> ntp_port;  ///< advertised NTPv4 port (absent = 123)
+    std::size_t max_connections = 64;  ///< sessions at once (see AcceptGuard)
+    std::chrono::milliseconds session_deadline{5000};  ///< whole session, handshake included
 };
 
-/// Counters (relaxed atomics: written on the KE thread, read by monitoring).
+/// Counters of the NTS-KE server. Each is written only on the KE thread, where the fact is
+/// decided (single-writer Counter: relaxed load + store), and read by monitoring on the engine
+/// thread at any time.
 struct KeServerCounters {
-    std::atomic<uint64_t> sessions{0};      ///< completed with cookies
-    std::atomic<uint64_t> tls_failures{0};  ///< handshake failed or no ntske/1
-    std::atomic<uint64_t> bad_requests{0};  ///< answered with an Error record
-    std::atomic<uint64_t> timeouts{0};      ///< closed at the deadline
-    std::atomic<uint64_t> cookies_issued{0};
+    Counter accepted;        ///< TCP connections accepted
+    Counter accept_errors;   ///< accept() failures
+    Counter handshakes;      ///< TLS 1.3 handshakes completed with ALPN ntske/1
+    Counter sessions;        ///< requests answered with cookies
+    Counter cookies_issued;  ///< cookies handed out
+    std::array<Counter, proto::nts::kKeServerFailureKinds> failures;  ///< by KeServerFailure
+
+    void fail(proto::nts::KeServerFailure kind) { failures[static_cast<std::size_t>(kind)].bump(); }
+    uint64_t failed(proto::nts::KeServerFailure kind) const {
+        return failures[static_cast<std::size_t>(kind)].get();
+    }
+    /// A plain copy (the key fields are left for the owner of the keys).
+    NtsKeServerTotals totals() const;
 };
 
 class KeServer {
   public:
-    static constexpr std::size_t kMaxConnections = 64;
-    static constexpr std::chrono::seconds kSessionDeadline{5};
-
     KeServer(KeServerSettings settings, const KeyRingPublisher& keys);
     ~KeServer();
     KeServer(const KeServer&) = delete;

@@ -83,6 +83,7 @@ std::expected<void, std::string> ServerService::open() {
     if (!ring) return std::unexpected("NTS master keys: " + ring.error());
     publisher_.publish(*ring);
     newest_id_ = ring->newest()->id;
+    newest_created_unix_s_ = ring->newest()->created_unix_s;
     spdlog::info(
         "nts: {} master key(s){}{}", ring->size(), key_file_.empty() ? "" : " in ",
         key_file_.empty() ? " in memory only (no key_file, no $STATE_DIRECTORY)" : key_file_);
@@ -117,8 +118,18 @@ void ServerService::rotate() {
     }
     if (ring->newest()->id == newest_id_) return;
     newest_id_ = ring->newest()->id;
+    newest_created_unix_s_ = ring->newest()->created_unix_s;
+    ++rotations_;
     publisher_.publish(*ring);
     spdlog::info("nts: new master key {:08x} ({} kept)", newest_id_, ring->size());
+}
+
+NtsKeServerTotals ServerService::totals() const {
+    NtsKeServerTotals t = ke_->counters().totals();
+    t.key_rotations = rotations_;
+    t.key_id = newest_id_;
+    t.key_created_unix_s = newest_created_unix_s_;
+    return t;
 }
 
 }  // namespace ntplite::daemon::nts

@@ -32,6 +32,8 @@ class ServerService {
     void reload(const config::NtsConfig& next, std::shared_ptr<ssl::context> tls);
     const KeyRingPublisher& keys() const { return publisher_; }
     const KeServerCounters& ke_counters() const { return ke_->counters(); }
+    /// The NTS-KE counters with the master key's id, age and rotations (engine thread).
+    NtsKeServerTotals totals() const;
     const std::string& key_file() const { return key_file_; }
 
   private:
@@ -46,6 +48,8 @@ class ServerService {
     KeyRingPublisher publisher_;
     uint32_t newest_id_ = 0;
     uint16_t server_ntp_port_ = 0;  ///< the first [[server]]'s port (0 = none)
+    int64_t newest_created_unix_s_ = 0;
+    uint64_t rotations_ = 0;  ///< newer keys adopted since open() (engine thread)
     std::unique_ptr<KeServer> ke_;
     asio::steady_timer rotation_timer_;
 };

@@ -49,7 +49,6 @@ void SourceKeying::run() {
 void SourceKeying::done(std::expected<std::unique_ptr<KeResult>, KeError> r) {
     status_.in_progress = false;
     if (r) {
-        ++status_.exchanges;
         status_.last_failure.clear();
         backoff_ = std::chrono::seconds{0};
         backoff_until_ = {};
@@ -57,7 +56,6 @@ void SourceKeying::done(std::expected<std::unique_ptr<KeResult>, KeError> r) {
         return;
     }
     const KeError& e = r.error();
-    ++status_.failures[static_cast<std::size_t>(e.kind)];
     status_.last_failure = std::string(to_string(e.kind)) + ": " + e.detail;
     backoff_ = std::clamp(backoff_ * 2, std::chrono::seconds(kMinBackoff), kMaxBackoff);
     backoff_until_ = std::chrono::steady_clock::now() + backoff_;

@@ -1,8 +1,9 @@
 // NTS-KE for one client source (engine thread): runs key exchanges on demand, never more than
 // one at a time, with exponential backoff after failures (kMinBackoff doubling to kMaxBackoff),
-// and hands each success to the caller. Keeps the monitoring facts: exchanges done, failures by
-// kind, the last failure's reason. Until a key exchange succeeds the source has no keys, so it
-// cannot send (the authenticator refuses to seal): plain NTP is never used instead.
+// and hands each success and each typed failure to the caller (which counts them by kind for
+// monitoring: proto::nts::NtsClientShared). Keeps the last failure's reason for its log. Until a
+// key exchange succeeds the source has no keys, so it cannot send (the authenticator refuses to
+// seal): plain NTP is never used instead.
 #pragma once
 
 #include <array>
@@ -19,9 +20,7 @@ namespace ntplite::daemon::nts {
 
 /// Monitoring view of one NTS source's key exchanges.
 struct KeyingStatus {
-    uint64_t exchanges = 0;              ///< successful key exchanges
-    std::array<uint64_t, 6> failures{};  ///< by KeFailure
-    std::string last_failure;            ///< "certificate: ..." ("" = none yet / last succeeded)
+    std::string last_failure;  ///< "certificate: ..." ("" = none yet / last succeeded)
     bool in_progress = false;
     int64_t next_attempt_in_s = 0;  ///< > 0 while backing off
 };

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "proto/auth/keys.hpp"
+#include "proto/nts/ke_failure.hpp"
 #include "proto/packet.hpp"
 #include "proto/random.hpp"
 
@@ -54,9 +55,11 @@ const char* to_string(AuthFailure f);
 
 /// NTS state of a source, for monitoring (filled by the NTS authenticator).
 struct NtsStatus {
-    int cookies = 0;       ///< cookies left in the pool
-    std::string ke_state;  ///< e.g. "idle", "connecting", "done", "failed"
-    std::string ke_error;  ///< last NTS-KE failure (certificate, TLS, NAK, ...); "" = none
+    int cookies = 0;            ///< cookies left in the pool
+    std::string ke_state;       ///< e.g. "idle", "connecting", "done", "failed"
+    std::string ke_error;       ///< last NTS-KE failure (certificate, TLS, NAK, ...); "" = none
+    uint64_t ke_exchanges = 0;  ///< successful key exchanges
+    proto::nts::KeFailureCounts ke_failures{};  ///< failed key exchanges by proto::nts::KeFailure
 };
 
 /// A source's authentication as monitoring shows it.

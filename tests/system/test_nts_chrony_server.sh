@@ -6,6 +6,8 @@
 # with the key exchange failure named, and no plain NTP packet ever sent to chronyd: wrong CA,
 # expired certificate, certificate for another address, NTS-KE server down (retried with backoff).
 # On-path attacks through a relay: a bit flipped in every reply, and a replayed reply.
+# Monitoring: the source's NTS-KE exchanges and failures by kind in the JSON snapshot (and the
+# Prometheus metrics): certificate for the wrong CA, connect for a KE server that is down.
 . "$NTPLITE_SRC/tests/system/lib.sh"
 . "$NTPLITE_SRC/tests/system/nts_lib.sh"
 
@@ -25,6 +27,11 @@ start_ntpd_lite "$(client_conf good $KE "$T/ca.pem")" good
 LOG="$T/good.log"
 wait_log "source 127.0.0.1:.* -> selected" 30
 pass "ntpd-lite selects chronyd over NTS (port negotiated: $NTP)"
+"$NTPQ" snapshot --socket "$T/good.ctl" > "$T/good.json" || fail "good: no snapshot"
+[ "$(json_get "$T/good.json" 'j["sources"][0]["auth"]["nts"]["ke_exchanges"]')" -ge 1 ] ||
+    fail "good: no key exchange counted: $(cat "$T/good.json")"
+[ "$(json_get "$T/good.json" 'sum(j["sources"][0]["auth"]["nts"]["ke_failures"].values())')" -eq 0 ] ||
+    fail "good: key exchange failures counted"
 authed=$(chrony_serverstat "$T/up.sock" "Authenticated NTP packets")
 [ "${authed:-0}" -ge 3 ] || fail "chronyd counts $authed authenticated NTP packets"
 pass "chronyd counts $authed authenticated NTP packets from ntpd-lite"
@@ -32,12 +39,25 @@ kill "$NTPD_PID"
 
 # --- failures that must never fall back to plain NTP --------------------------------------------
 plain_before=$(chrony_serverstat "$T/up.sock" "NTP packets received")
+# expect_ke_count NAME KIND MIN: the running ntpd-lite NAME's only source counts at least MIN
+# failed key exchanges of KIND (and no other kind, and no success) in its JSON snapshot.
+expect_ke_count() {
+    "$NTPQ" snapshot --socket "$T/$1.ctl" > "$T/$1.json" || fail "$1: no snapshot"
+    nts='j["sources"][0]["auth"]["nts"]'
+    n=$(json_get "$T/$1.json" "$nts[\"ke_failures\"][\"$2\"]")
+    [ "$n" -ge "$3" ] || fail "$1: $n $2 failures counted, want >= $3: $(cat "$T/$1.json")"
+    others=$(json_get "$T/$1.json" "sum(v for k, v in $nts[\"ke_failures\"].items() if k != \"$2\")")
+    [ "$others" -eq 0 ] || fail "$1: failures of other kinds counted: $(json_get "$T/$1.json" "$nts")"
+    [ "$(json_get "$T/$1.json" "$nts[\"ke_exchanges\"]")" -eq 0 ] || fail "$1: an exchange counted"
+    pass "$1: the snapshot counts $n $2 failure(s) and no other kind"
+}
 expect_ke_failure() {  # expect_ke_failure NAME KIND CONFIG
     start_ntpd_lite "$3" "$1"
     LOG="$T/$1.log"
     wait_log "nts: key exchange with .* failed: $2" 20
     wait_log "retrying in [0-9]* s" 5
     grep -q -- '-> selected' "$LOG" && fail "$1: a source was selected"
+    expect_ke_count "$1" "$2" 1
     kill "$NTPD_PID"; wait "$NTPD_PID" 2>/dev/null || true
     pass "$1: key exchange refused ($(grep -o "failed: $2[^;]*" "$LOG" | head -n 1))"
 }
@@ -61,6 +81,7 @@ start_ntpd_lite "$(client_conf down 16499 "$T/ca.pem" $NTP)" down
 LOG="$T/down.log"
 wait_log "failed: connect.*retrying in 2 s" 10
 wait_log "failed: connect.*retrying in 4 s" 10
+expect_ke_count down connect 2
 kill "$NTPD_PID"; wait "$NTPD_PID" 2>/dev/null || true
 [ "$(chrony_serverstat "$T/up.sock" "NTP packets received")" = "$plain_after" ] ||
     fail "plain NTP was sent while NTS-KE was down"

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "tools/ntpq/format.hpp"
 #include "tools/ntpq/text_wrap.hpp"
 
@@ -43,7 +45,53 @@ nlohmann::ordered_json header(std::string_view schema, const DaemonReport& r) {
     return j;
 }
 
+/// "1 tls handshake, 2 alpn" from per-kind counts (zeros left out).
+std::string kinds_text(const std::vector<std::pair<std::string, int64_t>>& counts) {
+    std::string out;
+    for (const auto& [kind, n] : counts) {
+        if (n == 0) continue;
+        std::string words = kind;
+        std::ranges::replace(words, '_', ' ');
+        out += fmt::format("{}{} {}", out.empty() ? "" : ", ", n, words);
+    }
+    return out;
+}
+
 }  // namespace
+
+std::string peer_auth_line(const PeerInfo& p) {
+    std::string out = p.auth == "key"   ? "key " + std::to_string(p.keyid)
+                      : p.auth == "nts" ? fmt::format("NTS, {} cookie{} left", p.nts_cookies,
+                                                      p.nts_cookies == 1 ? "" : "s")
+                                        : std::string("none");
+    if (p.auth_fail > 0)
+        out += fmt::format("; {} refused, last {}", p.auth_fail,
+                           p.auth_last.empty() ? "?" : p.auth_last);
+    if (p.auth == "nts") {
+        if (const std::string failed = kinds_text(parse_kind_counts(p.ntske_fail)); !failed.empty())
+            out += "; NTS-KE failed: " + failed;
+    }
+    return out;
+}
+
+std::string server_auth_line(const SystemInfo& s) {
+    if (!s.auth_replies) return {};
+    std::string out = fmt::format("{} authenticated replies", *s.auth_replies);
+    const std::string dropped = kinds_text(s.auth_drops);
+    out += dropped.empty() ? ", none dropped" : ", dropped " + dropped;
+    if (s.nts_naks > 0) out += fmt::format(", {} NTS NAKs", s.nts_naks);
+    return out;
+}
+
+std::string nts_ke_server_line(const SystemInfo& s) {
+    if (!s.ntske) return {};
+    std::string out =
+        fmt::format("{} handshakes, {} with cookies ({} issued), {} failed", s.ntske_handshakes,
+                    s.ntske_sessions, s.ntske_cookies, s.ntske_failures);
+    if (const std::string kinds = kinds_text(parse_kind_counts(s.ntske_fail)); !kinds.empty())
+        out += ": " + kinds;
+    return out;
+}
 
 std::string pretty_interval(std::optional<int64_t> s) {
     if (!s) return "-";
@@ -184,6 +232,9 @@ std::string format_status(const DaemonReport& r) {
     const std::string src = source_name(r);
     row("Reference ID", display_refid(s.refid) + (src.empty() ? "" : " (" + src + ")"));
     row("Source", format_source_line(r));
+    // ntpd-lite only (other daemons send no "auth"): how the source in use is authenticated.
+    if (const PeerInfo* p = r.system_peer(); p && !p->auth.empty())
+        row("Authentication", peer_auth_line(*p));
     row("Stratum", std::to_string(s.stratum) + (s.stratum >= 16 ? " (unsynchronized)" : ""));
     if (state == "local") {
         row("Last update", "none from a source (the local clock is the reference)");
@@ -214,6 +265,8 @@ std::string format_status(const DaemonReport& r) {
         row("Poll interval", fmt::format("{} s (2^{})", poll_text(*s.poll_log2), *s.poll_log2));
     if (s.precision_log2) row("Precision", fmt::format("2^{} s", *s.precision_log2));
     if (!s.version.empty()) row("Daemon", s.version);
+    if (const std::string line = server_auth_line(s); !line.empty()) row("Server auth", line);
+    if (const std::string line = nts_ke_server_line(s); !line.empty()) row("NTS-KE server", line);
     return out;
 }
 
@@ -282,6 +335,13 @@ nlohmann::ordered_json peers_json(const DaemonReport& r) {
                 {"failures", p.auth_fail},
                 {"last_failure", p.auth_last.empty() ? nlohmann::ordered_json(nullptr)
                                                      : nlohmann::ordered_json(p.auth_last)}};
+            if (p.auth == "nts") {
+                e["auth"]["nts_cookies"] = p.nts_cookies;
+                e["auth"]["nts_ke_exchanges"] = p.ntske_ok;
+                nlohmann::ordered_json failed = nlohmann::ordered_json::object();
+                for (const auto& [kind, n] : parse_kind_counts(p.ntske_fail)) failed[kind] = n;
+                e["auth"]["nts_ke_failures"] = std::move(failed);
+            }
         }
         e["remote"] = p.remote;
         e["refid"] = p.refid;
@@ -342,6 +402,42 @@ nlohmann::ordered_json status_json(const DaemonReport& r) {
     j["precision_log2"] = s.precision_log2 ? nlohmann::ordered_json(*s.precision_log2)
                                            : nlohmann::ordered_json(nullptr);
     j["version"] = s.version;
+    using J = nlohmann::ordered_json;
+    auto counts_json = [](const std::vector<std::pair<std::string, int64_t>>& counts) {
+        J o = J::object();
+        for (const auto& [kind, n] : counts) o[kind] = n;
+        return o;
+    };
+    if (p && !p->auth.empty()) {
+        j["auth"] = {
+            {"kind", p->auth},
+            {"key_id", p->auth == "key" ? J(p->keyid) : J(nullptr)},
+            {"nts_cookies", p->auth == "nts" ? J(p->nts_cookies) : J(nullptr)},
+            {"authenticated", p->auth_ok},
+            {"failures", p->auth_fail},
+            {"last_failure", p->auth_last.empty() ? J(nullptr) : J(p->auth_last)},
+            {"nts_ke_exchanges", p->auth == "nts" ? J(p->ntske_ok) : J(nullptr)},
+            {"nts_ke_failures",
+             p->auth == "nts" ? counts_json(parse_kind_counts(p->ntske_fail)) : J(nullptr)}};
+    } else {
+        j["auth"] = nullptr;  // no source in use, or not an ntpd-lite
+    }
+    if (s.auth_replies) {
+        j["server_auth"] = {{"replies", *s.auth_replies},
+                            {"dropped", counts_json(s.auth_drops)},
+                            {"nts_naks", s.nts_naks}};
+    } else {
+        j["server_auth"] = nullptr;
+    }
+    if (s.ntske) {
+        j["nts_ke_server"] = {{"handshakes", s.ntske_handshakes},
+                              {"sessions", s.ntske_sessions},
+                              {"cookies_issued", s.ntske_cookies},
+                              {"failures", s.ntske_failures},
+                              {"failures_by_kind", counts_json(parse_kind_counts(s.ntske_fail))}};
+    } else {
+        j["nts_ke_server"] = nullptr;
+    }
     j["exit_code"] = static_cast<int>(exit_code_for_state(r));
     j["error"] = nullptr;
     return j;

@@ -34,6 +34,14 @@ ExitCode exit_code_for_state(const DaemonReport& r);
 /// A ms value right-aligned in `width` columns: 3 decimals, fewer if it would not fit; "-" if
 /// absent; a sign on positive values too when `with_sign`.
 std::string fit_ms(const std::optional<double>& v, int width, bool with_sign = false);
+/// The source in use's authentication for `status`: "none", "key N" or "NTS, N cookies left",
+/// then replies refused (and the last reason) and NTS-KE failures by kind, if any.
+std::string peer_auth_line(const PeerInfo& p);
+/// The server's authentication: replies with a MAC or NTS, drops by kind, NTS NAKs ("" from a
+/// daemon that does not report them).
+std::string server_auth_line(const SystemInfo& s);
+/// The NTS-KE server: handshakes, sessions, cookies, failures by kind ("" when it is off).
+std::string nts_ke_server_line(const SystemInfo& s);
 /// The `chronyc tracking`-style block.
 std::string format_status(const DaemonReport& r);
 /// One line: the source in use, "Local clock ..." or "Free-running System Clock ...".

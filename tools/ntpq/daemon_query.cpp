@@ -139,6 +139,29 @@ void interpret_peer(PeerInfo& p, int64_t now_unix_ns) {
     p.auth_ok = to_int(v, "authok").value_or(0);
     p.auth_fail = to_int(v, "authfail").value_or(0);
     p.auth_last = to_str(v, "authlast");
+    p.nts_cookies = to_int(v, "ntscookies").value_or(0);
+    p.ntske_ok = to_int(v, "ntske_ok").value_or(0);
+    p.ntske_fail = to_str(v, "ntske_fail");
+}
+
+std::vector<std::pair<std::string, int64_t>> parse_kind_counts(std::string_view text) {
+    std::vector<std::pair<std::string, int64_t>> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::size_t end = text.find(' ', i);
+        if (end == std::string_view::npos) end = text.size();
+        const std::string_view item = text.substr(i, end - i);
+        i = end + 1;
+        const std::size_t colon = item.rfind(':');
+        if (colon == std::string_view::npos || colon == 0) continue;
+        int64_t n = 0;
+        const char* first = item.data() + colon + 1;
+        const char* last = item.data() + item.size();
+        const auto [ptr, ec] = std::from_chars(first, last, n);
+        if (ec != std::errc() || ptr != last || first == last) continue;
+        out.emplace_back(std::string(item.substr(0, colon)), n);
+    }
+    return out;
 }
 
 std::string PeerInfo::auth_text() const {
@@ -169,6 +192,16 @@ void interpret_system(SystemInfo& s, int64_t now_unix_ns) {
     s.sync_text = to_str(v, "sync_text");
     s.since_unix_ns = parse_lfp_unix_ns(to_str(v, "sync_since"), now_unix_ns);
     s.holdover_left_s = to_double(v, "holdover_left");
+    s.auth_replies = to_int(v, "authreplies");
+    s.auth_drops = parse_kind_counts(to_str(v, "authdrops"));
+    s.nts_naks = to_int(v, "ntsnaks").value_or(0);
+    s.ntske = to_int(v, "ntske").value_or(0) != 0;
+    s.ntske_handshakes = to_int(v, "ntske_hs").value_or(0);
+    s.ntske_sessions = to_int(v, "ntske_sess").value_or(0);
+    s.ntske_cookies = to_int(v, "ntske_cookies").value_or(0);
+    s.ntske_failures = 0;
+    for (const auto& [kind, n] : parse_kind_counts(to_str(v, "ntske_fail"))) s.ntske_failures += n;
+    s.ntske_fail = to_str(v, "ntske_fail");
 }
 
 std::string sync_state_of(const DaemonReport& r) {

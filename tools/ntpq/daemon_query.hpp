@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "proto/timestamp.hpp"
@@ -44,6 +45,9 @@ struct PeerInfo {
     int64_t keyid = 0;   ///< "keyid" (0: none)
     int64_t auth_ok = 0, auth_fail = 0;  ///< "authok"/"authfail": replies accepted / refused
     std::string auth_last;               ///< "authlast": the last refusal's reason ("" if none)
+    int64_t nts_cookies = 0;             ///< "ntscookies": NTS cookies left (0 if not NTS)
+    int64_t ntske_ok = 0;                ///< "ntske_ok": successful NTS-KE exchanges
+    std::string ntske_fail;  ///< "ntske_fail": failed exchanges by kind, "certificate:2 ..."
 
     /// The selection code (RFC 9327 section 2.1.2), 0..7.
     unsigned selection() const { return (status >> 8) & 0x7u; }
@@ -74,6 +78,18 @@ struct SystemInfo {
     std::string sync_text;    ///< the daemon's own sentence for the state
     std::optional<int64_t> since_unix_ns;   ///< when the state began
     std::optional<double> holdover_left_s;  ///< holdover: seconds left (negative: unlimited)
+    // ntpd-lite's server-side authentication (nullopt / empty from other daemons).
+    std::optional<int64_t> auth_replies;  ///< "authreplies": replies sent with a MAC or NTS
+    /// "authdrops": requests dropped by their authentication, by kind ("unknown_key",
+    /// "bad_mac", "malformed", "unsupported"; only kinds that happened).
+    std::vector<std::pair<std::string, int64_t>> auth_drops;
+    int64_t nts_naks = 0;          ///< "nts_naks": NTS NAKs sent
+    bool ntske = false;            ///< "ntske": the NTS-KE server runs
+    int64_t ntske_handshakes = 0;  ///< TLS handshakes completed with ntske/1
+    int64_t ntske_sessions = 0;    ///< requests answered with cookies
+    int64_t ntske_cookies = 0;     ///< cookies issued
+    int64_t ntske_failures = 0;    ///< connections given no cookies
+    std::string ntske_fail;        ///< by kind, "tls_handshake:1 alpn:2"
 
     /// Stratum 16 or LI = 3 (or stratum 0): not synchronized, whatever else is claimed.
     bool synchronized() const { return leap != 3 && stratum > 0 && stratum < 16; }
@@ -92,6 +108,10 @@ struct DaemonReport {
 /// The daemon's state in one word: "synchronized", "holdover", "local" or "unsynchronized" (from
 /// ntpd-lite's sync_state, else derived: LI/stratum, a system peer, a local-clock refid).
 std::string sync_state_of(const DaemonReport& r);
+
+/// Splits "kind:N kind:N" (ntpd-lite's per-kind counts in one variable) into pairs; malformed
+/// items are skipped.
+std::vector<std::pair<std::string, int64_t>> parse_kind_counts(std::string_view text);
 
 /// Parses "0xe4f1c3a2.12345678" (ntpd's timestamp format) into Unix ns near `pivot_unix_ns`;
 /// nullopt for malformed text or the zero timestamp.

@@ -1,5 +1,7 @@
 #include "daemon/policy/monitor/control_json.hpp"
 
+#include <fmt/format.h>
+
 #include "daemon/policy/monitor/control_mode6.hpp"
 #include "daemon/policy/monitor/status_text.hpp"
 
@@ -21,13 +23,37 @@ nlohmann::ordered_json auth_json(const auth::AuthStatus& a) {
                             : J(auth::to_string(a.last_failure));
     j["last_failure_unix_ns"] = a.last_failure_time_ns ? J(a.last_failure_time_ns) : J(nullptr);
     if (a.kind == auth::AuthKind::kNts) {
+        J failures = J::object();
+        for (std::size_t i = 0; i < a.nts.ke_failures.size(); ++i)
+            failures[std::string(proto::nts::to_string(static_cast<proto::nts::KeFailure>(i)))] =
+                a.nts.ke_failures[i];
         j["nts"] = {{"cookies", a.nts.cookies},
                     {"ke_state", a.nts.ke_state},
-                    {"ke_error", a.nts.ke_error.empty() ? J(nullptr) : J(a.nts.ke_error)}};
+                    {"ke_error", a.nts.ke_error.empty() ? J(nullptr) : J(a.nts.ke_error)},
+                    {"ke_exchanges", a.nts.ke_exchanges},
+                    {"ke_failures", std::move(failures)}};
     } else {
         j["nts"] = nullptr;
     }
     return j;
+}
+
+nlohmann::ordered_json nts_ke_server_json(const NtsKeServerTotals& t, int64_t now_unix_ns) {
+    using J = nlohmann::ordered_json;
+    J failures = J::object();
+    for (std::size_t i = 0; i < t.failures.size(); ++i)
+        failures[std::string(proto::nts::to_string(static_cast<proto::nts::KeServerFailure>(i)))] =
+            t.failures[i];
+    return {{"accepted", t.accepted},
+            {"accept_errors", t.accept_errors},
+            {"handshakes", t.handshakes},
+            {"sessions", t.sessions},
+            {"cookies_issued", t.cookies_issued},
+            {"failures_total", t.failures_total()},
+            {"failures", std::move(failures)},
+            {"key_rotations", t.key_rotations},
+            {"key_id", fmt::format("{:08x}", t.key_id)},
+            {"key_age_s", nts_key_age_s(t, now_unix_ns)}};
 }
 
 nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
@@ -121,6 +147,8 @@ nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m) {
                    {"auth_malformed", c.auth_malformed},
                    {"auth_unsupported", c.auth_unsupported},
                    {"auth_nts_nak", c.auth_nts_nak}};
+    j["nts_ke_server"] =
+        m.nts_server ? nts_ke_server_json(*m.nts_server, s.now_unix_ns) : J(nullptr);
     j["control"] = {{"answered", m.control.answered},
                     {"denied", m.control.denied},
                     {"malformed", m.control.malformed},

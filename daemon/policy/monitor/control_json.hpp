@@ -18,6 +18,8 @@ inline constexpr std::string_view kClientsJsonSchema = "ntpd-lite.clients/1";
 /// A source's authentication as JSON: kind ("none"/"key"/"nts"), key_id, counters, the last
 /// failure's reason and time, and the NTS state (null unless kind is "nts").
 nlohmann::ordered_json auth_json(const auth::AuthStatus& a);
+/// The NTS-KE server's counters (failures by kind), its newest master key (id in hex) and age.
+nlohmann::ordered_json nts_ke_server_json(const NtsKeServerTotals& t, int64_t now_unix_ns);
 /// Times are Unix ns (integers) plus seconds/ms as floats where people read them.
 nlohmann::ordered_json snapshot_json(const MonitorSnapshot& m);
 

@@ -117,6 +117,34 @@ const SourceView* find_source(const MonitorSnapshot& m, uint16_t assoc) {
     return nullptr;
 }
 
+/// "kind:N kind:N" for the kinds counted at least once ("none" when none): one mode 6 variable
+/// that ntpq prints as is and ntpq-lite splits.
+template <typename Kind, std::size_t N>
+std::string nonzero_counts(const std::array<uint64_t, N>& counts) {
+    std::string out;
+    for (std::size_t i = 0; i < N; ++i) {
+        if (counts[i] == 0) continue;
+        if (!out.empty()) out += ' ';
+        out += fmt::format("{}:{}", proto::nts::to_string(static_cast<Kind>(i)), counts[i]);
+    }
+    return out.empty() ? "none" : out;
+}
+
+/// The server's authentication drops by kind, "unknown_key:1 bad_mac:2" ("none" when none).
+std::string auth_drops_text(const CounterTotals& c) {
+    const std::pair<std::string_view, uint64_t> drops[] = {{"unknown_key", c.auth_unknown_key},
+                                                           {"bad_mac", c.auth_bad_mac},
+                                                           {"malformed", c.auth_malformed},
+                                                           {"unsupported", c.auth_unsupported}};
+    std::string out;
+    for (const auto& [kind, n] : drops) {
+        if (n == 0) continue;
+        if (!out.empty()) out += ' ';
+        out += fmt::format("{}:{}", kind, n);
+    }
+    return out.empty() ? "none" : out;
+}
+
 }  // namespace
 
 std::string_view to_string(Mode6Outcome o) {
@@ -216,7 +244,7 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
                                : v.address + ":" + std::to_string(v.port);
         }
     }
-    const std::vector<Var> vars = {
+    std::vector<Var> vars = {
         quoted("version", s.version),
         quoted("processor", s.processor),
         quoted("system", s.system),
@@ -254,7 +282,26 @@ std::string system_variables(const MonitorSnapshot& m, std::string_view wanted, 
             s.status.state == clock::SyncState::kHoldover
                 ? (s.status.holdover_left_ns < 0 ? -1 : s.status.holdover_left_ns / 1'000'000'000)
                 : 0),
+        // The server's authentication: replies sent with a MAC or NTS, requests dropped by
+        // kind ("bad_mac:2", only kinds that happened), NTS NAKs sent; `ntpq-lite status`
+        // prints them. Short: mode 6 answers stay within two fragments (amplification).
+        integer("authreplies", static_cast<int64_t>(m.server.auth_replies)),
+        quoted("authdrops", auth_drops_text(m.server)),
+        integer("ntsnaks", static_cast<int64_t>(m.server.auth_nts_nak)),
+        integer("ntske", m.nts_server ? 1 : 0),
     };
+    if (m.nts_server) {
+        // The NTS-KE server: handshakes, sessions with cookies, cookies, failures by kind, and
+        // the master key that seals new cookies (id, age in s). Only with [nts] certificate.
+        const NtsKeServerTotals& ke = *m.nts_server;
+        vars.insert(vars.end(),
+                    {integer("ntske_hs", static_cast<int64_t>(ke.handshakes)),
+                     integer("ntske_sess", static_cast<int64_t>(ke.sessions)),
+                     integer("ntske_cookies", static_cast<int64_t>(ke.cookies_issued)),
+                     quoted("ntske_fail", nonzero_counts<proto::nts::KeServerFailure>(ke.failures)),
+                     raw("ntske_keyid", fmt::format("0x{:08x}", ke.key_id)),
+                     integer("ntske_keyage", nts_key_age_s(ke, s.now_unix_ns))});
+    }
     return join(vars, wanted, unknown);
 }
 
@@ -317,6 +364,16 @@ std::string peer_variables(const MonitorSnapshot& m, const SourceView& v, std::s
                                ? std::string()
                                : std::string(auth::to_string(s.auth.last_failure))),
     };
+    if (s.auth.kind == auth::AuthKind::kNts) {
+        // NTS sources only: cookies left (ntpsec's name: its ntpq shows the count in the t
+        // column, as for ntpsec's own NTS associations), key exchanges done and failed by kind
+        // ("certificate:2").
+        vars.insert(
+            vars.end(),
+            {integer("ntscookies", s.auth.nts.cookies),
+             integer("ntske_ok", static_cast<int64_t>(s.auth.nts.ke_exchanges)),
+             quoted("ntske_fail", nonzero_counts<proto::nts::KeFailure>(s.auth.nts.ke_failures))});
+    }
     return join(vars, wanted, unknown);
 }
 

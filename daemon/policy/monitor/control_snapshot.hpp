@@ -69,9 +69,16 @@ struct SourceView {
 struct MonitorSnapshot {
     SystemSnapshot system;
     std::vector<SourceView> sources;
-    CounterTotals server;          ///< NTP server counters summed over the workers
-    ControlCounterTotals control;  ///< mode 6 counters
+    CounterTotals server;                         ///< NTP server counters summed over the workers
+    ControlCounterTotals control;                 ///< mode 6 counters
+    std::optional<NtsKeServerTotals> nts_server;  ///< the NTS-KE server's ([nts] certificate only)
 };
+
+/// Seconds since the newest NTS master key was made, at `now_unix_ns` (0 if in the future).
+constexpr int64_t nts_key_age_s(const NtsKeServerTotals& t, int64_t now_unix_ns) {
+    const int64_t age_s = now_unix_ns / 1'000'000'000 - t.key_created_unix_s;
+    return age_s > 0 ? age_s : 0;
+}
 
 /// Association ID of a source in mode 6 (0 is the system, so ids start at 1).
 constexpr uint16_t association_id(clock::SourceId id) {

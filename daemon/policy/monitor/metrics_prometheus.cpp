@@ -59,6 +59,40 @@ std::string label(std::string_view k, std::string_view v) {
     return std::string(k) + "=\"" + escape_label_value(v) + "\"";
 }
 
+/// The NTS-KE server's families (only with [nts] certificate: absent, not 0, without it).
+void nts_ke_server_metrics(Writer& w, const NtsKeServerTotals& t, int64_t now_unix_ns) {
+    w.family("ntpd_lite_nts_ke_connections_total", "counter",
+             "NTS-KE TCP connections accepted, and accept() failures");
+    w.sample("ntpd_lite_nts_ke_connections_total", label("outcome", "accepted"),
+             static_cast<double>(t.accepted));
+    w.sample("ntpd_lite_nts_ke_connections_total", label("outcome", "accept_error"),
+             static_cast<double>(t.accept_errors));
+    w.family("ntpd_lite_nts_ke_handshakes_total", "counter",
+             "NTS-KE TLS 1.3 handshakes completed with ALPN ntske/1");
+    w.sample("ntpd_lite_nts_ke_handshakes_total", "", static_cast<double>(t.handshakes));
+    w.family("ntpd_lite_nts_ke_sessions_total", "counter", "NTS-KE requests answered with cookies");
+    w.sample("ntpd_lite_nts_ke_sessions_total", "", static_cast<double>(t.sessions));
+    w.family("ntpd_lite_nts_ke_cookies_issued_total", "counter",
+             "Cookies handed out by the NTS-KE server");
+    w.sample("ntpd_lite_nts_ke_cookies_issued_total", "", static_cast<double>(t.cookies_issued));
+    w.family("ntpd_lite_nts_ke_failures_total", "counter",
+             "NTS-KE connections given no cookies, by kind (tls_handshake, alpn, bad_request, "
+             "no_algorithm, io, timeout, cap_reached, internal)");
+    for (std::size_t i = 0; i < t.failures.size(); ++i) {
+        w.sample("ntpd_lite_nts_ke_failures_total",
+                 label("kind", proto::nts::to_string(static_cast<proto::nts::KeServerFailure>(i))),
+                 static_cast<double>(t.failures[i]));
+    }
+    w.family("ntpd_lite_nts_key_rotations_total", "counter",
+             "Newer NTS master keys adopted (made here or read from a shared key file)");
+    w.sample("ntpd_lite_nts_key_rotations_total", "", static_cast<double>(t.key_rotations));
+    w.family("ntpd_lite_nts_key_info", "gauge",
+             "1 with the id (hex) of the NTS master key that seals new cookies");
+    w.sample("ntpd_lite_nts_key_info", label("key_id", fmt::format("{:08x}", t.key_id)), 1);
+    w.gauge("ntpd_lite_nts_key_age_seconds", "Age of the NTS master key that seals new cookies",
+            static_cast<double>(nts_key_age_s(t, now_unix_ns)));
+}
+
 }  // namespace
 
 std::string escape_label_value(std::string_view v) {
@@ -193,6 +227,33 @@ std::string metrics_text(const MonitorSnapshot& m) {
                                          : std::string()),
                  1);
     }
+    // NTS sources only: a source on plain NTP or a key has no cookies and no key exchange.
+    w.family("ntpd_lite_source_nts_cookies", "gauge", "NTS cookies left in the source's pool");
+    for (const SourceView& v : m.sources) {
+        if (v.snap.auth.kind == auth::AuthKind::kNts)
+            w.sample("ntpd_lite_source_nts_cookies", label("source", v.snap.name),
+                     v.snap.auth.nts.cookies);
+    }
+    w.family("ntpd_lite_source_nts_ke_exchanges_total", "counter",
+             "Successful NTS-KE key exchanges with the source");
+    for (const SourceView& v : m.sources) {
+        if (v.snap.auth.kind == auth::AuthKind::kNts)
+            w.sample("ntpd_lite_source_nts_ke_exchanges_total", label("source", v.snap.name),
+                     static_cast<double>(v.snap.auth.nts.ke_exchanges));
+    }
+    w.family("ntpd_lite_source_nts_ke_failures_total", "counter",
+             "Failed NTS-KE key exchanges with the source by kind (connect, certificate, tls, "
+             "nak, protocol, timeout)");
+    for (const SourceView& v : m.sources) {
+        if (v.snap.auth.kind != auth::AuthKind::kNts) continue;
+        for (std::size_t i = 0; i < v.snap.auth.nts.ke_failures.size(); ++i) {
+            w.sample(
+                "ntpd_lite_source_nts_ke_failures_total",
+                label("source", v.snap.name) + "," +
+                    label("kind", proto::nts::to_string(static_cast<proto::nts::KeFailure>(i))),
+                static_cast<double>(v.snap.auth.nts.ke_failures[i]));
+        }
+    }
     w.family("ntpd_lite_source_last_kod", "gauge",
              "1 with the code of the last Kiss-o'-Death of the source");
     for (const SourceView& v : m.sources) {
@@ -230,6 +291,10 @@ std::string metrics_text(const MonitorSnapshot& m) {
     w.family("ntpd_lite_server_auth_replies_total", "counter",
              "Replies sent with a MAC (included in served and kod_rate)");
     w.sample("ntpd_lite_server_auth_replies_total", "", static_cast<double>(c.auth_replies));
+    w.family("ntpd_lite_server_nts_naks_total", "counter",
+             "NTS NAKs sent for unknown cookies or bad authenticators (included in served)");
+    w.sample("ntpd_lite_server_nts_naks_total", "", static_cast<double>(c.auth_nts_nak));
+    if (m.nts_server) nts_ke_server_metrics(w, *m.nts_server, s.now_unix_ns);
     w.family("ntpd_lite_control_requests_total", "counter", "Mode 6 (control) requests by outcome");
     const std::pair<const char*, uint64_t> control[] = {{"answered", m.control.answered},
                                                         {"denied", m.control.denied},

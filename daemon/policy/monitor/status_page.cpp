@@ -107,6 +107,16 @@ std::string counters_section(const MonitorSnapshot& m) {
     n("Dropped (access denied)", c.dropped_denied);
     n("Dropped (malformed)", c.dropped_malformed);
     n("Dropped (not a client)", c.dropped_not_client);
+    n("Authenticated replies", c.auth_replies);
+    n("Dropped (authentication)",
+      c.auth_unknown_key + c.auth_bad_mac + c.auth_malformed + c.auth_unsupported);
+    n("NTS NAKs sent", c.auth_nts_nak);
+    if (m.nts_server) {
+        const NtsKeServerTotals& k = *m.nts_server;
+        n("NTS-KE handshakes", k.handshakes);
+        n("NTS-KE cookies issued", k.cookies_issued);
+        n("NTS-KE failures", k.failures_total());
+    }
     n("Mode 6 answered", m.control.answered);
     out += "</table>\n";
     return out;

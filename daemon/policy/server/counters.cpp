@@ -58,4 +58,10 @@ CounterTotals sum(std::span<const ServerCounters* const> workers) {
     return t;
 }
 
+uint64_t NtsKeServerTotals::failures_total() const {
+    uint64_t n = 0;
+    for (uint64_t f : failures) n += f;
+    return n;
+}
+
 }  // namespace ntplite::daemon

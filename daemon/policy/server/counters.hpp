@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 
+#include "proto/nts/ke_failure.hpp"
+
 namespace ntplite::daemon {
 
 /// A single-writer counter.
@@ -57,6 +59,22 @@ struct CounterTotals {
     void add(const ServerCounters& c);
     /// "received=N answered=N kod_rate=N ..." (one line, stable key=value pairs for scripts).
     std::string to_string() const;
+};
+
+/// The NTS-KE server's counters and master key, as plain values (present only with [nts]
+/// certificate). Counts since the daemon started.
+struct NtsKeServerTotals {
+    uint64_t accepted = 0;        ///< TCP connections accepted
+    uint64_t accept_errors = 0;   ///< accept() failures (fd or memory exhaustion)
+    uint64_t handshakes = 0;      ///< TLS 1.3 handshakes completed with ALPN ntske/1
+    uint64_t sessions = 0;        ///< requests answered with cookies
+    uint64_t cookies_issued = 0;  ///< cookies handed out
+    proto::nts::KeServerFailureCounts failures{};  ///< connections given no cookies, by kind
+    uint64_t key_rotations = 0;  ///< newer master keys adopted (made here or by a key-file peer)
+    uint32_t key_id = 0;         ///< id of the newest master key (seals new cookies)
+    int64_t key_created_unix_s = 0;  ///< when the newest master key was made (wall clock)
+
+    uint64_t failures_total() const;
 };
 
 /// Sums the counters of every worker.

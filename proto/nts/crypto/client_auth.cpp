@@ -44,6 +44,8 @@ void NtsClientAuthenticator::describe(auth::AuthStatus& status) const {
     status.nts.cookies = static_cast<int>(shared_->session.cookies_left());
     status.nts.ke_state = shared_->ke_state;
     status.nts.ke_error = shared_->ke_error;
+    status.nts.ke_exchanges = shared_->ke_exchanges;
+    status.nts.ke_failures = shared_->ke_failures;
 }
 
 }  // namespace ntplite::proto::nts

@@ -1,6 +1,8 @@
 // NTS-KE client against the NTS-KE server, in process on loopback, with certificates made here
 // (OpenSSL API, no files but temporary PEMs): the client's exported keys equal the keys the
-// server sealed into the cookies; certificate, name and connection failures are told apart.
+// server sealed into the cookies; certificate, name and connection failures are told apart; the
+// server counts every connection that gets no cookies under its kind, and a client source counts
+// its key exchanges' failures by kind.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -11,10 +13,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 
+#include "daemon/nts/client_source.hpp"
 #include "daemon/nts/ke_client.hpp"
 #include "daemon/nts/ke_server.hpp"
 #include "daemon/nts/key_store.hpp"
+#include "proto/nts/crypto/client_shared.hpp"
 #include "proto/nts/crypto/nts_packet.hpp"
 
 namespace ntplite::daemon::nts {
@@ -116,8 +121,11 @@ struct KeFixture : ::testing::Test {
         ring = *r;
         publisher.publish(ring);
     }
-    void start_server(const std::string& cert) {
+    void start_server(const std::string& cert, std::size_t max_connections = 64,
+                      std::chrono::milliseconds deadline = std::chrono::milliseconds(5000)) {
         KeServerSettings s;
+        s.max_connections = max_connections;
+        s.session_deadline = deadline;
         s.certificate = (pki.dir / (cert + ".pem")).string();
         s.private_key = (pki.dir / (cert + ".key")).string();
         s.listen.push_back({asio::ip::make_address("127.0.0.1"), 0});
@@ -147,6 +155,49 @@ struct KeFixture : ::testing::Test {
     }
 };
 
+// The server's counters are written on its thread: wait (bounded) until `get` reaches `want`.
+template <typename Get>
+uint64_t wait_for(Get get, uint64_t want) {
+    for (int i = 0; i < 500 && get() < want; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return get();
+}
+
+/// A client of the KE server that misbehaves on purpose, synchronously (the server has its own
+/// thread). `alpn` in wire format ("" = none offered).
+struct RawClient {
+    asio::io_context io;
+    ssl::context ctx{ssl::context::tls_client};
+    std::unique_ptr<ssl::stream<asio::ip::tcp::socket>> tls;
+    asio::ip::tcp::socket tcp{io};
+
+    void connect_tcp(uint16_t port) { tcp.connect({asio::ip::make_address("127.0.0.1"), port}); }
+    // TLS 1.3 without certificate checks; true when the handshake succeeded.
+    bool handshake(uint16_t port, std::string_view alpn) {
+        SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_3_VERSION);
+        if (!alpn.empty())
+            SSL_CTX_set_alpn_protos(ctx.native_handle(),
+                                    reinterpret_cast<const unsigned char*>(alpn.data()),
+                                    static_cast<unsigned>(alpn.size()));
+        tls = std::make_unique<ssl::stream<asio::ip::tcp::socket>>(io, ctx);
+        tls->lowest_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+        boost::system::error_code ec;
+        tls->handshake(ssl::stream_base::client, ec);
+        return !ec;
+    }
+    // Sends `bytes` over TLS and reads the answer (until the server closes).
+    std::vector<std::byte> exchange(std::span<const std::byte> bytes) {
+        boost::system::error_code ec;
+        asio::write(*tls, asio::buffer(bytes.data(), bytes.size()), ec);
+        std::vector<std::byte> in(pn::kKeMaxMessage);
+        std::size_t n = 0;
+        while (!ec && n < in.size())
+            n += tls->read_some(asio::buffer(in.data() + n, in.size() - n), ec);
+        in.resize(n);
+        return in;
+    }
+};
+
 TEST_F(KeFixture, CookiesCarryTheExportedKeys) {
     start_server("server");
     auto r = exchange("ca", "127.0.0.1");
@@ -164,7 +215,140 @@ TEST_F(KeFixture, CookiesCarryTheExportedKeys) {
         EXPECT_TRUE(std::ranges::equal(keys->s2c_key(), res.keys.s2c_key()));
     }
     EXPECT_FALSE(std::ranges::equal(res.keys.c2s_key(), res.keys.s2c_key()));
-    EXPECT_EQ(server->counters().sessions.load(), 1u);
+    EXPECT_EQ(server->counters().sessions.get(), 1u);
+}
+
+TEST_F(KeFixture, ServerCountsAcceptedHandshakesSessionsAndCookies) {
+    start_server("server");
+    ASSERT_TRUE(exchange("ca", "127.0.0.1"));
+    ASSERT_TRUE(exchange("ca", "127.0.0.1"));
+    const KeServerCounters& c = server->counters();
+    EXPECT_EQ(wait_for([&] { return c.sessions.get(); }, 2), 2u);
+    EXPECT_EQ(c.accepted.get(), 2u);
+    EXPECT_EQ(c.handshakes.get(), 2u);
+    EXPECT_EQ(c.cookies_issued.get(), 2 * pn::kKeMaxCookies);
+    EXPECT_EQ(c.totals().failures_total(), 0u);
+}
+
+TEST_F(KeFixture, ServerCountsEachFailureUnderItsKind) {
+    // A short deadline for the last case; long enough that the others never reach it.
+    start_server("server", 64, std::chrono::milliseconds(1000));
+    const KeServerCounters& c = server->counters();
+    auto failed = [&](pn::KeServerFailure k) { return c.failed(k); };
+    using F = pn::KeServerFailure;
+    {  // Plain TCP that sends garbage: no TLS handshake.
+        RawClient r;
+        r.connect_tcp(port);
+        asio::write(r.tcp, asio::buffer(std::string_view("GET / HTTP/1.0\r\n\r\n")));
+        EXPECT_EQ(wait_for([&] { return failed(F::kTlsHandshake); }, 1), 1u);
+    }
+    {  // TLS offering another protocol: the server refuses it in the handshake.
+        RawClient r;
+        EXPECT_FALSE(r.handshake(port, "\x08http/1.1"));
+        EXPECT_EQ(wait_for([&] { return failed(F::kAlpn); }, 1), 1u);
+    }
+    {  // TLS offering no ALPN at all: the handshake completes, but it is not NTS-KE.
+        RawClient r;
+        r.handshake(port, "");
+        EXPECT_EQ(wait_for([&] { return failed(F::kAlpn); }, 2), 2u);
+    }
+    {  // ntske/1, then records that do not parse (an unknown critical record): Error record.
+        RawClient r;
+        ASSERT_TRUE(r.handshake(port, "\x07ntske/1"));
+        const std::byte bad[] = {std::byte{0xFF}, std::byte{0x7F}, std::byte{0}, std::byte{0},
+                                 std::byte{0x80}, std::byte{0},    std::byte{0}, std::byte{0}};
+        EXPECT_FALSE(r.exchange(bad).empty());  // the Error record
+        EXPECT_EQ(wait_for([&] { return failed(F::kBadRequest); }, 1), 1u);
+    }
+    {  // A well-formed request offering only an AEAD we do not have.
+        RawClient r;
+        ASSERT_TRUE(r.handshake(port, "\x07ntske/1"));
+        std::array<std::byte, 64> req{};
+        const uint16_t unknown_aead[] = {0x7F01};
+        const std::size_t n = pn::write_request(req, unknown_aead);
+        ASSERT_GT(n, 0u);
+        EXPECT_FALSE(r.exchange(std::span(req).first(n)).empty());
+        EXPECT_EQ(wait_for([&] { return failed(F::kNoAlgorithm); }, 1), 1u);
+    }
+    {  // ntske/1, then the connection closes before any request.
+        RawClient r;
+        ASSERT_TRUE(r.handshake(port, "\x07ntske/1"));
+        boost::system::error_code ec;
+        r.tls->lowest_layer().close(ec);
+        EXPECT_EQ(wait_for([&] { return failed(F::kIo); }, 1), 1u);
+    }
+    {  // A connection that says nothing: closed at the session deadline.
+        RawClient r;
+        r.connect_tcp(port);
+        EXPECT_EQ(wait_for([&] { return failed(F::kTimeout); }, 1), 1u);
+    }
+    EXPECT_EQ(c.handshakes.get(), 3u);  // bad request, no algorithm, io
+    EXPECT_EQ(c.sessions.get(), 0u);
+    EXPECT_EQ(c.cookies_issued.get(), 0u);
+    EXPECT_EQ(c.accepted.get(), 7u);
+    EXPECT_EQ(failed(F::kCapReached), 0u);
+    EXPECT_EQ(failed(F::kInternal), 0u);
+}
+
+TEST_F(KeFixture, ServerAtItsCapClosesTheOldestHandshakeForANewcomer) {
+    start_server("server", 2);
+    RawClient idle1, idle2;
+    const KeServerCounters& c = server->counters();
+    idle1.connect_tcp(port);  // hold both slots, never start TLS
+    ASSERT_EQ(wait_for([&] { return c.accepted.get(); }, 1), 1u);
+    idle2.connect_tcp(port);
+    ASSERT_EQ(wait_for([&] { return c.accepted.get(); }, 2), 2u);
+    auto r = exchange("ca", "127.0.0.1");  // evicts the idle one and gets its cookies
+    EXPECT_TRUE(r) << (r ? "" : r.error().detail);
+    EXPECT_EQ(c.failed(pn::KeServerFailure::kCapReached), 1u);
+    EXPECT_EQ(wait_for([&] { return c.sessions.get(); }, 1), 1u);
+}
+
+// The client side: a source counts its key exchanges and their failures by kind, where the
+// monitoring snapshot reads them (NtsClientShared).
+TEST_F(KeFixture, ClientSourceCountsExchangesAndFailuresByKind) {
+    start_server("server");
+    asio::io_context io;
+    auto run = [&](const std::string& ca, uint64_t done_before) {
+        auto ctx = make_client_context((pki.dir / (ca + ".pem")).string());
+        EXPECT_TRUE(ctx);
+        ClientSource src(io, std::shared_ptr<ssl::context>(std::move(*ctx)),
+                         asio::ip::make_address("127.0.0.1"), port, 123, "127.0.0.1", nullptr);
+        src.poll();
+        for (int i = 0; i < 1000; ++i) {
+            io.restart();  // run_for stops the context whenever it runs out of work
+            io.run_for(std::chrono::milliseconds(10));
+            const auto& s = *src.shared();
+            uint64_t failures = 0;
+            for (uint64_t f : s.ke_failures) failures += f;
+            if (s.ke_exchanges + failures > done_before) break;
+        }
+        return *src.shared();  // a copy: counts, state, error
+    };
+    const auto ok = run("ca", 0);
+    EXPECT_EQ(ok.ke_exchanges, 1u);
+    EXPECT_EQ(ok.ke_state, "done");
+    pki.make_ca("other-ca");
+    const auto wrong_ca = run("other-ca", 0);
+    EXPECT_EQ(wrong_ca.ke_failures[std::size_t(KeFailure::kCertificate)], 1u);
+    EXPECT_EQ(wrong_ca.ke_state, "failed");
+    EXPECT_TRUE(wrong_ca.ke_error.starts_with("certificate: ")) << wrong_ca.ke_error;
+    server.reset();
+    const auto down = run("ca", 0);
+    EXPECT_EQ(down.ke_failures[std::size_t(KeFailure::kConnect)], 1u);
+    EXPECT_EQ(down.ke_exchanges, 0u);
+}
+
+TEST(NtsClientShared, EveryFailureKindHasItsOwnCounter) {
+    pn::NtsClientShared s;
+    for (std::size_t k = 0; k < pn::kKeFailureKinds; ++k) {
+        for (std::size_t n = 0; n <= k; ++n)
+            s.record_ke_failure(static_cast<KeFailure>(k), "detail");
+    }
+    for (std::size_t k = 0; k < pn::kKeFailureKinds; ++k) EXPECT_EQ(s.ke_failures[k], k + 1);
+    EXPECT_EQ(s.ke_state, "failed");
+    EXPECT_EQ(s.ke_error, "timeout: detail");
+    EXPECT_EQ(to_string(KeFailure::kServerError), "nak");
 }
 
 TEST_F(KeFixture, DnsNameInTheCertificateIsAccepted) {

@@ -56,6 +56,7 @@ TEST(StatusGolden, LongHostNameAndReasonWrapAt80Columns) {
         "Reference ID    : 127.0.0.20 (2001:db8:1234:5678:9abc:def0:1234:5678)\n"
         "Source          : 2001:db8:1234:5678:9abc:def0:1234:5678 (stratum 1, refid\n"
         "                  .GPS., offset +0.001 ms)\n"
+        "Authentication  : none\n"
         "Stratum         : 11\n"
         "Last update     : 2026-11-22T11:08:21.000000000Z (30 s ago)\n"
         "System offset   : +0.001234 ms (local clock behind the source)\n"
@@ -66,10 +67,93 @@ TEST(StatusGolden, LongHostNameAndReasonWrapAt80Columns) {
         "Leap status     : 0 (none)\n"
         "Poll interval   : 64 s (2^6)\n"
         "Precision       : 2^-24 s\n"
-        "Daemon          : ntpd-lite test\n";
+        "Daemon          : ntpd-lite test\n"
+        "Server auth     : 0 authenticated replies, none dropped\n";
     const std::string got = run_status(m);
     EXPECT_EQ(got, expected);
     expect_fits(got);
+}
+
+// An NTS source in use, and a server answering keys and NTS with an NTS-KE server: the source's
+// cookies and NTS-KE failures, the server's drops by kind, NAKs and NTS-KE counts, within 80
+// columns; `status --json` carries the same numbers.
+daemon::MonitorSnapshot nts_fixture() {
+    namespace pn = proto::nts;
+    auto m = fixture_snapshot();
+    auth::AuthStatus& a = m.sources[0].snap.auth;
+    a.kind = auth::AuthKind::kNts;
+    a.nts.cookies = 7;
+    a.nts.ke_exchanges = 2;
+    a.nts.ke_failures[std::size_t(pn::KeFailure::kCertificate)] = 3;
+    a.authenticated = 40;
+    a.failures = 2;
+    a.last_failure = auth::AuthFailure::kNtsNak;
+    daemon::NtsKeServerTotals t;
+    t.handshakes = 12;
+    t.sessions = 10;
+    t.cookies_issued = 80;
+    t.failures[std::size_t(pn::KeServerFailure::kTlsHandshake)] = 4;
+    t.failures[std::size_t(pn::KeServerFailure::kAlpn)] = 1;
+    t.failures[std::size_t(pn::KeServerFailure::kCapReached)] = 2;
+    m.nts_server = t;
+    m.server.auth_replies = 1234;
+    m.server.auth_bad_mac = 5;
+    m.server.auth_unknown_key = 1;
+    m.server.auth_nts_nak = 3;
+    return m;
+}
+
+TEST(StatusGolden, NtsSourceAndServerAuthentication) {
+    const std::string got = run_status(nts_fixture());
+    expect_fits(got);
+    EXPECT_NE(
+        got.find("Authentication  : NTS, 7 cookies left; 2 refused, last nts-nak; NTS-KE failed:\n"
+                 "                  3 certificate\n"),
+        std::string::npos)
+        << got;
+    EXPECT_NE(
+        got.find("Server auth     : 1234 authenticated replies, dropped 1 unknown key, 5 bad mac,\n"
+                 "                  3 NTS NAKs\n"),
+        std::string::npos)
+        << got;
+    EXPECT_NE(
+        got.find("NTS-KE server   : 12 handshakes, 10 with cookies (80 issued), 7 failed: 4 tls\n"
+                 "                  handshake, 1 alpn, 2 cap reached\n"),
+        std::string::npos)
+        << got;
+}
+
+TEST(StatusGolden, KeyedSourceAndNoNtsServer) {
+    auto m = fixture_snapshot();
+    m.sources[0].snap.auth.kind = auth::AuthKind::kKey;
+    m.sources[0].snap.auth.key_id = 42;
+    const std::string got = run_status(m);
+    EXPECT_NE(got.find("Authentication  : key 42\n"), std::string::npos) << got;
+    EXPECT_EQ(got.find("NTS-KE server"), std::string::npos) << got;
+}
+
+TEST(StatusJson, CarriesTheAuthenticationFields) {
+    ResponderTransport t(nts_fixture());
+    DaemonOptions o;
+    o.timeout_s = 0.01;
+    o.json = true;
+    std::ostringstream out, err;
+    run_daemon_command_on(DaemonCommand::kStatus, t, "127.0.0.20:123", o, kFixtureNow_ns, out, err);
+    const auto j = nlohmann::json::parse(out.str());
+    EXPECT_EQ(j["auth"]["kind"], "nts");
+    EXPECT_EQ(j["auth"]["nts_cookies"], 7);
+    EXPECT_EQ(j["auth"]["failures"], 2);
+    EXPECT_EQ(j["auth"]["last_failure"], "nts-nak");
+    EXPECT_EQ(j["auth"]["nts_ke_exchanges"], 2);
+    EXPECT_EQ(j["auth"]["nts_ke_failures"]["certificate"], 3);
+    EXPECT_EQ(j["server_auth"]["replies"], 1234);
+    EXPECT_EQ(j["server_auth"]["dropped"]["bad_mac"], 5);
+    EXPECT_EQ(j["server_auth"]["dropped"]["unknown_key"], 1);
+    EXPECT_EQ(j["server_auth"]["nts_naks"], 3);
+    EXPECT_EQ(j["nts_ke_server"]["handshakes"], 12);
+    EXPECT_EQ(j["nts_ke_server"]["cookies_issued"], 80);
+    EXPECT_EQ(j["nts_ke_server"]["failures"], 7);
+    EXPECT_EQ(j["nts_ke_server"]["failures_by_kind"]["cap_reached"], 2);
 }
 
 TEST(StatusGolden, UnsynchronizedWithALongWordIsCutNotOverflowing) {
