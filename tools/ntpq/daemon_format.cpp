@@ -154,8 +154,9 @@ std::string_view peers_legend() {
            "  too-far (root distance), unsynchronized (source has no time), time-loop\n"
            "  (it follows us), noselect, rate-limited/denied (kissed), unreachable,\n"
            "  no-sample (no reply yet), unresolved (its name did not resolve)\n"
-           "auth (after the reason): key N (symmetric key) or nts; replies refused by\n"
-           "  authentication and the last reason (bad-mac, wrong-key, unauthenticated...)\n\n";
+           "auth (after the reason): key N (symmetric key) or NTS with its cookies left;\n"
+           "  replies refused by authentication and the last reason (bad-mac, nts-nak,\n"
+           "  unauthenticated...); for NTS, failed key exchanges by kind\n\n";
 }
 
 std::string state_sentence(const DaemonReport& r) {
@@ -200,7 +201,10 @@ std::string format_peers_table(const DaemonReport& r, bool verbose) {
         // Authenticated sources say so (plain ones add nothing): method, and what was refused.
         if (const std::string a = p.auth_text(); !a.empty()) {
             std::string tail = "auth " + a;
-            if (p.auth_fail > 0)
+            // NTS: cookies left and failed key exchanges too (what `status` shows for the peer).
+            if (p.auth == "nts")
+                tail = "auth " + peer_auth_line(p);
+            else if (p.auth_fail > 0)
                 tail += fmt::format(": {} refused, last {}", p.auth_fail,
                                     p.auth_last.empty() ? "?" : p.auth_last);
             reason = reason.empty() ? tail : reason + "; " + tail;

@@ -123,6 +123,23 @@ TEST(StatusGolden, NtsSourceAndServerAuthentication) {
         << got;
 }
 
+// `peers` names an NTS source's cookies and failed key exchanges in its reason, like `status`.
+TEST(PeersGolden, NtsSourceShowsCookiesAndKeyExchangeFailures) {
+    ResponderTransport t(nts_fixture());
+    DaemonOptions o;
+    o.timeout_s = 0.01;
+    std::ostringstream out, err;
+    run_daemon_command_on(DaemonCommand::kPeers, t, "127.0.0.20:123", o, kFixtureNow_ns, out, err);
+    const std::string got = out.str();
+    expect_fits(got);
+    EXPECT_NE(
+        got.find("*127.0.0.20      selected       the system peer; auth NTS, 7 cookies left; 2\n"
+                 "                                refused, last nts-nak; NTS-KE failed: 3\n"
+                 "                                certificate\n"),
+        std::string::npos)
+        << got;
+}
+
 TEST(StatusGolden, KeyedSourceAndNoNtsServer) {
     auto m = fixture_snapshot();
     m.sources[0].snap.auth.kind = auth::AuthKind::kKey;
