@@ -3,7 +3,7 @@
 // Properties: never crashes or throws; every reply is one JSON object on one line with "ok" or
 // the snapshot schema; resync is called only for the exact "resync" request.
 // clang-format off
-// fuzz-sources: daemon/control/control_socket.cpp daemon/policy/monitor/control_json.cpp daemon/policy/monitor/control_mode6.cpp proto/control.cpp proto/refid.cpp proto/packet.cpp proto/md5.cpp proto/checks.cpp proto/exchange.cpp proto/respond.cpp config/net.cpp config/text.cpp clock/engine.cpp clock/source.cpp clock/filter.cpp clock/selection.cpp clock/discipline.cpp clock/leap.cpp daemon/policy/monitor/status_text.cpp proto/auth/client.cpp proto/auth/mac.cpp proto/auth/keys.cpp proto/auth/tail.cpp
+// fuzz-sources: daemon/control/control_socket.cpp daemon/policy/monitor/control_json.cpp daemon/policy/monitor/control_mode6.cpp proto/control.cpp proto/refid.cpp proto/packet.cpp proto/md5.cpp proto/checks.cpp proto/exchange.cpp proto/respond.cpp config/net.cpp config/text.cpp clock/engine.cpp clock/source.cpp clock/filter.cpp clock/selection.cpp clock/discipline.cpp clock/leap.cpp daemon/policy/monitor/status_text.cpp proto/auth/client.cpp proto/auth/mac.cpp proto/auth/keys.cpp proto/auth/tail.cpp daemon/policy/server/counters.cpp
 // fuzz-flags: -DSPDLOG_FMT_EXTERNAL -DFMT_HEADER_ONLY=1 -DBOOST_ALL_NO_LIB -pthread -lcrypto
 // clang-format on
 #include <cstddef>
