@@ -18,15 +18,7 @@ void KeClient::start(const asio::ip::tcp::endpoint& server, std::string name, Do
     timed_out_ = false;
     stream_ = std::make_unique<ssl::stream<asio::ip::tcp::socket>>(io_, *tls_);
     SSL* ssl = stream_->native_handle();
-    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-    boost::system::error_code aec;
-    (void)asio::ip::make_address(name_, aec);
-    if (!aec) {
-        X509_VERIFY_PARAM_set1_ip_asc(param, name_.c_str());
-    } else {
-        X509_VERIFY_PARAM_set1_host(param, name_.c_str(), 0);
-        SSL_set_tlsext_host_name(ssl, name_.c_str());
-    }
+    set_peer_name(ssl, name_);
     auto self = shared_from_this();
     deadline_.expires_after(kDeadline);
     deadline_.async_wait([self](const boost::system::error_code& ec) {

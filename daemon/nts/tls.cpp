@@ -12,9 +12,6 @@
 namespace ntplite::daemon::nts {
 namespace {
 
-// ALPN wire format: length-prefixed protocol names.
-constexpr unsigned char kAlpnWire[] = {7, 'n', 't', 's', 'k', 'e', '/', '1'};
-
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                 unsigned int inlen, void*) {
     unsigned char* selected = nullptr;
@@ -74,30 +71,6 @@ std::expected<std::unique_ptr<ssl::context>, std::string> make_client_context(
     if (SSL_CTX_set_alpn_protos(c, kAlpnWire, sizeof kAlpnWire) != 0)
         return std::unexpected("ALPN: " + openssl_error());
     return ctx;
-}
-
-bool export_keys(SSL* ssl, uint16_t aead, proto::nts::SessionKeys& out) {
-    const std::size_t ks = proto::nts::aead_key_size(aead);
-    if (ks == 0) return false;
-    out.aead = aead;
-    const auto label = proto::nts::kKeExporterLabel;
-    const auto c2s = proto::nts::exporter_context(aead, false);
-    const auto s2c = proto::nts::exporter_context(aead, true);
-    return SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(out.c2s.data()), ks,
-                                      label.data(), label.size(),
-                                      reinterpret_cast<const unsigned char*>(c2s.data()),
-                                      c2s.size(), 1) == 1 &&
-           SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(out.s2c.data()), ks,
-                                      label.data(), label.size(),
-                                      reinterpret_cast<const unsigned char*>(s2c.data()),
-                                      s2c.size(), 1) == 1;
-}
-
-bool alpn_is_ntske(SSL* ssl) {
-    const unsigned char* p = nullptr;
-    unsigned int n = 0;
-    SSL_get0_alpn_selected(ssl, &p, &n);
-    return n == sizeof kAlpnWire - 1 && std::memcmp(p, kAlpnWire + 1, n) == 0;
 }
 
 }  // namespace ntplite::daemon::nts

@@ -10,6 +10,7 @@
 #include <boost/asio/ssl.hpp>
 
 #include "daemon/common/asio.hpp"
+#include "daemon/nts/tls_session.hpp"
 #include "proto/nts/crypto/cookie.hpp"
 
 namespace ntplite::daemon::nts {
@@ -23,11 +24,5 @@ std::expected<std::unique_ptr<ssl::context>, std::string> make_server_context(
 /// system CA store.
 std::expected<std::unique_ptr<ssl::context>, std::string> make_client_context(
     const std::string& trusted_ca);
-
-/// The NTS keys of an established session (RFC 8915 5.1 exporter). False on exporter failure.
-bool export_keys(SSL* ssl, uint16_t aead, proto::nts::SessionKeys& out);
-
-/// Whether the session negotiated ALPN ntske/1.
-bool alpn_is_ntske(SSL* ssl);
 
 }  // namespace ntplite::daemon::nts

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 
+#include "daemon/nts/tls_session.hpp"
 #include "proto/nts/ke_record.hpp"
 #include "sysutil/clock_read.hpp"
 
@@ -21,7 +22,6 @@ namespace pn = proto::nts;
 namespace {
 
 constexpr int kTimeoutS = 5;
-constexpr unsigned char kAlpnWire[] = {7, 'n', 't', 's', 'k', 'e', '/', '1'};
 constexpr uint16_t kOfferedAeads[] = {pn::kAeadAesSivCmac256};
 
 std::string ssl_error(const char* what) {
@@ -45,14 +45,6 @@ struct Fd {
     }
 };
 
-bool export_key(SSL* ssl, uint16_t aead, bool s2c, std::span<std::byte> out) {
-    const auto ctx = pn::exporter_context(aead, s2c);
-    return SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(out.data()), out.size(),
-                                      pn::kKeExporterLabel.data(), pn::kKeExporterLabel.size(),
-                                      reinterpret_cast<const unsigned char*>(ctx.data()),
-                                      ctx.size(), 1) == 1;
-}
-
 }  // namespace
 
 std::expected<NtsKeResult, std::string> nts_key_exchange(const sockaddr_storage& addr,
@@ -66,7 +58,8 @@ std::expected<NtsKeResult, std::string> nts_key_exchange(const sockaddr_storage&
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
     if (SSL_CTX_load_verify_locations(ctx.get(), ca_file.c_str(), nullptr) != 1)
         return std::unexpected(ssl_error(("cannot load CA file " + ca_file).c_str()));
-    if (SSL_CTX_set_alpn_protos(ctx.get(), kAlpnWire, sizeof kAlpnWire) != 0)
+    if (SSL_CTX_set_alpn_protos(ctx.get(), daemon::nts::kAlpnWire, sizeof daemon::nts::kAlpnWire) !=
+        0)
         return std::unexpected(ssl_error("ALPN"));
 
     Fd sock;
@@ -80,15 +73,7 @@ std::expected<NtsKeResult, std::string> nts_key_exchange(const sockaddr_storage&
 
     std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx.get()));
     if (!ssl || SSL_set_fd(ssl.get(), sock.fd) != 1) return std::unexpected(ssl_error("SSL_new"));
-    X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
-    in6_addr probe{};
-    if (inet_pton(AF_INET, name.c_str(), &probe) == 1 ||
-        inet_pton(AF_INET6, name.c_str(), &probe) == 1) {
-        X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
-    } else {
-        X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
-        SSL_set_tlsext_host_name(ssl.get(), name.c_str());
-    }
+    daemon::nts::set_peer_name(ssl.get(), name);
     if (SSL_connect(ssl.get()) != 1) {
         const long verify = SSL_get_verify_result(ssl.get());
         if (verify != X509_V_OK)
@@ -96,10 +81,7 @@ std::expected<NtsKeResult, std::string> nts_key_exchange(const sockaddr_storage&
                                    X509_verify_cert_error_string(verify));
         return std::unexpected(ssl_error("TLS handshake"));
     }
-    const unsigned char* alpn = nullptr;
-    unsigned alpn_len = 0;
-    SSL_get0_alpn_selected(ssl.get(), &alpn, &alpn_len);
-    if (alpn_len != sizeof kAlpnWire - 1 || std::memcmp(alpn, kAlpnWire + 1, alpn_len) != 0)
+    if (!daemon::nts::alpn_is_ntske(ssl.get()))
         return std::unexpected("server did not select ALPN ntske/1");
 
     std::array<std::byte, pn::kKeMaxMessage> buf{};
@@ -135,11 +117,7 @@ std::expected<NtsKeResult, std::string> nts_key_exchange(const sockaddr_storage&
                                                             : std::string()));
 
     NtsKeResult out;
-    auto& keys = out.creds.keys;
-    keys.aead = response->aead;
-    const std::size_t ks = keys.key_size();
-    if (ks == 0 || !export_key(ssl.get(), keys.aead, false, std::span(keys.c2s).first(ks)) ||
-        !export_key(ssl.get(), keys.aead, true, std::span(keys.s2c).first(ks)))
+    if (!daemon::nts::export_keys(ssl.get(), response->aead, out.creds.keys))
         return std::unexpected(ssl_error("key export"));
     for (std::size_t i = 0; i < response->cookie_count; ++i) {
         const auto c = std::span(response->cookies[i]).first(response->cookie_sizes[i]);
