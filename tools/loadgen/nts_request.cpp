@@ -2,19 +2,10 @@
 
 #include <cstring>
 
+#include "proto/wire.hpp"
+
 namespace ntplite::tools::loadgen {
 namespace pn = proto::nts;
-namespace {
-
-void put_be64(std::byte* p, uint64_t v) {
-    for (int i = 7; i >= 0; --i) {
-        p[i] = std::byte(v & 0xFFu);
-        v >>= 8;
-    }
-}
-
-}  // namespace
-
 NtsRequestCodec::NtsRequestCodec(const NtsCredentials& creds, unsigned placeholders,
                                  std::span<const std::byte, kNtsUidSaltBytes> salt)
     : keys_(creds.keys), cookies_(creds.cookies) {
@@ -49,7 +40,7 @@ NtsRequestCodec::NtsRequestCodec(const NtsCredentials& creds, unsigned placehold
 }
 
 void NtsRequestCodec::unique_id(uint64_t tag, std::span<std::byte, pn::kUniqueIdSize> out) const {
-    put_be64(out.data(), tag);
+    proto::wire::store_be64(out, 0, tag);
     std::memcpy(out.data() + 8, salt_.data(), salt_.size());
 }
 
@@ -58,7 +49,7 @@ bool NtsRequestCodec::build(uint8_t version, uint64_t tag, uint32_t sequence,
     if (!ok_ || out.size() < size_) return false;
     std::memcpy(out.data(), template_.data(), size_);
     out[0] = std::byte(static_cast<unsigned>((version & 7u) << 3 | 3u));
-    put_be64(out.data() + 40, tag);
+    proto::wire::store_be64(out, 40, tag);
     unique_id(tag, out.subspan(uid_offset_).first<pn::kUniqueIdSize>());
     if (cookies_.size() > 1) {
         const auto& c = cookies_[sequence % cookies_.size()];
@@ -66,7 +57,7 @@ bool NtsRequestCodec::build(uint8_t version, uint64_t tag, uint32_t sequence,
     }
     // Nonce: the tag and part of the salt (distinct per request; SIV needs no secret nonce).
     auto nonce = out.subspan(nonce_offset_, pn::kNonceSize);
-    put_be64(nonce.data(), tag);
+    proto::wire::store_be64(nonce, 0, tag);
     std::memcpy(nonce.data() + 8, salt_.data(), pn::kNonceSize - 8);
     return aead_.seal(keys_.aead, keys_.c2s_key(), out.first(auth_offset_), nonce, {},
                       out.subspan(tag_offset_, pn::kSivTagSize));
@@ -78,12 +69,7 @@ NtsReplyKind NtsRequestCodec::check(std::span<const std::byte> reply, uint64_t t
     const auto uid = pn::find_unique_id(reply);
     if (uid.size() != want.size() || std::memcmp(uid.data(), want.data(), want.size()) != 0)
         return NtsReplyKind::kBadUniqueId;
-    // Stratum 0 with kiss code "NTSN": an NTS NAK (RFC 8915 5.7), unauthenticated by design.
-    if (reply.size() >= pn::kNtpHeaderSize && std::to_integer<unsigned>(reply[1]) == 0) {
-        uint32_t refid = 0;
-        for (int i = 0; i < 4; ++i) refid = refid << 8 | std::to_integer<uint32_t>(reply[12 + i]);
-        if (refid == pn::kKissNtsNak) return NtsReplyKind::kNak;
-    }
+    if (pn::is_nts_nak(reply)) return NtsReplyKind::kNak;  // unauthenticated by design
     const auto fields = pn::parse_nts_fields(reply, false);
     if (!fields) return NtsReplyKind::kMalformed;
     if (!verify) return NtsReplyKind::kUnverified;

@@ -22,6 +22,11 @@ uint32_t refid_of(std::span<const std::byte> packet) {
 
 }  // namespace
 
+bool is_nts_nak(std::span<const std::byte> reply) {
+    return reply.size() >= kNtpHeaderSize && std::to_integer<unsigned>(reply[1]) == 0 &&
+           refid_of(reply) == kKissNtsNak;
+}
+
 bool NonceSource::fill(std::span<std::byte> out) {
     if (out.size() > kBatch) return false;
     if (kBatch - used_ < out.size()) {
@@ -204,7 +209,7 @@ ClientVerdict NtsClientSession::check_reply(AesSiv& aead, std::span<const std::b
     if (uid.size() != unique_id_.size() ||
         CRYPTO_memcmp(uid.data(), unique_id_.data(), uid.size()) != 0)
         return ClientVerdict::kNotExpected;
-    if (std::to_integer<unsigned>(reply[1]) == 0 && refid_of(reply) == kKissNtsNak) {
+    if (is_nts_nak(reply)) {
         pending_ = false;
         return ClientVerdict::kNak;
     }

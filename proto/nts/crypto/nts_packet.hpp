@@ -107,6 +107,10 @@ enum class ClientVerdict : uint8_t {
 };
 std::string_view to_string(ClientVerdict v);
 
+/// Whether `reply` is an NTS NAK (RFC 8915 5.7: stratum 0, kiss code "NTSN"; unauthenticated
+/// by design). False for anything shorter than an NTP header.
+bool is_nts_nak(std::span<const std::byte> reply);
+
 /// One NTS association of a client: keys from NTS-KE, the cookie pool, the pending unique id.
 class NtsClientSession {
   public:
